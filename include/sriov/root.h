@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOV_ROOT_H
+#define SRIOV_ROOT_H
+
+#include <sriov/error.h>
+
+/*
+ * The file system roots sriov reads the kernel through: sysfs (default
+ * /sys) and procfs (default /proc). Every access goes through directory
+ * file descriptors opened here, so tests and `--root` point the whole
+ * library at a captured or fake tree.
+ */
+struct sriov_root;
+
+/**
+ * sriov_root_open() - open the sysfs and procfs roots
+ * @sys: sysfs root; NULL means $SRIOV_SYSFS_ROOT, else /sys
+ * @proc: procfs root; NULL means $SRIOV_PROC_ROOT, else /proc
+ * @ret: the new root, owned by the caller (sriov_root_free())
+ *
+ * The environment variables are honoured only when the program is not
+ * running setuid/setgid (AT_SECURE). A missing procfs root is tolerated
+ * (checks that need it report it); a missing sysfs root is an error.
+ */
+int sriov_root_open(const char *sys, const char *proc, struct sriov_root **ret,
+		    struct sriov_error *err);
+void sriov_root_free(struct sriov_root *root);
+const char *sriov_root_sys_path(const struct sriov_root *root);
+const char *sriov_root_proc_path(const struct sriov_root *root);
+
+#endif

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "print.h"
+#include "util/banned.h"
+
+void print_begin(struct printer *p, bool json, bool pretty, FILE *out)
+{
+	memset(p, 0, sizeof(*p));
+	p->json = json;
+	p->pretty = pretty;
+	p->out = out ? out : stdout;
+}
+
+int print_end(struct printer *p)
+{
+	int r = 0;
+
+	if (p->json && p->root) {
+		size_t flags = JSON_PRESERVE_ORDER;
+
+		flags |= p->pretty ? JSON_INDENT(2) : JSON_COMPACT;
+		if (json_dumpf(p->root, p->out, flags) < 0)
+			r = -EIO;
+		fputc('\n', p->out);
+	}
+	json_decref(p->root);
+	p->root = NULL;
+	p->depth = 0;
+	if (fflush(p->out) != 0)
+		r = -errno;
+	return r;
+}
+
+/* Attach v (stolen) to the current container. */
+static void attach(struct printer *p, const char *key, json_t *v)
+{
+	json_t *cur;
+
+	if (!v)
+		return;
+	if (p->depth == 0) {
+		if (!p->root) {
+			p->root = v;
+			return;
+		}
+		cur = p->root;
+	} else {
+		cur = p->stack[p->depth - 1];
+	}
+	if (json_is_array(cur))
+		json_array_append_new(cur, v);
+	else if (json_is_object(cur) && key)
+		json_object_set_new(cur, key, v);
+	else
+		json_decref(v);
+}
+
+static void open_container(struct printer *p, const char *key, json_t *c)
+{
+	if (!p->json) {
+		json_decref(c);
+		return;
+	}
+	if (p->depth == 0 && !p->root) {
+		p->root = c;
+		p->stack[p->depth++] = c;
+		return;
+	}
+	json_incref(c);
+	attach(p, key, c);
+	if (p->depth < (int)(sizeof(p->stack) / sizeof(p->stack[0])))
+		p->stack[p->depth++] = c;
+	json_decref(c);
+}
+
+void print_open_object(struct printer *p, const char *key)
+{
+	open_container(p, key, json_object());
+}
+
+void print_open_array(struct printer *p, const char *key)
+{
+	open_container(p, key, json_array());
+}
+
+void print_close_object(struct printer *p)
+{
+	if (p->json && p->depth > 0)
+		p->depth--;
+}
+
+void print_close_array(struct printer *p)
+{
+	print_close_object(p);
+}
+
+static bool want_json(struct printer *p, enum print_type t)
+{
+	return p->json && (t & PRINT_JSON);
+}
+
+static bool want_text(struct printer *p, enum print_type t)
+{
+	return !p->json && (t & PRINT_TEXT) && p->out;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void print_string(struct printer *p, enum print_type t, const char *key,
+		  const char *fmt, const char *val)
+{
+	if (want_json(p, t))
+		attach(p, key, val ? json_string(val) : json_null());
+	else if (want_text(p, t) && fmt)
+		fprintf(p->out, fmt, val ? val : "-");
+}
+
+void print_uint(struct printer *p, enum print_type t, const char *key,
+		const char *fmt, uint64_t val)
+{
+	if (want_json(p, t))
+		attach(p, key, json_integer((json_int_t)val));
+	else if (want_text(p, t) && fmt)
+		fprintf(p->out, fmt, val);
+}
+
+void print_int(struct printer *p, enum print_type t, const char *key,
+	       const char *fmt, int64_t val)
+{
+	if (want_json(p, t))
+		attach(p, key, json_integer(val));
+	else if (want_text(p, t) && fmt)
+		fprintf(p->out, fmt, val);
+}
+
+void print_bool(struct printer *p, enum print_type t, const char *key,
+		const char *fmt, bool val)
+{
+	if (want_json(p, t))
+		attach(p, key, json_boolean(val));
+	else if (want_text(p, t) && fmt)
+		fprintf(p->out, fmt, val ? "on" : "off");
+}
+
+void print_null(struct printer *p, enum print_type t, const char *key,
+		const char *fmt)
+{
+	if (want_json(p, t))
+		attach(p, key, json_null());
+	else if (want_text(p, t) && fmt)
+		fprintf(p->out, fmt, "-");
+}
+
+void print_text(struct printer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->json || !p->out)
+		return;
+	va_start(ap, fmt);
+	vfprintf(p->out, fmt, ap);
+	va_end(ap);
+}
+#pragma GCC diagnostic pop
+
+void print_json(struct printer *p, const char *key, json_t *val)
+{
+	if (p->json)
+		attach(p, key, val);
+	else
+		json_decref(val);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOV_SYSFS_FS_H
+#define SRIOV_SYSFS_FS_H
+
+/*
+ * The rooted file layer. A path is given as a NULL-terminated array of
+ * components: SP("class/net", name, "device"). The first component is a
+ * constant of ours (it may hold '/', never ".."); every further one is
+ * checked with name_is_safe(), so no name read from the kernel or typed by
+ * a user can walk out of the tree. Files are opened with openat() below
+ * the root's directory fd; nothing here follows an absolute path.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sriov/root.h>
+
+#define SP(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+struct sriov_root {
+	int sys_fd;
+	int proc_fd; /* -1 when the proc root is missing */
+	char *sys_path;
+	char *proc_path;
+};
+
+/* Join components into buf; -EINVAL for an unsafe name, -ENAMETOOLONG. */
+int fs_path(char *buf, size_t size, const char *const *comps);
+
+/* Read a small text file (at most 64 KiB), trailing newline stripped. */
+int fs_read_str(int dfd, const char *const *comps, char **ret);
+int fs_read_u64(int dfd, const char *const *comps, int base, uint64_t *ret);
+int fs_read_int(int dfd, const char *const *comps, int *ret);
+/* Write a value (no newline added) in one write(); returns -errno. */
+int fs_write_str(int dfd, const char *const *comps, const char *val);
+/* The last component of a symlink's target. */
+int fs_readlink_base(int dfd, const char *const *comps, char **ret);
+/* The target of a symlink as stored. */
+int fs_readlink(int dfd, const char *const *comps, char **ret);
+bool fs_exists(int dfd, const char *const *comps);
+bool fs_is_dir(int dfd, const char *const *comps);
+/* Sorted entries of a directory (no "." or ".."); free with strv_free(). */
+int fs_list(int dfd, const char *const *comps, char ***ret, size_t *ret_n);
+/* Open a directory below the root. */
+int fs_open_dir(int dfd, const char *const *comps);
+
+void strv_free(char **v, size_t n);
+
+#endif
