@@ -42,5 +42,7 @@ bool cli_matches(const char *arg, const char *keyword);
 void cli_printer(struct cli *cli, struct printer *p);
 
 /* Command groups, one file each. */
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@
 static int cmd_version(struct cli *cli, int argc, char **argv);
 
 static const struct cli_command commands[] = {
+	{ "show", cmd_show, "show SR-IOV devices, their VFs and ports" },
+	{ "doctor", cmd_doctor, "check the host for what SR-IOV needs" },
 	{ "version", cmd_version, "print the version" },
 };
 
