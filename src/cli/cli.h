@@ -33,7 +33,8 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "sriovctl: warning: ..." to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Open the roots chosen on the command line; reports errors itself. */
+/* Open the roots chosen on the command line; reports errors itself and
+ * returns -errno. */
 int cli_open_root(struct cli *cli, struct sriov_root **ret);
 
 /* Does arg abbreviate the keyword (iproute2's matches(), non-empty)? */
@@ -44,5 +45,6 @@ void cli_printer(struct cli *cli, struct printer *p);
 /* Command groups, one file each. */
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
+int cmd_capture(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -12,6 +12,8 @@ static int cmd_version(struct cli *cli, int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "show", cmd_show, "show SR-IOV devices, their VFs and ports" },
+	{ "capture", cmd_capture,
+	  "copy what sriov reads of sysfs and procfs into a folder" },
 	{ "doctor", cmd_doctor, "check the host for what SR-IOV needs" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -77,8 +79,8 @@ int cli_open_root(struct cli *cli, struct sriov_root **ret)
 
 	r = sriov_root_open(cli->sys_root, cli->proc_root, ret, &err);
 	if (r < 0)
-		return cli_error("%s", err.msg);
-	return 0;
+		cli_error("%s", err.msg);
+	return r;
 }
 
 void cli_printer(struct cli *cli, struct printer *p)

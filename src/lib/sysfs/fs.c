@@ -16,6 +16,25 @@
 
 #define FS_READ_MAX (64 * 1024)
 
+static fs_recorder_fn recorder;
+static void *recorder_ctx;
+
+void fs_set_recorder(fs_recorder_fn fn, void *ctx)
+{
+	recorder = fn;
+	recorder_ctx = ctx;
+}
+
+static int path_of(int dfd, char *buf, size_t size, const char *const *comps,
+		   enum fs_access a)
+{
+	int r = fs_path(buf, size, comps);
+
+	if (r >= 0 && recorder)
+		recorder(dfd, buf, a, recorder_ctx);
+	return r;
+}
+
 int fs_path(char *buf, size_t size, const char *const *comps)
 {
 	size_t len = 0;
@@ -47,7 +66,7 @@ int fs_read_str(int dfd, const char *const *comps, char **ret)
 	size_t len = 0;
 	int r;
 
-	r = fs_path(path, sizeof(path), comps);
+	r = path_of(dfd, path, sizeof(path), comps, FS_ACCESS_FILE);
 	if (r < 0)
 		return r;
 	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -135,7 +154,7 @@ int fs_readlink(int dfd, const char *const *comps, char **ret)
 	ssize_t n;
 	int r;
 
-	r = fs_path(path, sizeof(path), comps);
+	r = path_of(dfd, path, sizeof(path), comps, FS_ACCESS_LINK);
 	if (r < 0)
 		return r;
 	n = readlinkat(dfd, path, target, sizeof(target) - 1);
@@ -167,7 +186,7 @@ bool fs_exists(int dfd, const char *const *comps)
 {
 	char path[PATH_MAX];
 
-	if (fs_path(path, sizeof(path), comps) < 0)
+	if (path_of(dfd, path, sizeof(path), comps, FS_ACCESS_FILE) < 0)
 		return false;
 	return faccessat(dfd, path, F_OK, 0) == 0;
 }
@@ -177,7 +196,7 @@ bool fs_is_dir(int dfd, const char *const *comps)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (fs_path(path, sizeof(path), comps) < 0)
+	if (path_of(dfd, path, sizeof(path), comps, FS_ACCESS_FILE) < 0)
 		return false;
 	return fstatat(dfd, path, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
@@ -187,7 +206,7 @@ int fs_open_dir(int dfd, const char *const *comps)
 	char path[PATH_MAX];
 	int fd, r;
 
-	r = fs_path(path, sizeof(path), comps);
+	r = path_of(dfd, path, sizeof(path), comps, FS_ACCESS_LIST);
 	if (r < 0)
 		return r;
 	fd = openat(dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

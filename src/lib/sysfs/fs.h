@@ -48,4 +48,15 @@ int fs_open_dir(int dfd, const char *const *comps);
 
 void strv_free(char **v, size_t n);
 
+/*
+ * Recording, for `sriovctl capture`: while a recorder is set, every path
+ * this layer is asked for is reported to it before it is accessed. The
+ * recorder is process-wide (capture is a one-shot command, not a library
+ * service): set it, run discovery, clear it.
+ */
+enum fs_access { FS_ACCESS_FILE, FS_ACCESS_LINK, FS_ACCESS_LIST };
+typedef void (*fs_recorder_fn)(int dfd, const char *path, enum fs_access a,
+			       void *ctx);
+void fs_set_recorder(fs_recorder_fn fn, void *ctx);
+
 #endif
