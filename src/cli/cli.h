@@ -46,5 +46,7 @@ void cli_printer(struct cli *cli, struct printer *p);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 int cmd_capture(struct cli *cli, int argc, char **argv);
+int cmd_pf(struct cli *cli, int argc, char **argv);
+int cmd_vf(struct cli *cli, int argc, char **argv);
 
 #endif

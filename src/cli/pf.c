@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* sriovctl pf: the PF's VF count. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sriov/vf.h>
+#include "cli.h"
+#include "util/macro.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+static void root_freep(struct sriov_root **r)
+{
+	sriov_root_free(*r);
+}
+
+static int pf_usage(void)
+{
+	return cli_usage("sriovctl pf show DEV | sriovctl pf set DEV numvfs N "
+			 "[--no-autoprobe] [--timeout MS]");
+}
+
+static int pf_show(struct cli *cli, struct sriov_root *root,
+		   const struct sriov_pf *pf)
+{
+	struct sriov_error err = { 0 };
+	struct printer p;
+	unsigned n, total;
+
+	if (sriov_pf_numvfs(root, pf, &n, &total, &err) < 0)
+		return cli_error("%s", err.msg);
+	cli_printer(cli, &p);
+	print_open_object(&p, NULL);
+	print_string(&p, PRINT_ANY, "dev", "%s", pf->dev);
+	print_string(&p, PRINT_ANY, "ifname", " %s",
+		     pf->ifname[0] ? pf->ifname : NULL);
+	print_uint(&p, PRINT_ANY, "numvfs", " numvfs %u", n);
+	if (total != (unsigned)-1)
+		print_uint(&p, PRINT_ANY, "totalvfs", " totalvfs %u", total);
+	print_text(&p, "\n");
+	print_close_object(&p);
+	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+}
+
+int cmd_pf(struct cli *cli, int argc, char **argv)
+{
+	_cleanup_(root_freep) struct sriov_root *root = NULL;
+	struct sriov_error err = { 0 };
+	struct sriov_pf pf;
+	unsigned flags = 0, timeout = 10000;
+	uint64_t n = 0;
+	bool have_n = false;
+	struct printer p;
+	int r;
+
+	if (argc < 3)
+		return pf_usage();
+	if (cli_open_root(cli, &root) < 0)
+		return EXIT_FAIL;
+	if (sriov_pf_resolve(root, argv[2], &pf, &err) < 0)
+		return cli_error("%s", err.msg);
+	if (cli_matches(argv[1], "show"))
+		return argc == 3 ? pf_show(cli, root, &pf) : pf_usage();
+	if (!cli_matches(argv[1], "set"))
+		return pf_usage();
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "numvfs") && i + 1 < argc) {
+			if (parse_u64(argv[++i], 10, &n) < 0 || n > 65535)
+				return cli_error(
+					"invalid numvfs '%s' (expected "
+					"0 to 65535)",
+					argv[i]);
+			have_n = true;
+		} else if (!strcmp(argv[i], "--no-autoprobe")) {
+			flags |= SRIOV_NUMVFS_NO_AUTOPROBE;
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			uint64_t t;
+
+			if (parse_u64(argv[++i], 10, &t) < 0 || t > 600000)
+				return cli_error("invalid --timeout '%s' "
+						 "(milliseconds, up to 600000)",
+						 argv[i]);
+			timeout = (unsigned)t;
+		} else {
+			return cli_usage("unknown pf setting '%s' (expected "
+					 "numvfs N, --no-autoprobe, --timeout "
+					 "MS)",
+					 argv[i]);
+		}
+	}
+	if (!have_n)
+		return pf_usage();
+	r = sriov_pf_set_numvfs(root, &pf, (unsigned)n, flags, timeout, &err);
+	if (r < 0)
+		return cli_error("%s", err.msg);
+	cli_printer(cli, &p);
+	print_open_object(&p, NULL);
+	print_string(&p, PRINT_ANY, "dev", "%s", pf.dev);
+	print_uint(&p, PRINT_ANY, "numvfs", ": numvfs %u", n);
+	print_bool(&p, PRINT_JSON, "changed", NULL, r > 0);
+	print_text(&p, r > 0 ? "\n" : " (unchanged)\n");
+	print_close_object(&p);
+	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOV_CORE_PF_H
+#define SRIOV_CORE_PF_H
+
+/*
+ * Internal seams of the VF lifecycle, so unit tests on a fake sysfs tree
+ * can record the sequence of writes, inject kernel errors and simulate
+ * what the kernel does in answer.
+ */
+
+#include <sriov/vf.h>
+
+struct pf_ops {
+	/* write @val to the rooted path; default fs_write_str() */
+	int (*write)(void *ud, int dfd, const char *const *comps,
+		     const char *val);
+	/* does netdev @ifindex have any address; default RTM_GETADDR */
+	int (*has_addresses)(void *ud, int ifindex);
+	void *ud;
+	unsigned poll_ms; /* wait granularity */
+};
+
+int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+		  unsigned n, unsigned flags, unsigned timeout_ms,
+		  const struct pf_ops *ops, struct sriov_error *err);
+int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
+	       enum sriov_vf_driver drv, bool force, const struct pf_ops *ops,
+	       struct sriov_error *err);
+
+#endif

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
+
+#include "netlink/socket.h"
+#include "netlink/vfmsg.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* iproute2 does the same: a VF list easily outgrows a page, so the first
+ * buffer is generous and a bigger one is sized by peeking. */
+#define NL_RECV_MIN 32768
+
+struct sriov_nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+};
+
+int sriov_nl_open(struct sriov_nl **ret, struct sriov_error *err)
+{
+	struct sriov_nl *nl;
+	int one = 1;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	nl->sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl->sock) {
+		int r = -errno;
+
+		free(nl);
+		return sriov_error_set(err, r, "cannot open rtnetlink: %s",
+				       strerror(-r));
+	}
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int r = -errno;
+
+		sriov_nl_close(nl);
+		return sriov_error_set(err, r, "cannot bind rtnetlink: %s",
+				       strerror(-r));
+	}
+	/* Best effort: older kernels lack them, and we still work. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &one,
+			      sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	*ret = nl;
+	return 0;
+}
+
+void sriov_nl_close(struct sriov_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+uint32_t nl_next_seq(struct sriov_nl *nl)
+{
+	return ++nl->seq;
+}
+
+/* Receive one datagram of whatever size into a malloc'd buffer. */
+static ssize_t nl_recv(struct sriov_nl *nl, char **ret)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+	ssize_t n;
+	size_t size;
+	char *buf;
+
+	do
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	size = (size_t)n < NL_RECV_MIN ? NL_RECV_MIN : (size_t)n;
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	do
+		n = recv(fd, buf, size, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		n = -errno;
+		free(buf);
+		return n;
+	}
+	*ret = buf;
+	return n;
+}
+
+static int nl_send(struct sriov_nl *nl, const void *req, size_t len)
+{
+	if (mnl_socket_sendto(nl->sock, req, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Walk the datagrams until the one answering @seq: an NLMSG_ERROR (ack or
+ * error) or, when @link is set, an RTM_NEWLINK decoded into it.
+ */
+static int nl_wait(struct sriov_nl *nl, uint32_t seq, char *msg, size_t msgsize,
+		   struct sriov_link_vfs *link, struct sriov_error *err)
+{
+	for (;;) {
+		_cleanup_free_ char *buf = NULL;
+		ssize_t n = nl_recv(nl, &buf);
+		size_t left;
+		const struct nlmsghdr *nlh;
+
+		if (n < 0)
+			return sriov_error_set(err, (int)n,
+					       "rtnetlink receive: %s",
+					       strerror((int)-n));
+		left = (size_t)n;
+		for (nlh = (const struct nlmsghdr *)buf;
+		     mnl_nlmsg_ok(nlh, (int)left);
+		     nlh = mnl_nlmsg_next(nlh, (int *)&left)) {
+			if (nlh->nlmsg_seq != seq ||
+			    (nlh->nlmsg_pid && nlh->nlmsg_pid != nl->portid))
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return nl_ack_decode(nlh, nlh->nlmsg_len, msg,
+						     msgsize);
+			if (link && nlh->nlmsg_type == RTM_NEWLINK)
+				return nl_link_decode(nlh, nlh->nlmsg_len, link,
+						      err);
+		}
+	}
+}
+
+int nl_request_ack(struct sriov_nl *nl, void *req, size_t len, char *msg,
+		   size_t msgsize)
+{
+	struct nlmsghdr *nlh = req;
+	int r;
+
+	nlh->nlmsg_seq = nl_next_seq(nl);
+	r = nl_send(nl, req, len);
+	if (r < 0)
+		return r;
+	return nl_wait(nl, nlh->nlmsg_seq, msg, msgsize, NULL, NULL);
+}
+
+int sriov_vf_read(struct sriov_nl *nl, int pf_ifindex,
+		  struct sriov_link_vfs *ret, struct sriov_error *err)
+{
+	char req[256], msg[160];
+	uint32_t seq = nl_next_seq(nl);
+	int r;
+
+	r = nl_getlink_encode(req, sizeof(req), pf_ifindex, seq);
+	if (r < 0)
+		return sriov_error_set(err, r, "cannot encode RTM_GETLINK");
+	r = nl_send(nl, req, (size_t)r);
+	if (r < 0)
+		return sriov_error_set(err, r, "rtnetlink send: %s",
+				       strerror(-r));
+	msg[0] = '\0';
+	memset(ret, 0, sizeof(*ret));
+	r = nl_wait(nl, seq, msg, sizeof(msg), ret, err);
+	if (r < 0 && err && !err->code)
+		return sriov_error_set(err, r, "reading link %d: %s%s%s",
+				       pf_ifindex, strerror(-r),
+				       msg[0] ? ": " : "", msg);
+	/* An ACK without a link is not an answer we can use. */
+	if (r >= 0 && ret->ifindex == 0)
+		return sriov_error_set(err, -EBADMSG,
+				       "link %d: no RTM_NEWLINK answer",
+				       pf_ifindex);
+	return r;
+}
+
+struct addr_ctx {
+	int ifindex;
+	bool found;
+};
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_ctx *c = data;
+	const struct ifaddrmsg *ifa;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifa))
+		return MNL_CB_OK;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if ((int)ifa->ifa_index == c->ifindex)
+		c->found = true;
+	return MNL_CB_OK;
+}
+
+int nl_link_has_addresses(int ifindex)
+{
+	struct sriov_nl *nl = NULL;
+	struct addr_ctx c = { .ifindex = ifindex };
+	char req[64];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	uint32_t seq;
+	int r;
+
+	r = sriov_nl_open(&nl, NULL);
+	if (r < 0)
+		return r;
+	nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq = nl_next_seq(nl);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_index = (unsigned)ifindex; /* filtered with strict checks */
+	r = nl_send(nl, req, nlh->nlmsg_len);
+	while (r >= 0) {
+		_cleanup_free_ char *buf = NULL;
+		ssize_t n = nl_recv(nl, &buf);
+
+		if (n < 0) {
+			r = (int)n;
+			break;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, addr_cb, &c);
+		if (r == MNL_CB_STOP)
+			break;
+		if (r < 0)
+			r = -errno;
+	}
+	sriov_nl_close(nl);
+	if (r < 0)
+		return r;
+	return c.found ? 1 : 0;
+}

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VF settings parsing (bad input is refused before anything is sent) and
+ * the VF lifecycle on a fake sysfs tree. The tree mirrors the kernel's
+ * layout: drivers/pci/iov.c (sriov_*, virtfnN, physfn),
+ * drivers/pci/pci-sysfs.c (driver_override), drivers/pci/pci-driver.c
+ * (drivers_probe, drivers/X/unbind), net/core/net-sysfs.c (ifindex,
+ * flags). Writes to a fake tree are only files, so a recording writer
+ * checks the sequence of writes and simulates the kernel's answers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sriov/root.h>
+#include <sriov/vf.h>
+#include "core/pf.h"
+#include "sysfs/fs.h"
+#include "util/macro.h"
+
+static void test_parse_good(void **state)
+{
+	struct sriov_vf_config c = { .vf = 3 };
+	struct sriov_error e = { 0 };
+	char s[24];
+
+	assert_int_equal(
+		sriov_vf_config_set(&c, "mac", "02:AA:bb:cc:dd:ee", &e), 0);
+	assert_int_equal(c.mac_len, 6);
+	assert_int_equal(c.mac[1], 0xaa);
+	assert_int_equal(sriov_vf_config_set(&c, "vlan", "4095", &e), 0);
+	assert_int_equal(sriov_vf_config_set(&c, "qos", "7", &e), 0);
+	assert_int_equal(sriov_vf_config_set(&c, "proto", "802.1ad", &e), 0);
+	assert_int_equal(c.vlan_proto, 0x88a8);
+	assert_int_equal(sriov_vf_config_set(&c, "node_guid",
+					     "01:02:03:04:05:06:07:08", &e),
+			 0);
+	/* iproute2 get_guid(): first byte most significant */
+	assert_true(c.node_guid == 0x0102030405060708ULL);
+	sriov_format_guid(c.node_guid, s);
+	assert_string_equal(s, "01:02:03:04:05:06:07:08");
+	assert_int_equal(sriov_vf_config_set(
+				 &c, "mac",
+				 "00:00:00:00:fe:80:00:00:00:00:00:00:11:22:33:"
+				 "44:55:66:77:88",
+				 &e),
+			 0);
+	assert_int_equal(c.mac_len, 20);
+	assert_int_equal(sriov_vf_config_check(&c, &e), 0);
+}
+
+static void expect_bad(const char *key, const char *val, const char *needle)
+{
+	struct sriov_vf_config c = { .vf = 1 };
+	struct sriov_error e = { 0 };
+
+	assert_int_equal(sriov_vf_config_set(&c, key, val, &e), -EINVAL);
+	assert_int_equal(c.mask, 0);
+	if (!strstr(e.msg, needle))
+		fail_msg("message '%s' lacks '%s'", e.msg, needle);
+}
+
+static void test_parse_bad(void **state)
+{
+	struct sriov_vf_config c = { .vf = 1 };
+	struct sriov_error e = { 0 };
+
+	expect_bad("vlan", "4096", "expected 0 to 4095");
+	expect_bad("vlan", "-1", "invalid vlan");
+	expect_bad("qos", "8", "expected 0 to 7");
+	expect_bad("proto", "802.1x", "expected 802.1Q or 802.1ad");
+	expect_bad("mac", "00:11:22:33:44", "invalid mac");
+	expect_bad("mac", "00:11:22:33:44:5g", "invalid mac");
+	expect_bad("mac", "01:00:5e:00:00:01", "multicast");
+	expect_bad("node_guid", "00:00:00:00:00:00:00:00", "reserved");
+	expect_bad("port_guid", "ff:ff:ff:ff:ff:ff:ff:ff", "reserved");
+	expect_bad("node_guid", "01:02:03:04:05:06:07", "invalid guid");
+	expect_bad("node_guid", "0102:03:04:05:06:07:08", "invalid guid");
+	expect_bad("spoofchk", "yes", "expected on or off");
+	expect_bad("state", "up", "auto, enable or disable");
+	expect_bad("max_tx_rate", "4294967296", "invalid max_tx_rate");
+	expect_bad("colour", "blue", "unknown vf setting 'colour'");
+
+	c.qos = 3;
+	assert_int_equal(sriov_vf_config_check(&c, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "qos needs a vlan"));
+	c = (struct sriov_vf_config){ .vf = 1 };
+	assert_int_equal(sriov_vf_config_set(&c, "min_tx_rate", "100", &e), 0);
+	assert_int_equal(sriov_vf_config_set(&c, "max_tx_rate", "10", &e), 0);
+	assert_int_equal(sriov_vf_config_check(&c, &e), -EINVAL);
+}
+
+/* ---- fake sysfs ---- */
+
+struct fake {
+	char dir[256];
+	struct sriov_root *root;
+	char log[4096];
+	const char *fail_path; /* inject */
+	int fail_code;
+	int has_addr;
+};
+
+static void mk(struct fake *f, const char *rel, const char *content)
+{
+	char p[PATH_MAX], cmd[PATH_MAX + 32];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", f->dir, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", p);
+	assert_int_equal(system(cmd), 0);
+	if (!content) {
+		assert_int_equal(mkdir(p, 0755), 0);
+		return;
+	}
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static void ln(struct fake *f, const char *rel, const char *target)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", f->dir, rel);
+	unlink(p);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+#define PF "bus/pci/devices/0000:41:00.0"
+#define VF0 "bus/pci/devices/0000:41:00.2"
+#define VF1 "bus/pci/devices/0000:41:00.3"
+
+static int fake_setup(void **state)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct sriov_error e = { 0 };
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sriov-test-vf-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	mk(f, "bus/pci/drivers/mlx5_core", NULL);
+	mk(f, "bus/pci/drivers/vfio-pci", NULL);
+	mk(f, "bus/pci/drivers_probe", "");
+	mk(f, PF "/sriov_totalvfs", "8\n");
+	mk(f, PF "/sriov_numvfs", "2\n");
+	mk(f, PF "/sriov_drivers_autoprobe", "1\n");
+	mk(f, PF "/net/eth0", NULL);
+	ln(f, PF "/subsystem", "../../../bus/pci");
+	ln(f, PF "/driver", "../../../bus/pci/drivers/mlx5_core");
+	ln(f, PF "/virtfn0", "../0000:41:00.2");
+	ln(f, PF "/virtfn1", "../0000:41:00.3");
+	mk(f, VF0 "/driver_override", "(null)\n");
+	mk(f, VF0 "/net/eth1", NULL);
+	ln(f, VF0 "/physfn", "../0000:41:00.0");
+	ln(f, VF0 "/subsystem", "../../../bus/pci");
+	ln(f, VF0 "/driver", "../../../bus/pci/drivers/mlx5_core");
+	mk(f, VF1 "/driver_override", "(null)\n");
+	ln(f, VF1 "/physfn", "../0000:41:00.0");
+	mk(f, "class/net/eth0/ifindex", "4\n");
+	mk(f, "class/net/eth0/flags", "0x1003\n");
+	ln(f, "class/net/eth0/device", "../../../" PF);
+	mk(f, "class/net/eth1/ifindex", "5\n");
+	mk(f, "class/net/eth1/flags", "0x1003\n");
+	ln(f, "class/net/eth1/device", "../../../" VF0);
+	assert_int_equal(sriov_root_open(f->dir, f->dir, &f->root, &e), 0);
+	*state = f;
+	return 0;
+}
+
+static int fake_teardown(void **state)
+{
+	struct fake *f = *state;
+	char cmd[PATH_MAX + 16];
+
+	sriov_root_free(f->root);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Record, inject, and play the kernel's part for unbind and probe. */
+static int rec_write(void *ud, int dfd, const char *const *comps,
+		     const char *val)
+{
+	struct fake *f = ud;
+	char p[PATH_MAX], line[PATH_MAX + 64];
+	size_t n;
+
+	assert_int_equal(fs_path(p, sizeof(p), comps), 0);
+	snprintf(line, sizeof(line), "%s=%s;", p,
+		 strcmp(val, "\n") ? val : "\\n");
+	n = strlen(f->log);
+	snprintf(f->log + n, sizeof(f->log) - n, "%s", line);
+	if (f->fail_path && !strcmp(p, f->fail_path))
+		return f->fail_code;
+	if (strstr(p, "/unbind")) {
+		snprintf(line, sizeof(line), "%s/bus/pci/devices/%s/driver",
+			 f->dir, val);
+		unlink(line);
+		return 0;
+	}
+	if (!strcmp(p, "bus/pci/drivers_probe")) {
+		_cleanup_free_ char *ov = NULL;
+		char rel[256], tgt[256];
+
+		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver_override",
+			 val);
+		fs_read_str(dfd, SP(rel), &ov);
+		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", val);
+		snprintf(tgt, sizeof(tgt), "../../../bus/pci/drivers/%s",
+			 ov && ov[0] && strcmp(ov, "(null)") ? ov :
+							       "mlx5_core");
+		ln(f, rel, tgt);
+		return 0;
+	}
+	return fs_write_str(dfd, comps, val);
+}
+
+static int rec_has_addr(void *ud, int ifindex)
+{
+	struct fake *f = ud;
+
+	return f->has_addr;
+}
+
+static struct pf_ops ops_for(struct fake *f)
+{
+	return (struct pf_ops){ .write = rec_write,
+				.has_addresses = rec_has_addr,
+				.ud = f,
+				.poll_ms = 5 };
+}
+
+static void test_resolve(void **state)
+{
+	struct fake *f = *state;
+	struct sriov_pf pf;
+	struct sriov_error e = { 0 };
+
+	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
+	assert_string_equal(pf.bus, "pci");
+	assert_string_equal(pf.dev, "0000:41:00.0");
+	assert_int_equal(pf.ifindex, 4);
+	memset(&pf, 0, sizeof(pf));
+	assert_int_equal(sriov_pf_resolve(f->root, "0000:41:00.0", &pf, &e), 0);
+	assert_string_equal(pf.ifname, "eth0");
+	assert_int_equal(pf.ifindex, 4);
+	assert_int_equal(sriov_pf_resolve(f->root, "eth1", &pf, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "is a VF"));
+	assert_int_equal(sriov_pf_resolve(f->root, "eth9", &pf, &e), -ENODEV);
+	assert_int_equal(sriov_pf_resolve(f->root, "../x", &pf, &e), -EINVAL);
+}
+
+static void test_numvfs_through_zero(void **state)
+{
+	struct fake *f = *state;
+	struct sriov_pf pf;
+	struct sriov_error e = { 0 };
+	struct pf_ops ops = ops_for(f);
+	unsigned n;
+
+	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
+	/* 2 -> 1: through 0 */
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 1, 0, 100, &ops, &e), 1);
+	assert_string_equal(f->log,
+			    PF "/sriov_drivers_autoprobe=1;" PF
+			       "/sriov_numvfs=0;" PF "/sriov_numvfs=1;");
+	assert_int_equal(sriov_pf_numvfs(f->root, &pf, &n, NULL, &e), 0);
+	assert_int_equal(n, 1);
+	/* same count: nothing written */
+	f->log[0] = '\0';
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 1, 0, 100, &ops, &e), 0);
+	assert_string_equal(f->log, "");
+	/* beyond totalvfs: refused before any write */
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 9, 0, 100, &ops, &e),
+			 -ERANGE);
+	assert_non_null(strstr(e.msg, "at most 8"));
+	assert_string_equal(f->log, "");
+	/* 1 -> 0: no autoprobe write, one numvfs write */
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 0, 0, 100, &ops, &e), 1);
+	assert_string_equal(f->log, PF "/sriov_numvfs=0;");
+	/* 0 -> 2 without autoprobe: no detour through 0 */
+	f->log[0] = '\0';
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 2,
+				       SRIOV_NUMVFS_NO_AUTOPROBE, 100, &ops,
+				       &e),
+			 1);
+	assert_string_equal(f->log, PF "/sriov_drivers_autoprobe=0;" PF
+				       "/sriov_numvfs=2;");
+}
+
+static void test_numvfs_errors(void **state)
+{
+	struct fake *f = *state;
+	struct sriov_pf pf;
+	struct sriov_error e = { 0 };
+	struct pf_ops ops = ops_for(f);
+
+	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
+	mk(f, PF "/sriov_numvfs", "0\n");
+	f->fail_path = PF "/sriov_numvfs";
+	f->fail_code = -EBUSY;
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
+			 -EBUSY);
+	assert_non_null(strstr(e.msg, "in use"));
+	f->fail_code = -ENOENT;
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
+			 -ENOENT);
+	assert_non_null(strstr(e.msg, "bind the PF to its driver"));
+	f->fail_code = -ERANGE;
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
+			 -ERANGE);
+	f->fail_path = NULL;
+	/* 3 VFs asked, the kernel only shows virtfn0..1: time out */
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 3, 0, 30, &ops, &e),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(e.msg, "VF 2"));
+	/* no SR-IOV at all */
+	memset(&pf, 0, sizeof(pf));
+	snprintf(pf.bus, sizeof(pf.bus), "pci");
+	snprintf(pf.dev, sizeof(pf.dev), "0000:41:00.3");
+	assert_int_equal(pf_set_numvfs(f->root, &pf, 1, 0, 30, &ops, &e),
+			 -ENOENT);
+	assert_non_null(strstr(e.msg, "does not support SR-IOV"));
+}
+
+static void test_bind(void **state)
+{
+	struct fake *f = *state;
+	struct sriov_pf pf;
+	struct sriov_error e = { 0 };
+	struct pf_ops ops = ops_for(f);
+	char drv[64];
+
+	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
+	/* eth1 (VF 0) is up with addresses: refused, nothing written */
+	f->has_addr = 1;
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO,
+				    false, &ops, &e),
+			 -EBUSY);
+	assert_non_null(strstr(e.msg, "--force"));
+	assert_string_equal(f->log, "");
+	/* with --force */
+	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO, true,
+				    &ops, &e),
+			 1);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/mlx5_core/unbind=0000:41:00.2;"
+			    "bus/pci/devices/0000:41:00.2/driver_override="
+			    "vfio-pci;bus/pci/drivers_probe=0000:41:00.2;");
+	assert_int_equal(sriov_vf_driver(f->root, &pf, 0, drv, sizeof(drv), &e),
+			 0);
+	assert_string_equal(drv, "vfio-pci");
+	f->has_addr = 0; /* its netdev left with the netdev driver */
+	/* again: nothing to do */
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO,
+				    false, &ops, &e),
+			 0);
+	assert_string_equal(f->log, "");
+	/* back to default: override cleared, probed */
+	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_DEFAULT,
+				    false, &ops, &e),
+			 1);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/vfio-pci/unbind=0000:41:00.2;"
+			    "bus/pci/devices/0000:41:00.2/driver_override=\\n;"
+			    "bus/pci/drivers_probe=0000:41:00.2;");
+	assert_int_equal(sriov_vf_driver(f->root, &pf, 0, drv, sizeof(drv), &e),
+			 0);
+	assert_string_equal(drv, "mlx5_core");
+	/* none, with the netdev down: no refusal */
+	f->log[0] = '\0';
+	mk(f, "class/net/eth1/flags", "0x1002\n");
+	f->has_addr = 1;
+	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_NONE,
+				    false, &ops, &e),
+			 1);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/mlx5_core/unbind=0000:41:00.2;");
+	/* a VF that does not exist */
+	assert_int_equal(pf_vf_bind(f->root, &pf, 7, SRIOV_VF_DRIVER_NONE,
+				    false, &ops, &e),
+			 -ENOENT);
+	assert_non_null(strstr(e.msg, "no VF 7"));
+}
+
+static void test_bind_no_vfio(void **state)
+{
+	struct fake *f = *state;
+	struct sriov_pf pf;
+	struct sriov_error e = { 0 };
+	struct pf_ops ops = ops_for(f);
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/bus/pci/drivers/vfio-pci", f->dir);
+	assert_int_equal(rmdir(p), 0);
+	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_bind(f->root, &pf, 1, SRIOV_VF_DRIVER_VFIO,
+				    false, &ops, &e),
+			 -ENOENT);
+	assert_non_null(strstr(e.msg, "modprobe vfio-pci"));
+	assert_string_equal(f->log, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test_setup_teardown(test_resolve, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_numvfs_through_zero,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_numvfs_errors, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_bind, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_bind_no_vfio, fake_setup,
+						fake_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
