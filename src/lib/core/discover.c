@@ -488,7 +488,6 @@ static int read_mlx4_iov(int dfd, const struct loc *ibl,
 /* The RDMA device under a PCI function dir, if any. */
 static int read_ib(int dfd, const struct loc *dev, struct sriov_ib_device **ret)
 {
-	_cleanup_free_ char *guid = NULL;
 	struct sriov_ib_device *ib;
 	char **names = NULL, **ports = NULL;
 	size_t n = 0, np = 0;
