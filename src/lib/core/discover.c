@@ -114,8 +114,12 @@ const char *sriov_pkey_format(uint16_t pkey, char buf[static 7])
 	return buf;
 }
 
-/* "0x15b3" -> "15b3" (lowercase, 4 digits). */
-static char *read_id(int dfd, const char *const *path, int *err)
+/*
+ * A hex attribute as lowercase digits without 0x, zero-padded to width:
+ * vendor "0x15b3" -> "15b3" (4), class "0x020000" -> "020000" (6).
+ */
+static char *read_hex(int dfd, const char *const *path, unsigned width,
+		      int *err)
 {
 	_cleanup_free_ char *s = NULL;
 	uint64_t v;
@@ -125,33 +129,25 @@ static char *read_id(int dfd, const char *const *path, int *err)
 	r = fs_read_str(dfd, path, &s);
 	if (r >= 0)
 		r = parse_u64(s, 16, &v);
-	if (r < 0 || v > 0xffff) {
-		*err = r < 0 ? r : -ERANGE;
+	if (r >= 0 && v >> (4 * width))
+		r = -ERANGE;
+	if (r < 0) {
+		*err = r;
 		return NULL;
 	}
-	if (asprintf(&out, "%04llx", (unsigned long long)v) < 0)
+	if (asprintf(&out, "%0*llx", (int)width, (unsigned long long)v) < 0)
 		return NULL;
 	return out;
 }
 
-/* "0x020000" -> "020000" */
+static char *read_id(int dfd, const char *const *path, int *err)
+{
+	return read_hex(dfd, path, 4, err);
+}
+
 static char *read_class(int dfd, const char *const *path, int *err)
 {
-	_cleanup_free_ char *s = NULL;
-	uint64_t v;
-	char *out;
-	int r;
-
-	r = fs_read_str(dfd, path, &s);
-	if (r >= 0)
-		r = parse_u64(s, 16, &v);
-	if (r < 0 || v > 0xffffff) {
-		*err = r < 0 ? r : -ERANGE;
-		return NULL;
-	}
-	if (asprintf(&out, "%06llx", (unsigned long long)v) < 0)
-		return NULL;
-	return out;
+	return read_hex(dfd, path, 6, err);
 }
 
 static int read_int_or(int dfd, const char *const *path, int dflt)
