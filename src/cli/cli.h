@@ -42,5 +42,6 @@ bool cli_matches(const char *arg, const char *keyword);
 void cli_printer(struct cli *cli, struct printer *p);
 
 /* Command groups, one file each. */
+int cmd_nova(struct cli *cli, int argc, char **argv);
 
 #endif

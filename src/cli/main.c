@@ -12,6 +12,7 @@ static int cmd_version(struct cli *cli, int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "version", cmd_version, "print the version" },
+	{ "nova", cmd_nova, "Nova device_spec, pools and PCI request fitting" },
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)
