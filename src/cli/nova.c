@@ -220,9 +220,6 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 				       "numa_policy '%s' is not one of legacy, required, preferred, socket",
 				       policy);
 	if (json_is_string(alias)) {
-		struct sbuf_like {
-			char *s;
-		};
 		char buf[1024];
 		json_t *cnt = json_object_get(e, "count");
 		const char *s = json_string_value(alias);
@@ -232,10 +229,18 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 				 s, json_integer_value(cnt));
 			s = buf;
 		}
-		if (!al)
-			return sriov_error_set(err, -EINVAL,
-					       "PCI alias %s is not defined", s);
-		return nova_aliases_translate(al, s, policy, ret, ret_n, err);
+		struct nova_aliases *none = NULL;
+		int r;
+
+		if (!al) {
+			r = nova_aliases_parse(NULL, 0, &none, err);
+			if (r < 0)
+				return r;
+		}
+		r = nova_aliases_translate(al ? al : none, s, policy, ret,
+					   ret_n, err);
+		nova_aliases_free(none);
+		return r;
 	}
 	json_t *list = json_object_get(e, "requests");
 	json_t *one = NULL;
@@ -407,9 +412,6 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 		return cli_usage(fit ? "nova fit --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json" :
 				       "nova %s --device-spec FILE DEVICES.json",
 				 sub);
-	rc = load_whitelist(cli, o.spec, &root, &wl);
-	if (rc)
-		goto out;
 	if (o.alias) {
 		struct sriov_error err = { 0 };
 		char **vals = NULL;
@@ -428,6 +430,9 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	rc = load_whitelist(cli, o.spec, &root, &wl);
+	if (rc)
+		goto out;
 	json_t *a = load_json(args[0]);
 	if (!a) {
 		rc = EXIT_FAIL;

@@ -125,7 +125,7 @@ static char *schema_error(json_t *spec)
 		case 5:
 			if (strcmp(s, "legacy") && strcmp(s, "required") &&
 			    strcmp(s, "preferred") && strcmp(s, "socket"))
-				what = " is not one of ['legacy', 'required', 'preferred', 'socket']";
+				what = " is not one of ['required', 'legacy', 'preferred', 'socket']";
 			break;
 		}
 		if (what) {
