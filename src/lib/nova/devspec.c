@@ -813,6 +813,8 @@ static int dict_get(json_t *d, const char *k, json_t **ret,
 
 /* PciDeviceSpec.match(dev_dict) */
 int devspec_match(const struct devspec *s, json_t *dev,
+		  struct sriov_error *err);
+int devspec_match(const struct devspec *s, json_t *dev,
 		  struct sriov_error *err)
 {
 	json_t *v, *p;
@@ -841,7 +843,8 @@ int devspec_match(const struct devspec *s, json_t *dev,
 		return r;
 	ok = r && ok;
 	if (s->remote_managed) {
-		json_t *caps = json_object_get(dev, "capabilities"), *vpd, *sn;
+		json_t *caps = json_object_get(dev, "capabilities"), *vpd = NULL,
+		       *sn = NULL;
 		json_t *empty = json_object();
 
 		r = dict_get(caps ? caps : empty, "vpd", &vpd, err);

@@ -356,7 +356,7 @@ static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
 static long filter_pools(const struct nova_stats *st, const long *cnt,
 			 const bool *alive, const struct nova_request *rq,
 			 const long *cells, size_t ncells, size_t *idx,
-			 size_t *tmp)
+			 size_t *tmp, size_t *all)
 {
 	size_t n = 0;
 
@@ -368,7 +368,6 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 		return -1;
 	if (cells) {
 		size_t n0 = n;
-		size_t all[n0 ? n0 : 1];
 		memcpy(all, idx, n0 * sizeof(*idx));
 
 		KEEP(numa_in(p, cells, ncells, false));
@@ -378,7 +377,8 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 			n = n0;
 			if (rq->policy == NOVA_NUMA_SOCKET) {
 				bool unknown = false;
-				long socks[st->ncells + 1], allowed[st->ncells + 1];
+				long *socks = calloc(st->ncells * ncells + 1, sizeof(long));
+				long *allowed = calloc(st->ncells + 1, sizeof(long));
 				size_t ns = 0, na = 0;
 
 				for (size_t c = 0; c < st->ncells; c++)
@@ -399,6 +399,8 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 							}
 					KEEP(numa_in(p, allowed, na, false));
 				}
+				free(socks);
+				free(allowed);
 			} else {
 				KEEP(numa_in(p, cells, ncells, true));
 				if (!(rq->policy == NOVA_NUMA_LEGACY ||
@@ -455,9 +457,10 @@ bool nova_stats_support(const struct nova_stats *st,
 			const long *cells, size_t ncells)
 {
 	size_t np = st->n ? st->n : 1;
-	long cnt[np];
-	bool alive[np];
-	size_t idx[np], tmp[np];
+	long *cnt = malloc(np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t)));
+	size_t *idx = (size_t *)(cnt + np), *tmp = idx + np, *all = tmp + np;
+	bool *alive = (bool *)(all + np);
+	bool ok = true;
 
 	if (cells && !ncells)
 		cells = NULL; /* an empty list is falsy */
@@ -467,9 +470,11 @@ bool nova_stats_support(const struct nova_stats *st,
 	}
 	for (size_t r = 0; r < nreqs; r++) {
 		long n = filter_pools(st, cnt, alive, &reqs[r], cells, ncells,
-				      idx, tmp);
-		if (n <= 0)
-			return false;
+				      idx, tmp, all);
+		if (n <= 0) {
+			ok = false;
+			break;
+		}
 		long count = reqs[r].count;
 		for (long i = 0; i < n; i++) {
 			size_t j = idx[i];
@@ -486,5 +491,6 @@ bool nova_stats_support(const struct nova_stats *st,
 				break;
 		}
 	}
-	return true;
+	free(cnt);
+	return ok;
 }
