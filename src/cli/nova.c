@@ -40,7 +40,8 @@ static int read_values(const char *path, char ***ret, size_t *ret_n)
 	if (!f)
 		return -errno;
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		while (len > 0 &&
+		       (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		const char *p = line;
 		while (*p == ' ' || *p == '\t')
@@ -120,8 +121,7 @@ static struct sriov_root *maybe_root(struct cli *cli)
 }
 
 static int load_whitelist(struct cli *cli, const char *path,
-			  struct sriov_root **root,
-			  struct nova_whitelist **wl)
+			  struct sriov_root **root, struct nova_whitelist **wl)
 {
 	struct sriov_error err = { 0 };
 	char **vals = NULL;
@@ -147,20 +147,22 @@ static int cmd_match(struct cli *cli, struct nova_whitelist *wl, json_t *devs)
 	size_t i;
 	json_t *d;
 
-	json_array_foreach (devs, i, d) {
+	json_array_foreach(devs, i, d) {
 		struct sriov_error err = { 0 };
 		json_t *o = json_object();
-		json_t *addr = json_is_object(d) ? json_object_get(d, "address") :
-						   NULL;
+		json_t *addr = json_is_object(d) ?
+				       json_object_get(d, "address") :
+				       NULL;
 		int m = json_is_object(d) ? nova_whitelist_match(wl, d, &err) :
 					    -ENOENT;
 
 		json_object_set(o, "address", addr ? addr : json_null());
 		if (m >= 0) {
-			json_object_set_new(o, "spec",
-					    json_integer((json_int_t)
-						nova_whitelist_value_index(
-							wl, (size_t)m)));
+			json_object_set_new(
+				o, "spec",
+				json_integer(
+					(json_int_t)nova_whitelist_value_index(
+						wl, (size_t)m)));
 			json_object_set_new(o, "tags",
 					    json_deep_copy(nova_whitelist_tags(
 						    wl, (size_t)m)));
@@ -195,7 +197,7 @@ static int parse_cells(json_t *a, long **ret, size_t *n)
 
 	*ret = calloc(json_array_size(a) + 1, sizeof(long));
 	*n = json_array_size(a);
-	json_array_foreach (a, i, c) {
+	json_array_foreach(a, i, c) {
 		if (json_is_object(c))
 			c = json_object_get(c, "id");
 		if (!json_is_integer(c))
@@ -212,13 +214,15 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 {
 	json_t *alias = json_object_get(e, "alias");
 	json_t *pol = json_object_get(e, "numa_policy");
-	const char *policy = json_is_string(pol) ? json_string_value(pol) : NULL;
+	const char *policy = json_is_string(pol) ? json_string_value(pol) :
+						   NULL;
 	enum nova_numa_policy p;
 
 	if (policy && nova_numa_policy_parse(policy, &p) < 0)
-		return sriov_error_set(err, -EINVAL,
-				       "numa_policy '%s' is not one of legacy, required, preferred, socket",
-				       policy);
+		return sriov_error_set(
+			err, -EINVAL,
+			"numa_policy '%s' is not one of legacy, required, preferred, socket",
+			policy);
 	if (json_is_string(alias)) {
 		char buf[1024];
 		json_t *cnt = json_object_get(e, "count");
@@ -251,7 +255,7 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 	size_t n = json_array_size(list), i;
 	struct nova_request *reqs = calloc(n + 1, sizeof(*reqs));
 	json_t *q;
-	json_array_foreach (list, i, q) {
+	json_array_foreach(list, i, q) {
 		json_t *spec = json_object_get(q, "spec");
 		json_t *cnt = json_object_get(q, "count");
 		json_t *qp = json_object_get(q, "numa_policy");
@@ -261,9 +265,10 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 		if (!json_is_array(spec) || !json_is_integer(cnt)) {
 			nova_requests_free(reqs, i);
 			json_decref(one);
-			return sriov_error_set(err, -EINVAL,
-					       "request %zu: needs \"spec\" (array) and \"count\" (integer)",
-					       i);
+			return sriov_error_set(
+				err, -EINVAL,
+				"request %zu: needs \"spec\" (array) and \"count\" (integer)",
+				i);
 		}
 		reqs[i].count = (long)json_integer_value(cnt);
 		reqs[i].policy = NOVA_NUMA_LEGACY;
@@ -272,28 +277,34 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 		/* InstancePCIRequest.spec: dicts of nullable strings */
 		json_t *sp = json_array(), *d;
 		size_t k;
-		json_array_foreach (spec, k, d) {
+		json_array_foreach(spec, k, d) {
 			json_t *o = json_object(), *v;
 			const char *key;
-			json_object_foreach (d, key, v) {
+			json_object_foreach(d, key, v) {
 				char b[64];
 				if (json_is_string(v) || json_is_null(v))
 					json_object_set(o, key, v);
 				else if (json_is_true(v))
-					json_object_set_new(o, key, json_string("True"));
+					json_object_set_new(
+						o, key, json_string("True"));
 				else if (json_is_false(v))
-					json_object_set_new(o, key, json_string("False"));
+					json_object_set_new(
+						o, key, json_string("False"));
 				else if (json_is_integer(v)) {
-					snprintf(b, sizeof(b), "%" JSON_INTEGER_FORMAT,
+					snprintf(b, sizeof(b),
+						 "%" JSON_INTEGER_FORMAT,
 						 json_integer_value(v));
-					json_object_set_new(o, key, json_string(b));
+					json_object_set_new(o, key,
+							    json_string(b));
 				} else {
 					json_decref(o);
 					json_decref(sp);
 					nova_requests_free(reqs, i);
 					json_decref(one);
-					return sriov_error_set(err, -EINVAL,
-							       "request %zu: spec values must be strings", i);
+					return sriov_error_set(
+						err, -EINVAL,
+						"request %zu: spec values must be strings",
+						i);
 				}
 			}
 			json_array_append_new(sp, o);
@@ -317,9 +328,9 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 	json_t *hv;
 	int rc = 0;
 
-	json_object_foreach (hosts, name, hv) {
-		json_t *devs = json_is_array(hv) ? hv :
-						   json_object_get(hv, "devices");
+	json_object_foreach(hosts, name, hv) {
+		json_t *devs =
+			json_is_array(hv) ? hv : json_object_get(hv, "devices");
 		json_t *cells = json_is_object(hv) ?
 					json_object_get(hv, "numa_cells") :
 					NULL;
@@ -327,9 +338,10 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 		struct nova_cell *hc = calloc(nc + 1, sizeof(*hc));
 		json_t *c;
 
-		json_array_foreach (cells, i, c) {
+		json_array_foreach(cells, i, c) {
 			json_t *s = json_object_get(c, "socket");
-			hc[i].id = (long)json_integer_value(json_object_get(c, "id"));
+			hc[i].id = (long)json_integer_value(
+				json_object_get(c, "id"));
 			hc[i].socket = json_is_integer(s) ?
 					       (long)json_integer_value(s) :
 					       -1;
@@ -346,7 +358,7 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 	}
 	json_t *out = json_array(), *e;
 	size_t i;
-	json_array_foreach (rqs, i, e) {
+	json_array_foreach(rqs, i, e) {
 		struct nova_request *reqs = NULL;
 		size_t n = 0;
 		json_t *o = json_object();
@@ -361,8 +373,9 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 			continue;
 		}
 		if (json_is_array(jc) && parse_cells(jc, &cells, &ncells) < 0) {
-			json_object_set_new(o, "error",
-					    json_string("numa_cells: integers expected"));
+			json_object_set_new(
+				o, "error",
+				json_string("numa_cells: integers expected"));
 			json_array_append_new(out, o);
 			free(cells);
 			nova_requests_free(reqs, n);
@@ -373,7 +386,8 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 			if (nova_stats_support(st[k], reqs, n,
 					       json_is_array(jc) ? cells : NULL,
 					       ncells))
-				json_array_append_new(pass, json_string(names[k]));
+				json_array_append_new(pass,
+						      json_string(names[k]));
 		json_object_set_new(o, "hosts", pass);
 		json_array_append_new(out, o);
 		free(cells);
@@ -401,17 +415,19 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 		return cli_usage("nova match|pools|fit --device-spec FILE ...");
 	sub = argv[1];
 	if (parse_opts(argc - 1, argv + 1, &o) < 0 || !o.spec)
-		return cli_usage("nova %s: --device-spec FILE is required", sub);
+		return cli_usage("nova %s: --device-spec FILE is required",
+				 sub);
 	int nargs = argc - 1 - o.first_arg;
 	char **args = argv + 1 + o.first_arg;
 	bool fit = !strcmp(sub, "fit");
 	if (!fit && strcmp(sub, "match") && strcmp(sub, "pools"))
-		return cli_usage("nova: unknown command '%s' (match, pools, fit)",
-				 sub);
+		return cli_usage(
+			"nova: unknown command '%s' (match, pools, fit)", sub);
 	if (nargs != (fit ? 2 : 1))
-		return cli_usage(fit ? "nova fit --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json" :
-				       "nova %s --device-spec FILE DEVICES.json",
-				 sub);
+		return cli_usage(
+			fit ? "nova fit --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json" :
+			      "nova %s --device-spec FILE DEVICES.json",
+			sub);
 	if (o.alias) {
 		struct sriov_error err = { 0 };
 		char **vals = NULL;
@@ -451,7 +467,8 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 	} else {
 		json_t *b = load_json(args[1]);
 		if (!b || !json_is_object(a) || !json_is_array(b))
-			rc = b ? cli_error("HOSTS must be an object, REQUESTS an array") :
+			rc = b ? cli_error(
+					 "HOSTS must be an object, REQUESTS an array") :
 				 EXIT_FAIL;
 		else
 			rc = cmd_fit(cli, wl, al, a, b);

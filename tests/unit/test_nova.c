@@ -32,24 +32,36 @@ static void expect_error(const char *spec, const char *msg)
 
 static void test_devspec_errors(void **state)
 {
-	expect_error("{\"vendor_id\":\"80860\"}",
-		     "Invalid [pci]device_spec config: property vendor_id (80860) is greater than the maximum allowable value (FFFF).");
-	expect_error("{\"product_id\":\"zz\"}",
-		     "Invalid [pci]device_spec config: property product_id ('zz') does not parse as a hex number.");
-	expect_error("{\"address\":\"0000:0a:0b:00.5\"}",
-		     "The PCI address 0000:0a:0b:00.5 has an incorrect format.");
-	expect_error("{\"address\":\"0000:0a:00.8\"}",
-		     "Invalid [pci]device_spec config: property func (8) is greater than the maximum allowable value (7).");
-	expect_error("{\"address\":\"0000:11:0*.*\"}",
-		     "Invalid [pci]device_spec config: property slot ('0*') does not parse as a hex number.");
-	expect_error("{\"address\":{\"domain\":\"*\"}}",
-		     "The PCI address {'domain': '*'} has an incorrect format.");
-	expect_error("{\"address\":\"0000:0a:00.1\",\"devname\":\"eth0\"}",
-		     "Invalid PCI Whitelist: The PCI whitelist can specify devname or address, but not both");
-	expect_error("{\"remote_managed\":\"true\",\"devname\":\"nonexistent0\"}",
-		     "Invalid PCI Whitelist: A device specified as \"remote_managed\" is not actually present on the host");
-	expect_error("5", "Invalid [pci]device_spec config: Invalid entry: '5'; Expecting list or dict");
-	expect_error("[5]", "Invalid [pci]device_spec config: Invalid entry: '5'; Expecting dict");
+	expect_error(
+		"{\"vendor_id\":\"80860\"}",
+		"Invalid [pci]device_spec config: property vendor_id (80860) is greater than the maximum allowable value (FFFF).");
+	expect_error(
+		"{\"product_id\":\"zz\"}",
+		"Invalid [pci]device_spec config: property product_id ('zz') does not parse as a hex number.");
+	expect_error(
+		"{\"address\":\"0000:0a:0b:00.5\"}",
+		"The PCI address 0000:0a:0b:00.5 has an incorrect format.");
+	expect_error(
+		"{\"address\":\"0000:0a:00.8\"}",
+		"Invalid [pci]device_spec config: property func (8) is greater than the maximum allowable value (7).");
+	expect_error(
+		"{\"address\":\"0000:11:0*.*\"}",
+		"Invalid [pci]device_spec config: property slot ('0*') does not parse as a hex number.");
+	expect_error(
+		"{\"address\":{\"domain\":\"*\"}}",
+		"The PCI address {'domain': '*'} has an incorrect format.");
+	expect_error(
+		"{\"address\":\"0000:0a:00.1\",\"devname\":\"eth0\"}",
+		"Invalid PCI Whitelist: The PCI whitelist can specify devname or address, but not both");
+	expect_error(
+		"{\"remote_managed\":\"true\",\"devname\":\"nonexistent0\"}",
+		"Invalid PCI Whitelist: A device specified as \"remote_managed\" is not actually present on the host");
+	expect_error(
+		"5",
+		"Invalid [pci]device_spec config: Invalid entry: '5'; Expecting list or dict");
+	expect_error(
+		"[5]",
+		"Invalid [pci]device_spec config: Invalid entry: '5'; Expecting dict");
 }
 
 static int match(const char *spec, const char *dev)
@@ -67,8 +79,9 @@ static int match(const char *spec, const char *dev)
 
 static void test_devspec_match(void **state)
 {
-	const char *vf = "{\"address\":\"0000:0a:00.1\",\"vendor_id\":\"8086\","
-			 "\"product_id\":\"154c\",\"parent_addr\":\"0000:0a:00.0\"}";
+	const char *vf =
+		"{\"address\":\"0000:0a:00.1\",\"vendor_id\":\"8086\","
+		"\"product_id\":\"154c\",\"parent_addr\":\"0000:0a:00.0\"}";
 
 	assert_int_equal(match("{\"product_id\":\"154C\"}", vf), 0);
 	assert_int_equal(match("{\"address\":\"*:0a:00.*\"}", vf), 0);
@@ -77,7 +90,8 @@ static void test_devspec_match(void **state)
 	/* regexes are anchored at the start only, like re.match */
 	assert_int_equal(match("{\"address\":{\"bus\":\"0\"}}", vf), 0);
 	assert_int_equal(match("{\"address\":{\"bus\":\"a\"}}", vf), -ENOENT);
-	assert_int_equal(match("{\"address\":{\"function\":\"[0-2]\"}}", vf), 0);
+	assert_int_equal(match("{\"address\":{\"function\":\"[0-2]\"}}", vf),
+			 0);
 	/* devname without a sysfs root never matches */
 	assert_int_equal(match("{\"devname\":\"eth0\"}", vf), -ENOENT);
 }
@@ -90,10 +104,14 @@ static void test_alias_errors(void **state)
 	struct sriov_error err = { 0 };
 
 	assert_int_equal(nova_aliases_parse(v, 2, &al, &err), -EINVAL);
-	assert_string_equal(err.msg, "Invalid PCI alias definition: NUMA policy mismatch for alias 'a'");
+	assert_string_equal(
+		err.msg,
+		"Invalid PCI alias definition: NUMA policy mismatch for alias 'a'");
 	v[0] = "{\"name\":\"a\",\"vendor_id\":\"0x8086\"}";
 	assert_int_equal(nova_aliases_parse(v, 1, &al, &err), -EINVAL);
-	assert_string_equal(err.msg, "Invalid PCI alias definition: '0x8086' does not match '^([\\\\da-fA-F]{4})$'");
+	assert_string_equal(
+		err.msg,
+		"Invalid PCI alias definition: '0x8086' does not match '^([\\\\da-fA-F]{4})$'");
 }
 
 static void test_numa_policies(void **state)
@@ -108,8 +126,10 @@ static void test_numa_policies(void **state)
 		"[{\"address\":\"0000:0a:00.1\",\"vendor_id\":\"8086\",\"product_id\":\"154c\","
 		"\"dev_type\":\"type-VF\",\"parent_addr\":\"0000:0a:00.0\",\"numa_node\":1}]",
 		0, NULL);
-	struct nova_request rq = { .count = 1,
-				   .spec = json_loads("[{\"vendor_id\":\"8086\"}]", 0, NULL) };
+	struct nova_request rq = {
+		.count = 1,
+		.spec = json_loads("[{\"vendor_id\":\"8086\"}]", 0, NULL)
+	};
 	long cell0 = 0;
 
 	assert_int_equal(parse1(spec, &wl, msg), 0);
@@ -124,7 +144,10 @@ static void test_numa_policies(void **state)
 	rq.policy = NOVA_NUMA_REQUIRED;
 	assert_true(nova_stats_support(st, &rq, 1, NULL, 0));
 	json_t *pools = nova_stats_pools(st);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(pools, 0), "remote_managed")), "false");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(pools, 0),
+						  "remote_managed")),
+		"false");
 	json_decref(pools);
 	free(rq.memo);
 	json_decref(rq.spec);

@@ -25,9 +25,9 @@ struct nova_aliases {
 	size_t n, cap;
 };
 
-static const char *const props[] = { "name", "capability_type", "product_id",
-				     "vendor_id", "device_type",
-				     "numa_policy" };
+static const char *const props[] = { "name",	    "capability_type",
+				     "product_id",  "vendor_id",
+				     "device_type", "numa_policy" };
 
 static bool vendor_pattern(const char *s)
 {
@@ -58,7 +58,7 @@ static char *schema_error(json_t *spec)
 	}
 	/* additionalProperties (path length 0) */
 	size_t nextra = 0;
-	json_object_foreach (spec, k, v) {
+	json_object_foreach(spec, k, v) {
 		bool known = false;
 		for (size_t i = 0; i < 6; i++)
 			known = known || !strcmp(k, props[i]);
@@ -68,7 +68,7 @@ static char *schema_error(json_t *spec)
 	if (nextra) {
 		sb_puts(&b, "Additional properties are not allowed (");
 		size_t i = 0;
-		json_object_foreach (spec, k, v) {
+		json_object_foreach(spec, k, v) {
 			bool known = false;
 			for (size_t j = 0; j < 6; j++)
 				known = known || !strcmp(k, props[j]);
@@ -80,8 +80,8 @@ static char *schema_error(json_t *spec)
 			py_repr(&b, ks);
 			json_decref(ks);
 		}
-		sb_puts(&b, nextra == 1 ? " was unexpected)" :
-					  " were unexpected)");
+		sb_puts(&b,
+			nextra == 1 ? " was unexpected)" : " were unexpected)");
 		return sb_take(&b);
 	}
 	if (!json_object_get(spec, "name"))
@@ -270,9 +270,11 @@ int nova_aliases_translate(const struct nova_aliases *al,
 		for (char *q = tok; *q; q++)
 			ncolon += *q == ':';
 		if (ncolon != 1) {
-			r = nova_err(err,
-				     ncolon ? "too many values to unpack (expected 2)" :
-					      "not enough values to unpack (expected 2, got 1)");
+			r = nova_err(
+				err,
+				ncolon ?
+					"too many values to unpack (expected 2)" :
+					"not enough values to unpack (expected 2, got 1)");
 			break;
 		}
 		char *colon = strchr(tok, ':');
@@ -291,11 +293,13 @@ int nova_aliases_translate(const struct nova_aliases *al,
 		long count = strtol(cs, &end, 10);
 		bool ok = *cs && !*end;
 		for (char *q = cs; *q; q++)
-			ok = ok && ((*q >= '0' && *q <= '9') || (q == cs && (*q == '-' || *q == '+')));
+			ok = ok && ((*q >= '0' && *q <= '9') ||
+				    (q == cs && (*q == '-' || *q == '+')));
 		if (!ok) {
-			r = nova_err(err,
-				     "invalid literal for int() with base 10: '%s'",
-				     colon + 1);
+			r = nova_err(
+				err,
+				"invalid literal for int() with base 10: '%s'",
+				colon + 1);
 			free(cs);
 			free(name);
 			break;

@@ -155,9 +155,10 @@ static int set_dev_info(const char *prop, const json_t *v, unsigned width,
 	}
 	if (gt) {
 		free(norm);
-		snprintf(reason, sizeof(reason),
-			 "property %s (%s) is greater than the maximum allowable value (%s).",
-			 prop, a, maxX);
+		snprintf(
+			reason, sizeof(reason),
+			"property %s (%s) is greater than the maximum allowable value (%s).",
+			prop, a, maxX);
 		return invalid_spec(err, reason);
 	}
 	*out = norm;
@@ -216,7 +217,8 @@ static int phys_parse(const json_t *addr, struct addr_spec **ret,
 		const char *dot = strchr(s, '.');
 		size_t dbs_len = dot ? (size_t)(dot - s) : strlen(s);
 		char *dbs = strndup(s, dbs_len);
-		char *c1 = strchr(dbs, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		char *c1 = strchr(dbs, ':'),
+		     *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 
 		if (!c1 || !c2 || strchr(c2 + 1, ':')) {
 			free(dbs);
@@ -302,7 +304,8 @@ static int glob_parse(const char *s, struct addr_spec **ret,
 		}
 		for (int i = 0; i < 3; i++) {
 			char *norm = NULL;
-			const char *v = fields[i] && *fields[i] ? fields[i] : ANY;
+			const char *v = fields[i] && *fields[i] ? fields[i] :
+								  ANY;
 
 			if (r == 0)
 				r = set_str_info(field_name[i], v,
@@ -353,9 +356,10 @@ static int regex_parse(json_t *d, struct addr_spec **ret,
 			addr_free(a);
 			if (r == -ENOTSUP) {
 				char *rep = py_repr_dup(v);
-				nova_err(err,
-					 "sriov: regular expression %s uses a construct that POSIX regex cannot express (see docs/nova.md)",
-					 rep);
+				nova_err(
+					err,
+					"sriov: regular expression %s uses a construct that POSIX regex cannot express (see docs/nova.md)",
+					rep);
 				free(rep);
 				if (err)
 					err->code = -ENOTSUP;
@@ -389,7 +393,8 @@ static bool is_pf_at(struct sriov_root *root, const char *const f[4])
 	if (!name_is_safe(name) ||
 	    !fs_is_dir(root->sys_fd, SP("bus/pci/devices", name)))
 		return false;
-	if (fs_read_str(root->sys_fd, SP("bus/pci/devices", name, "sriov_totalvfs"),
+	if (fs_read_str(root->sys_fd,
+			SP("bus/pci/devices", name, "sriov_totalvfs"),
 			&v) == 0) {
 		char *t = py_strip(v);
 		char *end;
@@ -504,8 +509,9 @@ static int check_remote_managed_pf(struct sriov_root *root, struct devspec *s,
 	vfp = py_strip(t);
 	free(t);
 	if (!*vfp) {
-		r = nova_err(err,
-			     "sriov_vf_device file does not contain a VF product ID");
+		r = nova_err(
+			err,
+			"sriov_vf_device file does not contain a VF product ID");
 		goto out;
 	}
 	const char *names[2] = { "vendor", "product" };
@@ -517,7 +523,8 @@ static int check_remote_managed_pf(struct sriov_root *root, struct devspec *s,
 		}
 		if (!*t) {
 			free(t);
-			r = nova_err(err, "%s file does not contain a valid value",
+			r = nova_err(err,
+				     "%s file does not contain a valid value",
 				     names[i]);
 			goto out;
 		}
@@ -643,9 +650,8 @@ static int devspec_init(struct sriov_root *root, json_t *ds, struct devspec *s,
 		if (r < 0)
 			goto out;
 	}
-	s->remote_managed =
-		py_bool_from_string(json_object_get(tags, "remote_managed") ?:
-						    json_null());
+	s->remote_managed = py_bool_from_string(
+		json_object_get(tags, "remote_managed") ?: json_null());
 	if (s->remote_managed) {
 		if (!s->addr) {
 			r = nova_err(
@@ -686,31 +692,34 @@ int nova_whitelist_parse(struct sriov_root *root, const char *const *values,
 		json_t *list;
 
 		if (!v)
-			r = nova_err(err,
-				     "Invalid [pci]device_spec config: Invalid entry: '%s'",
-				     values[i]);
+			r = nova_err(
+				err,
+				"Invalid [pci]device_spec config: Invalid entry: '%s'",
+				values[i]);
 		else if (json_is_object(v))
 			list = json_pack("[O]", v);
 		else if (json_is_array(v))
 			list = json_incref(v);
 		else
-			r = nova_err(err,
-				     "Invalid [pci]device_spec config: Invalid entry: '%s'; Expecting list or dict",
-				     values[i]);
+			r = nova_err(
+				err,
+				"Invalid [pci]device_spec config: Invalid entry: '%s'; Expecting list or dict",
+				values[i]);
 		if (r < 0) {
 			json_decref(v);
 			break;
 		}
 		size_t k;
 		json_t *e;
-		json_array_foreach (list, k, e) {
+		json_array_foreach(list, k, e) {
 			if (!json_is_object(e)) {
 				struct sbuf b = { 0 };
 
 				py_str(&b, e);
-				r = nova_err(err,
-					     "Invalid [pci]device_spec config: Invalid entry: '%s'; Expecting dict",
-					     b.s);
+				r = nova_err(
+					err,
+					"Invalid [pci]device_spec config: Invalid entry: '%s'; Expecting dict",
+					b.s);
 				free(b.s);
 				break;
 			}
@@ -814,8 +823,7 @@ static int dict_get(json_t *d, const char *k, json_t **ret,
 /* PciDeviceSpec.match(dev_dict) */
 int devspec_match(const struct devspec *s, json_t *dev,
 		  struct sriov_error *err);
-int devspec_match(const struct devspec *s, json_t *dev,
-		  struct sriov_error *err)
+int devspec_match(const struct devspec *s, json_t *dev, struct sriov_error *err)
 {
 	json_t *v, *p;
 	int r;
@@ -843,8 +851,8 @@ int devspec_match(const struct devspec *s, json_t *dev,
 		return r;
 	ok = r && ok;
 	if (s->remote_managed) {
-		json_t *caps = json_object_get(dev, "capabilities"), *vpd = NULL,
-		       *sn = NULL;
+		json_t *caps = json_object_get(dev, "capabilities"),
+		       *vpd = NULL, *sn = NULL;
 		json_t *empty = json_object();
 
 		r = dict_get(caps ? caps : empty, "vpd", &vpd, err);

@@ -16,11 +16,15 @@ static void cset_add_class(struct cset *c, char k)
 {
 	for (int i = 0; i < 128; i++) {
 		bool d = i >= '0' && i <= '9';
-		bool w = d || (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z') ||
-			 i == '_';
+		bool w = d || (i >= 'a' && i <= 'z') ||
+			 (i >= 'A' && i <= 'Z') || i == '_';
 		bool s = py_isspace((unsigned char)i);
-		bool m = k == 'd' ? d : k == 'D' ? !d : k == 'w' ? w :
-			 k == 'W' ? !w : k == 's' ? s : !s;
+		bool m = k == 'd' ? d :
+			 k == 'D' ? !d :
+			 k == 'w' ? w :
+			 k == 'W' ? !w :
+			 k == 's' ? s :
+				    !s;
 		if (m)
 			c->in[i] = 1;
 	}
@@ -264,7 +268,8 @@ static int translate(const char *p, struct sbuf *out)
 				int v = simple_escape(*p);
 
 				if (v < 0) {
-					if (is_digit(*p) || strchr("xuUNbBg", *p))
+					if (is_digit(*p) ||
+					    strchr("xuUNbBg", *p))
 						return -ENOTSUP;
 					return -EINVAL; /* bad escape */
 				}

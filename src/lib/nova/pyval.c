@@ -180,7 +180,7 @@ void py_repr(struct sbuf *b, const json_t *v)
 		json_t *e;
 
 		sb_putc(b, '[');
-		json_array_foreach (v, i, e) {
+		json_array_foreach(v, i, e) {
 			if (i)
 				sb_puts(b, ", ");
 			py_repr(b, e);
@@ -194,7 +194,7 @@ void py_repr(struct sbuf *b, const json_t *v)
 		bool first = true;
 
 		sb_putc(b, '{');
-		json_object_foreach ((json_t *)v, k, e) {
+		json_object_foreach((json_t *)v, k, e) {
 			if (!first)
 				sb_puts(b, ", ");
 			first = false;
@@ -309,7 +309,7 @@ bool py_eq(const json_t *a, const json_t *b)
 
 		if (json_object_size(a) != json_object_size(b))
 			return false;
-		json_object_foreach ((json_t *)a, k, e)
+		json_object_foreach((json_t *)a, k, e)
 			if (!py_eq(e, json_object_get(b, k)))
 				return false;
 		return true;

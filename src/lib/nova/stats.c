@@ -57,8 +57,8 @@ static void pool_finish(const struct nova_whitelist *wl, struct pool *p)
 	p->pf = json_is_string(dt) && !strcmp(json_string_value(dt), "type-PF");
 	p->vdpa = json_is_string(dt) && !strcmp(json_string_value(dt), "vdpa");
 	p->rm = py_bool_from_string(rm ? rm : json_null());
-	char *k = json_dumps(p->keys, JSON_SORT_KEYS | JSON_COMPACT |
-					      JSON_ENCODE_ANY);
+	char *k = json_dumps(p->keys,
+			     JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
 	p->cls = nova_intern_pool(wl, k);
 	free(k);
 }
@@ -108,7 +108,7 @@ int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 		memcpy(st->cells, cells, ncells * sizeof(*cells));
 		st->ncells = ncells;
 	}
-	json_array_foreach (devs, i, d) {
+	json_array_foreach(devs, i, d) {
 		json_t *dt = json_object_get(d, "dev_type");
 		json_t *nn = json_object_get(d, "numa_node");
 		bool ok = false;
@@ -119,9 +119,10 @@ int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 		    !json_is_string(json_object_get(d, "vendor_id")) ||
 		    !json_is_string(json_object_get(d, "product_id")) ||
 		    !json_is_string(json_object_get(d, "address"))) {
-			r = nova_err(err,
-				     "device %zu: not a device as libvirt reports it (dev_type, numa_node, vendor_id, product_id, address)",
-				     i);
+			r = nova_err(
+				err,
+				"device %zu: not a device as libvirt reports it (dev_type, numa_node, vendor_id, product_id, address)",
+				i);
 			goto fail;
 		}
 		json_t *od = obj_dev_dict(d);
@@ -133,11 +134,11 @@ int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 			r = m;
 			goto fail;
 		}
-		json_t *keys = json_pack(
-			"{s:O,s:O,s:O,s:O}", "product_id",
-			json_object_get(d, "product_id"), "vendor_id",
-			json_object_get(d, "vendor_id"), "numa_node",
-			nn ? nn : json_null(), "dev_type", dt);
+		json_t *keys =
+			json_pack("{s:O,s:O,s:O,s:O}", "product_id",
+				  json_object_get(d, "product_id"), "vendor_id",
+				  json_object_get(d, "vendor_id"), "numa_node",
+				  nn ? nn : json_null(), "dev_type", dt);
 		json_object_update(keys, nova_whitelist_tags(wl, (size_t)m));
 		json_t *pi = json_object_get(d, "parent_ifname");
 		if (pi && py_truthy(pi)) {
@@ -165,7 +166,7 @@ int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 			bool eq = json_object_size(p->keys) ==
 				  json_object_size(keys);
 
-			json_object_foreach (keys, key, v) {
+			json_object_foreach(keys, key, v) {
 				if (!eq)
 					break;
 				json_t *pv = json_object_get(p->keys, key);
@@ -181,7 +182,8 @@ int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 		}
 		/* append, then the stable sort by len(): insert after the last
 		 * pool that is not longer */
-		grow_array((void **)&st->pools, &cap, st->n, sizeof(*st->pools));
+		grow_array((void **)&st->pools, &cap, st->n,
+			   sizeof(*st->pools));
 		size_t len = json_object_size(keys), at = st->n;
 		while (at > 0 && json_object_size(st->pools[at - 1].keys) > len)
 			at--;
@@ -229,12 +231,12 @@ static bool prop_match(json_t *pool, json_t *specs)
 	size_t i;
 	json_t *spec;
 
-	json_array_foreach (specs, i, spec) {
+	json_array_foreach(specs, i, spec) {
 		const char *k;
 		json_t *v;
 		bool ok = true;
 
-		json_object_foreach (spec, k, v) {
+		json_object_foreach(spec, k, v) {
 			json_t *pv = json_object_get(pool, k);
 
 			if (!pv)
@@ -243,9 +245,9 @@ static bool prop_match(json_t *pool, json_t *specs)
 				size_t a, b;
 				json_t *x, *y;
 
-				json_array_foreach (v, a, x) {
+				json_array_foreach(v, a, x) {
 					bool in = false;
-					json_array_foreach (pv, b, y)
+					json_array_foreach(pv, b, y)
 						if (py_eq(x, y)) {
 							in = true;
 							break;
@@ -338,18 +340,18 @@ static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
 	return s;
 }
 
-#define KEEP(cond)                                        \
-	do {                                              \
-		size_t _m = 0;                            \
-		for (size_t _i = 0; _i < n; _i++) {      \
-			size_t j = idx[_i];               \
+#define KEEP(cond)                                            \
+	do {                                                  \
+		size_t _m = 0;                                \
+		for (size_t _i = 0; _i < n; _i++) {           \
+			size_t j = idx[_i];                   \
 			const struct pool *p = &st->pools[j]; \
-			(void)p;                          \
-			if (cond)                         \
-				tmp[_m++] = j;            \
-		}                                         \
-		memcpy(idx, tmp, _m * sizeof(*idx));      \
-		n = _m;                                   \
+			(void)p;                              \
+			if (cond)                             \
+				tmp[_m++] = j;                \
+		}                                             \
+		memcpy(idx, tmp, _m * sizeof(*idx));          \
+		n = _m;                                       \
 	} while (0)
 
 /* _filter_pools(); returns the number of pools in idx, or -1 for None. */
@@ -377,8 +379,10 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 			n = n0;
 			if (rq->policy == NOVA_NUMA_SOCKET) {
 				bool unknown = false;
-				long *socks = calloc(st->ncells * ncells + 1, sizeof(long));
-				long *allowed = calloc(st->ncells + 1, sizeof(long));
+				long *socks = calloc(st->ncells * ncells + 1,
+						     sizeof(long));
+				long *allowed =
+					calloc(st->ncells + 1, sizeof(long));
 				size_t ns = 0, na = 0;
 
 				for (size_t c = 0; c < st->ncells; c++)
@@ -388,13 +392,20 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 					n = 0;
 				} else {
 					for (size_t g = 0; g < ncells; g++)
-						for (size_t c = 0; c < st->ncells; c++)
-							if (cells[g] == st->cells[c].id)
-								socks[ns++] = st->cells[c].socket;
+						for (size_t c = 0;
+						     c < st->ncells; c++)
+							if (cells[g] ==
+							    st->cells[c].id)
+								socks[ns++] =
+									st->cells[c]
+										.socket;
 					for (size_t c = 0; c < st->ncells; c++)
 						for (size_t s = 0; s < ns; s++)
-							if (st->cells[c].socket == socks[s]) {
-								allowed[na++] = st->cells[c].id;
+							if (st->cells[c].socket ==
+							    socks[s]) {
+								allowed[na++] =
+									st->cells[c]
+										.id;
 								break;
 							}
 					KEEP(numa_in(p, allowed, na, false));
@@ -404,18 +415,21 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 			} else {
 				KEEP(numa_in(p, cells, ncells, true));
 				if (!(rq->policy == NOVA_NUMA_LEGACY ||
-				      sum(st->pools, cnt, idx, n) >= rq->count)) {
+				      sum(st->pools, cnt, idx, n) >=
+					      rq->count)) {
 					/* preferred: all pools, local first */
 					memcpy(idx, all, n0 * sizeof(*idx));
 					n = n0;
 					size_t m = 0;
 					for (size_t i = 0; i < n; i++)
-						if (numa_in(&st->pools[idx[i]], cells,
-							    ncells, true))
+						if (numa_in(&st->pools[idx[i]],
+							    cells, ncells,
+							    true))
 							tmp[m++] = idx[i];
 					for (size_t i = 0; i < n; i++)
-						if (!numa_in(&st->pools[idx[i]], cells,
-							     ncells, true))
+						if (!numa_in(&st->pools[idx[i]],
+							     cells, ncells,
+							     true))
 							tmp[m++] = idx[i];
 					memcpy(idx, tmp, n * sizeof(*idx));
 				}
@@ -427,13 +441,15 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 	bool want_pf = false, want_vdpa = false, want_rm = false;
 	size_t k;
 	json_t *sp;
-	json_array_foreach (rq->spec, k, sp) {
+	json_array_foreach(rq->spec, k, sp) {
 		json_t *dt = json_object_get(sp, "dev_type");
 		json_t *rm = json_object_get(sp, "remote_managed");
 
-		if (json_is_string(dt) && !strcmp(json_string_value(dt), "type-PF"))
+		if (json_is_string(dt) &&
+		    !strcmp(json_string_value(dt), "type-PF"))
 			want_pf = true;
-		if (json_is_string(dt) && !strcmp(json_string_value(dt), "vdpa"))
+		if (json_is_string(dt) &&
+		    !strcmp(json_string_value(dt), "vdpa"))
 			want_vdpa = true;
 		if (py_bool_from_string(rm ? rm : json_null()))
 			want_rm = true;
@@ -457,7 +473,8 @@ bool nova_stats_support(const struct nova_stats *st,
 			const long *cells, size_t ncells)
 {
 	size_t np = st->n ? st->n : 1;
-	long *cnt = malloc(np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t)));
+	long *cnt =
+		malloc(np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t)));
 	size_t *idx = (size_t *)(cnt + np), *tmp = idx + np, *all = tmp + np;
 	bool *alive = (bool *)(all + np);
 	bool ok = true;
