@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOV_NOVA_H
+#define SRIOV_NOVA_H
+
+/*
+ * Nova-compatible PCI passthrough semantics (OpenStack Nova Zed):
+ * [pci] device_spec parsing and matching, PCI device pools, [pci] alias,
+ * and "does this host support these PCI requests" with NUMA policies.
+ * Results and error messages are Nova's, word for word; docs/nova.md lists
+ * the few places where we differ.
+ *
+ * Devices are JSON objects as Nova's libvirt driver reports them:
+ * address, vendor_id, product_id, dev_type, parent_addr, numa_node,
+ * parent_ifname, capabilities.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include <sriov/error.h>
+#include <sriov/root.h>
+
+struct nova_whitelist;
+
+/**
+ * nova_whitelist_parse() - parse [pci] device_spec values
+ * @root: sysfs root for devname and PF look-ups; NULL reads nothing
+ *        (devname then never resolves, no address is a PF)
+ * @values: the option's values, as strings (each a JSON object or list)
+ * @n: number of values
+ *
+ * On failure err->msg holds Nova's exception text exactly.
+ */
+int nova_whitelist_parse(struct sriov_root *root, const char *const *values,
+			 size_t n, struct nova_whitelist **ret,
+			 struct sriov_error *err);
+void nova_whitelist_free(struct nova_whitelist *wl);
+/* Number of specs (a list value gives several). */
+size_t nova_whitelist_size(const struct nova_whitelist *wl);
+/* Index of the option value a spec came from. */
+size_t nova_whitelist_value_index(const struct nova_whitelist *wl, size_t spec);
+/* The spec's tags (borrowed), in Nova's order. */
+json_t *nova_whitelist_tags(const struct nova_whitelist *wl, size_t spec);
+
+/**
+ * nova_whitelist_match() - the first spec that matches a device
+ *
+ * Return: the spec index (>= 0), -ENOENT when none matches, another
+ * negative errno when Nova would raise (err->msg holds its message).
+ */
+int nova_whitelist_match(const struct nova_whitelist *wl, json_t *dev,
+			 struct sriov_error *err);
+
+/* Pools. */
+struct nova_stats;
+struct nova_cell {
+	long id;
+	long socket; /* -1: unknown (None) */
+};
+
+/**
+ * nova_stats_new() - PciDeviceStats for a host
+ * @devs: array of device objects (each needs a valid dev_type and an
+ *        integer or null numa_node)
+ * @cells: the host NUMA cells (for the socket policy), may be NULL
+ */
+int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
+		   const struct nova_cell *cells, size_t ncells,
+		   struct nova_stats **ret, struct sriov_error *err);
+void nova_stats_free(struct nova_stats *st);
+/* The pools as Nova lists them (keys + count); a new reference. */
+json_t *nova_stats_pools(const struct nova_stats *st);
+
+enum nova_numa_policy {
+	NOVA_NUMA_LEGACY,
+	NOVA_NUMA_REQUIRED,
+	NOVA_NUMA_PREFERRED,
+	NOVA_NUMA_SOCKET,
+};
+int nova_numa_policy_parse(const char *s, enum nova_numa_policy *ret);
+
+/* One InstancePCIRequest. */
+struct nova_request {
+	long count;
+	json_t *spec; /* array of objects; values are strings or null */
+	enum nova_numa_policy policy;
+	char *alias_name;
+	/* private: per pool class, 1 the spec matches, 2 it does not */
+	unsigned char *memo;
+	size_t memo_n;
+};
+
+/**
+ * nova_stats_support() - PciDeviceStats.support_requests()
+ * @cells: guest NUMA cell ids; NULL for none (the PciPassthroughFilter)
+ */
+bool nova_stats_support(const struct nova_stats *st,
+			const struct nova_request *reqs, size_t nreqs,
+			const long *cells, size_t ncells);
+
+/* Aliases ([pci] alias). */
+struct nova_aliases;
+int nova_aliases_parse(const char *const *values, size_t n,
+		       struct nova_aliases **ret, struct sriov_error *err);
+void nova_aliases_free(struct nova_aliases *al);
+/**
+ * nova_aliases_translate() - _translate_alias_to_requests()
+ * @extra_spec: "name:count[,name:count...]" (flavor pci_passthrough:alias)
+ * @policy: override (hw:pci_numa_affinity_policy) or NULL
+ */
+int nova_aliases_translate(const struct nova_aliases *al,
+			   const char *extra_spec, const char *policy,
+			   struct nova_request **ret, size_t *ret_n,
+			   struct sriov_error *err);
+void nova_requests_free(struct nova_request *reqs, size_t n);
+
+#endif

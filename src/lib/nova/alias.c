@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [pci] alias: nova/pci/request.py _get_alias_from_config() and
+ * _translate_alias_to_requests() (Zed), with jsonschema's messages for the
+ * alias schema (jsonschema.validate() raises best_match() of the errors).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sriov/nova.h>
+
+#include "nova/internal.h"
+#include "nova/pyval.h"
+#include "util/banned.h"
+
+struct alias {
+	char *name;
+	char *policy;
+	json_t *specs; /* array */
+};
+
+struct nova_aliases {
+	struct alias *a;
+	size_t n, cap;
+};
+
+static const char *const props[] = { "name",	    "capability_type",
+				     "product_id",  "vendor_id",
+				     "device_type", "numa_policy" };
+
+static bool vendor_pattern(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* ^([\da-fA-F]{4})$ : $ also matches before a final newline */
+	if (n == 5 && s[4] == '\n')
+		n = 4;
+	if (n != 4)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]))
+			return false;
+	return true;
+}
+
+/* The schema error jsonschema would report, or NULL. */
+static char *schema_error(json_t *spec)
+{
+	struct sbuf b = { 0 };
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(spec)) {
+		py_repr(&b, spec);
+		sb_puts(&b, " is not of type 'object'");
+		return sb_take(&b);
+	}
+	/* additionalProperties (path length 0) */
+	size_t nextra = 0;
+	json_object_foreach(spec, k, v) {
+		bool known = false;
+		for (size_t i = 0; i < 6; i++)
+			known = known || !strcmp(k, props[i]);
+		if (!known)
+			nextra++;
+	}
+	if (nextra) {
+		sb_puts(&b, "Additional properties are not allowed (");
+		size_t i = 0;
+		json_object_foreach(spec, k, v) {
+			bool known = false;
+			for (size_t j = 0; j < 6; j++)
+				known = known || !strcmp(k, props[j]);
+			if (known)
+				continue;
+			json_t *ks = json_string(k);
+			if (i++)
+				sb_puts(&b, ", ");
+			py_repr(&b, ks);
+			json_decref(ks);
+		}
+		sb_puts(&b,
+			nextra == 1 ? " was unexpected)" : " were unexpected)");
+		return sb_take(&b);
+	}
+	if (!json_object_get(spec, "name"))
+		return strdup("'name' is a required property");
+	for (size_t i = 0; i < 6; i++) {
+		v = json_object_get(spec, props[i]);
+		if (!v)
+			continue;
+		if (!json_is_string(v)) {
+			py_repr(&b, v);
+			sb_puts(&b, " is not of type 'string'");
+			return sb_take(&b);
+		}
+		const char *s = json_string_value(v);
+		size_t len = 0; /* code points */
+		for (const char *p = s; *p; p++)
+			len += ((unsigned char)*p & 0xc0) != 0x80;
+		bool bad = false;
+		const char *what = NULL;
+		switch (i) {
+		case 0:
+			if (len < 1)
+				what = " is too short";
+			else if (len > 256)
+				what = " is too long";
+			break;
+		case 1:
+			bad = strcmp(s, "pci") != 0;
+			what = bad ? " is not one of ['pci']" : NULL;
+			break;
+		case 2:
+		case 3:
+			if (!vendor_pattern(s))
+				what = " does not match '^([\\\\da-fA-F]{4})$'";
+			break;
+		case 4:
+			if (strcmp(s, "type-PCI") && strcmp(s, "type-PF") &&
+			    strcmp(s, "type-VF"))
+				what = " is not one of ['type-PCI', 'type-PF', 'type-VF']";
+			break;
+		case 5:
+			if (strcmp(s, "legacy") && strcmp(s, "required") &&
+			    strcmp(s, "preferred") && strcmp(s, "socket"))
+				what = " is not one of ['required', 'legacy', 'preferred', 'socket']";
+			break;
+		}
+		if (what) {
+			py_repr(&b, v);
+			sb_puts(&b, what);
+			return sb_take(&b);
+		}
+	}
+	return NULL;
+}
+
+static int invalid_alias(struct sriov_error *err, const char *reason)
+{
+	return nova_err(err, "Invalid PCI alias definition: %s", reason);
+}
+
+int nova_aliases_parse(const char *const *values, size_t n,
+		       struct nova_aliases **ret, struct sriov_error *err)
+{
+	struct nova_aliases *al = calloc(1, sizeof(*al));
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		json_error_t je;
+		json_t *spec = json_loads(values[i], JSON_DECODE_ANY, &je);
+
+		if (!spec) {
+			char reason[SRIOV_ERROR_MSG_MAX];
+
+			snprintf(reason, sizeof(reason), "%s", je.text);
+			r = invalid_alias(err, reason);
+			break;
+		}
+		char *se = schema_error(spec);
+		if (se) {
+			r = invalid_alias(err, se);
+			free(se);
+			json_decref(spec);
+			break;
+		}
+		char *name = py_strip(
+			json_string_value(json_object_get(spec, "name")));
+		json_object_del(spec, "name");
+		json_t *np = json_object_get(spec, "numa_policy");
+		char *policy = strdup(np && json_string_length(np) ?
+					      json_string_value(np) :
+					      "legacy");
+		json_object_del(spec, "numa_policy");
+		json_t *dt = json_object_get(spec, "device_type");
+		if (dt) {
+			json_incref(dt);
+			json_object_del(spec, "device_type");
+			if (json_string_length(dt))
+				json_object_set(spec, "dev_type", dt);
+			json_decref(dt);
+		}
+		struct alias *a = NULL;
+		for (size_t k = 0; k < al->n; k++)
+			if (!strcmp(al->a[k].name, name))
+				a = &al->a[k];
+		if (!a) {
+			grow_array((void **)&al->a, &al->cap, al->n,
+				   sizeof(*al->a));
+			al->a[al->n++] = (struct alias){
+				.name = name,
+				.policy = policy,
+				.specs = json_pack("[o]", spec),
+			};
+			continue;
+		}
+		char reason[SRIOV_ERROR_MSG_MAX];
+		json_t *d0 = json_object_get(json_array_get(a->specs, 0),
+					     "dev_type");
+		json_t *d1 = json_object_get(spec, "dev_type");
+		if (strcmp(a->policy, policy)) {
+			snprintf(reason, sizeof(reason),
+				 "NUMA policy mismatch for alias '%s'", name);
+			r = invalid_alias(err, reason);
+		} else if (!d0 || !d1) {
+			r = invalid_alias(err, "'dev_type'");
+		} else if (!py_eq(d0, d1)) {
+			snprintf(reason, sizeof(reason),
+				 "Device type mismatch for alias '%s'", name);
+			r = invalid_alias(err, reason);
+		} else {
+			json_array_append(a->specs, spec);
+		}
+		json_decref(spec);
+		free(name);
+		free(policy);
+	}
+	if (r < 0) {
+		nova_aliases_free(al);
+		return r;
+	}
+	*ret = al;
+	return 0;
+}
+
+void nova_aliases_free(struct nova_aliases *al)
+{
+	if (!al)
+		return;
+	for (size_t i = 0; i < al->n; i++) {
+		free(al->a[i].name);
+		free(al->a[i].policy);
+		json_decref(al->a[i].specs);
+	}
+	free(al->a);
+	free(al);
+}
+
+void nova_requests_free(struct nova_request *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_decref(reqs[i].spec);
+		free(reqs[i].alias_name);
+		free(reqs[i].memo);
+	}
+	free(reqs);
+}
+
+int nova_aliases_translate(const struct nova_aliases *al,
+			   const char *extra_spec, const char *policy,
+			   struct nova_request **ret, size_t *ret_n,
+			   struct sriov_error *err)
+{
+	struct nova_request *reqs = NULL;
+	size_t n = 0, cap = 0;
+	char *copy = strdup(extra_spec), *save = NULL, *tok;
+	int r = 0;
+	char *p = copy;
+
+	/* str.split(','): empty fields are kept */
+	for (;;) {
+		tok = p;
+		char *c = strchr(p, ',');
+		if (c)
+			*c = '\0';
+		(void)save;
+		int ncolon = 0;
+		for (char *q = tok; *q; q++)
+			ncolon += *q == ':';
+		if (ncolon != 1) {
+			r = nova_err(
+				err,
+				ncolon ?
+					"too many values to unpack (expected 2)" :
+					"not enough values to unpack (expected 2, got 1)");
+			break;
+		}
+		char *colon = strchr(tok, ':');
+		*colon = '\0';
+		char *name = py_strip(tok);
+		const struct alias *a = NULL;
+		for (size_t k = 0; k < al->n; k++)
+			if (!strcmp(al->a[k].name, name))
+				a = &al->a[k];
+		if (!a) {
+			r = nova_err(err, "PCI alias %s is not defined", name);
+			free(name);
+			break;
+		}
+		char *cs = py_strip(colon + 1), *end;
+		long count = strtol(cs, &end, 10);
+		bool ok = *cs && !*end;
+		for (char *q = cs; *q; q++)
+			ok = ok && ((*q >= '0' && *q <= '9') ||
+				    (q == cs && (*q == '-' || *q == '+')));
+		if (!ok) {
+			r = nova_err(
+				err,
+				"invalid literal for int() with base 10: '%s'",
+				colon + 1);
+			free(cs);
+			free(name);
+			break;
+		}
+		free(cs);
+		enum nova_numa_policy pol = NOVA_NUMA_LEGACY;
+		nova_numa_policy_parse(policy && *policy ? policy : a->policy,
+				       &pol);
+		grow_array((void **)&reqs, &cap, n, sizeof(*reqs));
+		reqs[n++] = (struct nova_request){
+			.count = count,
+			.spec = json_deep_copy(a->specs),
+			.policy = pol,
+			.alias_name = name,
+		};
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	free(copy);
+	if (r < 0) {
+		nova_requests_free(reqs, n);
+		return r;
+	}
+	*ret = reqs;
+	*ret_n = n;
+	return 0;
+}

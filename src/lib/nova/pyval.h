@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOV_NOVA_PYVAL_H
+#define SRIOV_NOVA_PYVAL_H
+
+/*
+ * Python value semantics over jansson values, as Nova's code sees JSON it
+ * loaded with json.loads(): repr()/str(), ==, str.strip()/lower(),
+ * int(s, 16) and "%0Nx" % v, oslo's bool_from_string(). Used so that our
+ * answers and error messages are the ones Nova would give.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+/* A growable string. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_putn(struct sbuf *b, const char *s, size_t n);
+void sb_puts(struct sbuf *b, const char *s);
+void sb_putc(struct sbuf *b, char c);
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hand out the string (never NULL); the buffer is reset. */
+char *sb_take(struct sbuf *b);
+
+/* repr(v) and str(v) of the Python object json.loads() gives for v. */
+void py_repr(struct sbuf *b, const json_t *v);
+void py_str(struct sbuf *b, const json_t *v);
+char *py_repr_dup(const json_t *v);
+/* type(v).__name__: str, int, float, bool, NoneType, list, dict. */
+const char *py_type_name(const json_t *v);
+
+/* a == b in Python (True == 1 == 1.0, dicts by content). */
+bool py_eq(const json_t *a, const json_t *b);
+
+/* Python's str.isspace() for one ASCII byte. */
+bool py_isspace(unsigned char c);
+/* str.strip() (ASCII whitespace) into a new string. */
+char *py_strip(const char *s);
+/* str.lower() into a new string (ASCII letters only, see docs/nova.md). */
+char *py_lower(const char *s);
+/* str.strip(chars) for an ASCII set. */
+char *py_strip_chars(const char *s, const char *chars);
+
+/*
+ * int(s, 16), then fmt % v for fmt "%0<width>x": 0 on success with *out the
+ * formatted string; -1 if s does not parse. *gt is set if v > max (max given
+ * as lower-case hex without leading zeros).
+ */
+int py_hex_normalise(const char *s, unsigned width, const char *max, char **out,
+		     bool *gt);
+
+/* oslo_utils.strutils.bool_from_string(v) (strict=False, default=False). */
+bool py_bool_from_string(const json_t *v);
+
+/* Python truthiness of a JSON value. */
+bool py_truthy(const json_t *v);
+
+#endif

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PCI device pools and request fitting: nova/pci/stats.py (Zed) and
+ * utils.pci_device_prop_match(), in C.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sriov/nova.h>
+
+#include "nova/internal.h"
+#include "nova/pyval.h"
+#include "util/banned.h"
+
+/* The whitelist carries the pool-class interner shared by all hosts. */
+struct devspec;
+int devspec_match(const struct devspec *s, json_t *dev,
+		  struct sriov_error *err);
+size_t nova_intern_pool(const struct nova_whitelist *wl, const char *key);
+
+enum numa_kind { NK_NONE, NK_INT, NK_OTHER };
+
+struct pool {
+	json_t *keys; /* pool dict without count/devices */
+	long count;
+	size_t cls; /* interned class of keys */
+	enum numa_kind nk;
+	long numa;
+	bool pf, vdpa, rm;
+};
+
+struct nova_stats {
+	struct pool *pools;
+	size_t n;
+	struct nova_cell *cells;
+	size_t ncells;
+};
+
+static const char *const dev_types[] = { "type-PCI", "type-PF", "type-VF",
+					 "vdpa" };
+
+static void pool_finish(const struct nova_whitelist *wl, struct pool *p)
+{
+	json_t *nn = json_object_get(p->keys, "numa_node");
+	json_t *dt = json_object_get(p->keys, "dev_type");
+	json_t *rm = json_object_get(p->keys, "remote_managed");
+
+	if (!nn || json_is_null(nn)) {
+		p->nk = NK_NONE;
+	} else if (json_is_integer(nn)) {
+		p->nk = NK_INT;
+		p->numa = (long)json_integer_value(nn);
+	} else {
+		p->nk = NK_OTHER;
+	}
+	p->pf = json_is_string(dt) && !strcmp(json_string_value(dt), "type-PF");
+	p->vdpa = json_is_string(dt) && !strcmp(json_string_value(dt), "vdpa");
+	p->rm = py_bool_from_string(rm ? rm : json_null());
+	char *k = json_dumps(p->keys,
+			     JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+	p->cls = nova_intern_pool(wl, k);
+	free(k);
+}
+
+int nova_numa_policy_parse(const char *s, enum nova_numa_policy *ret)
+{
+	static const char *const names[] = { "legacy", "required", "preferred",
+					     "socket" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*ret = (enum nova_numa_policy)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The dict match_pci_obj() builds from a PciDevice object. */
+static json_t *obj_dev_dict(json_t *d)
+{
+	json_t *caps = json_object_get(d, "capabilities");
+	json_t *vpd = json_is_object(caps) ? json_object_get(caps, "vpd") :
+					     NULL;
+	json_t *sn = json_is_object(vpd) ?
+			     json_object_get(vpd, "card_serial_number") :
+			     NULL;
+	json_t *pa = json_object_get(d, "parent_addr");
+
+	return json_pack("{s:O?,s:O?,s:O?,s:O,s:{s:{s:O}}}", "vendor_id",
+			 json_object_get(d, "vendor_id"), "product_id",
+			 json_object_get(d, "product_id"), "address",
+			 json_object_get(d, "address"), "parent_addr",
+			 pa ? pa : json_null(), "capabilities", "vpd",
+			 "card_serial_number", sn ? sn : json_null());
+}
+
+int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
+		   const struct nova_cell *cells, size_t ncells,
+		   struct nova_stats **ret, struct sriov_error *err)
+{
+	struct nova_stats *st = calloc(1, sizeof(*st));
+	size_t cap = 0, i;
+	json_t *d;
+	int r = 0;
+
+	if (ncells) {
+		st->cells = calloc(ncells, sizeof(*cells));
+		memcpy(st->cells, cells, ncells * sizeof(*cells));
+		st->ncells = ncells;
+	}
+	json_array_foreach(devs, i, d) {
+		json_t *dt = json_object_get(d, "dev_type");
+		json_t *nn = json_object_get(d, "numa_node");
+		bool ok = false;
+
+		for (int k = 0; k < 4 && json_is_string(dt); k++)
+			ok = ok || !strcmp(json_string_value(dt), dev_types[k]);
+		if (!ok || (nn && !json_is_null(nn) && !json_is_integer(nn)) ||
+		    !json_is_string(json_object_get(d, "vendor_id")) ||
+		    !json_is_string(json_object_get(d, "product_id")) ||
+		    !json_is_string(json_object_get(d, "address"))) {
+			r = nova_err(
+				err,
+				"device %zu: not a device as libvirt reports it (dev_type, numa_node, vendor_id, product_id, address)",
+				i);
+			goto fail;
+		}
+		json_t *od = obj_dev_dict(d);
+		int m = nova_whitelist_match(wl, od, err);
+		json_decref(od);
+		if (m == -ENOENT)
+			continue;
+		if (m < 0) {
+			r = m;
+			goto fail;
+		}
+		json_t *keys =
+			json_pack("{s:O,s:O,s:O,s:O}", "product_id",
+				  json_object_get(d, "product_id"), "vendor_id",
+				  json_object_get(d, "vendor_id"), "numa_node",
+				  nn ? nn : json_null(), "dev_type", dt);
+		json_object_update(keys, nova_whitelist_tags(wl, (size_t)m));
+		json_t *pi = json_object_get(d, "parent_ifname");
+		if (pi && py_truthy(pi)) {
+			if (json_is_string(pi)) {
+				json_object_set(keys, "parent_ifname", pi);
+			} else {
+				char *s = json_dumps(pi, JSON_ENCODE_ANY |
+								 JSON_COMPACT);
+				json_object_set_new(keys, "parent_ifname",
+						    json_string(s));
+				free(s);
+			}
+		}
+		const char *t = json_string_value(dt);
+		json_t *rm = json_object_get(keys, "remote_managed");
+		if (strcmp(t, "type-PCI") && (!rm || json_is_null(rm)))
+			json_object_set_new(keys, "remote_managed",
+					    json_string("false"));
+		/* _find_pool: same key count, every key equal */
+		struct pool *found = NULL;
+		for (size_t k = 0; k < st->n && !found; k++) {
+			struct pool *p = &st->pools[k];
+			const char *key;
+			json_t *v;
+			bool eq = json_object_size(p->keys) ==
+				  json_object_size(keys);
+
+			json_object_foreach(keys, key, v) {
+				if (!eq)
+					break;
+				json_t *pv = json_object_get(p->keys, key);
+				eq = py_eq(v, pv ? pv : json_null());
+			}
+			if (eq)
+				found = p;
+		}
+		if (found) {
+			found->count++;
+			json_decref(keys);
+			continue;
+		}
+		/* append, then the stable sort by len(): insert after the last
+		 * pool that is not longer */
+		grow_array((void **)&st->pools, &cap, st->n,
+			   sizeof(*st->pools));
+		size_t len = json_object_size(keys), at = st->n;
+		while (at > 0 && json_object_size(st->pools[at - 1].keys) > len)
+			at--;
+		memmove(&st->pools[at + 1], &st->pools[at],
+			(st->n - at) * sizeof(*st->pools));
+		st->pools[at] = (struct pool){ .keys = keys, .count = 1 };
+		pool_finish(wl, &st->pools[at]);
+		st->n++;
+	}
+	*ret = st;
+	return 0;
+fail:
+	nova_stats_free(st);
+	return r;
+}
+
+void nova_stats_free(struct nova_stats *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		json_decref(st->pools[i].keys);
+	free(st->pools);
+	free(st->cells);
+	free(st);
+}
+
+json_t *nova_stats_pools(const struct nova_stats *st)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < st->n; i++) {
+		json_t *o = json_deep_copy(st->pools[i].keys);
+
+		json_object_set_new(o, "count",
+				    json_integer(st->pools[i].count));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* utils.pci_device_prop_match(pool, specs) */
+static bool prop_match(json_t *pool, json_t *specs)
+{
+	size_t i;
+	json_t *spec;
+
+	json_array_foreach(specs, i, spec) {
+		const char *k;
+		json_t *v;
+		bool ok = true;
+
+		json_object_foreach(spec, k, v) {
+			json_t *pv = json_object_get(pool, k);
+
+			if (!pv)
+				pv = json_null();
+			if (json_is_array(v) && json_is_array(pv)) {
+				size_t a, b;
+				json_t *x, *y;
+
+				json_array_foreach(v, a, x) {
+					bool in = false;
+					json_array_foreach(pv, b, y)
+						if (py_eq(x, y)) {
+							in = true;
+							break;
+						}
+					if (!in)
+						ok = false;
+				}
+			} else if (json_is_string(v) && json_is_string(pv)) {
+				/* str.lower() on both sides */
+				const char *s = json_string_value(v);
+				const char *t = json_string_value(pv);
+				size_t n = json_string_length(v);
+
+				if (n != json_string_length(pv))
+					ok = false;
+				for (size_t c = 0; ok && c < n; c++) {
+					char x = s[c], y = t[c];
+					if (x >= 'A' && x <= 'Z')
+						x = (char)(x - 'A' + 'a');
+					if (y >= 'A' && y <= 'Z')
+						y = (char)(y - 'A' + 'a');
+					if (x != y)
+						ok = false;
+				}
+			} else if (!py_eq(v, pv)) {
+				ok = false;
+			}
+			if (!ok)
+				break;
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static bool spec_match_cached(const struct nova_request *rq,
+			      const struct pool *p)
+{
+	struct nova_request *r = (struct nova_request *)rq;
+
+	if (p->cls >= r->memo_n) {
+		size_t n = p->cls + 64;
+		unsigned char *m = realloc(r->memo, n);
+
+		if (!m)
+			abort();
+		memset(m + r->memo_n, 0, n - r->memo_n);
+		r->memo = m;
+		r->memo_n = n;
+	}
+	if (!r->memo[p->cls])
+		r->memo[p->cls] = prop_match(p->keys, r->spec) ? 1 : 2;
+	return r->memo[p->cls] == 1;
+}
+
+/* numa_node == cell for one pool (cell < 0 stands for None). */
+static bool numa_is(const struct pool *p, long cell, bool none)
+{
+	if (none)
+		return p->nk == NK_NONE;
+	if (p->nk == NK_INT)
+		return p->numa == cell;
+	if (p->nk == NK_OTHER) {
+		json_t *c = json_integer(cell);
+		bool r = py_eq(json_object_get(p->keys, "numa_node"), c);
+		json_decref(c);
+		return r;
+	}
+	return false;
+}
+
+static bool numa_in(const struct pool *p, const long *cells, size_t n,
+		    bool with_none)
+{
+	for (size_t i = 0; i < n; i++)
+		if (numa_is(p, cells[i], false))
+			return true;
+	return with_none && numa_is(p, 0, true);
+}
+
+static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
+		size_t n)
+{
+	long s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += cnt[idx[i]];
+	(void)pools;
+	return s;
+}
+
+#define KEEP(cond)                                            \
+	do {                                                  \
+		size_t _m = 0;                                \
+		for (size_t _i = 0; _i < n; _i++) {           \
+			size_t j = idx[_i];                   \
+			const struct pool *p = &st->pools[j]; \
+			(void)p;                              \
+			if (cond)                             \
+				tmp[_m++] = j;                \
+		}                                             \
+		memcpy(idx, tmp, _m * sizeof(*idx));          \
+		n = _m;                                       \
+	} while (0)
+
+/* _filter_pools(); returns the number of pools in idx, or -1 for None. */
+static long filter_pools(const struct nova_stats *st, const long *cnt,
+			 const bool *alive, const struct nova_request *rq,
+			 const long *cells, size_t ncells, size_t *idx,
+			 size_t *tmp, size_t *all)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < st->n; j++)
+		if (alive[j])
+			idx[n++] = j;
+	KEEP(spec_match_cached(rq, p));
+	if (sum(st->pools, cnt, idx, n) < rq->count)
+		return -1;
+	if (cells) {
+		size_t n0 = n;
+		memcpy(all, idx, n0 * sizeof(*idx));
+
+		KEEP(numa_in(p, cells, ncells, false));
+		if (!(rq->policy == NOVA_NUMA_REQUIRED ||
+		      sum(st->pools, cnt, idx, n) >= rq->count)) {
+			memcpy(idx, all, n0 * sizeof(*idx));
+			n = n0;
+			if (rq->policy == NOVA_NUMA_SOCKET) {
+				bool unknown = false;
+				long *socks = calloc(st->ncells * ncells + 1,
+						     sizeof(long));
+				long *allowed =
+					calloc(st->ncells + 1, sizeof(long));
+				size_t ns = 0, na = 0;
+
+				for (size_t c = 0; c < st->ncells; c++)
+					unknown = unknown ||
+						  st->cells[c].socket < 0;
+				if (unknown) {
+					n = 0;
+				} else {
+					for (size_t g = 0; g < ncells; g++)
+						for (size_t c = 0;
+						     c < st->ncells; c++)
+							if (cells[g] ==
+							    st->cells[c].id)
+								socks[ns++] =
+									st->cells[c]
+										.socket;
+					for (size_t c = 0; c < st->ncells; c++)
+						for (size_t s = 0; s < ns; s++)
+							if (st->cells[c].socket ==
+							    socks[s]) {
+								allowed[na++] =
+									st->cells[c]
+										.id;
+								break;
+							}
+					KEEP(numa_in(p, allowed, na, false));
+				}
+				free(socks);
+				free(allowed);
+			} else {
+				KEEP(numa_in(p, cells, ncells, true));
+				if (!(rq->policy == NOVA_NUMA_LEGACY ||
+				      sum(st->pools, cnt, idx, n) >=
+					      rq->count)) {
+					/* preferred: all pools, local first */
+					memcpy(idx, all, n0 * sizeof(*idx));
+					n = n0;
+					size_t m = 0;
+					for (size_t i = 0; i < n; i++)
+						if (numa_in(&st->pools[idx[i]],
+							    cells, ncells,
+							    true))
+							tmp[m++] = idx[i];
+					for (size_t i = 0; i < n; i++)
+						if (!numa_in(&st->pools[idx[i]],
+							     cells, ncells,
+							     true))
+							tmp[m++] = idx[i];
+					memcpy(idx, tmp, n * sizeof(*idx));
+				}
+			}
+		}
+		if (sum(st->pools, cnt, idx, n) < rq->count)
+			return -1;
+	}
+	bool want_pf = false, want_vdpa = false, want_rm = false;
+	size_t k;
+	json_t *sp;
+	json_array_foreach(rq->spec, k, sp) {
+		json_t *dt = json_object_get(sp, "dev_type");
+		json_t *rm = json_object_get(sp, "remote_managed");
+
+		if (json_is_string(dt) &&
+		    !strcmp(json_string_value(dt), "type-PF"))
+			want_pf = true;
+		if (json_is_string(dt) &&
+		    !strcmp(json_string_value(dt), "vdpa"))
+			want_vdpa = true;
+		if (py_bool_from_string(rm ? rm : json_null()))
+			want_rm = true;
+	}
+	if (!want_pf) {
+		KEEP(!p->pf);
+		if (sum(st->pools, cnt, idx, n) < rq->count)
+			return -1;
+	}
+	if (!want_vdpa)
+		KEEP(!p->vdpa);
+	if (!want_rm)
+		KEEP(!p->rm);
+	if (sum(st->pools, cnt, idx, n) < rq->count)
+		return -1;
+	return (long)n;
+}
+
+bool nova_stats_support(const struct nova_stats *st,
+			const struct nova_request *reqs, size_t nreqs,
+			const long *cells, size_t ncells)
+{
+	size_t np = st->n ? st->n : 1;
+	long *cnt =
+		malloc(np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t)));
+	size_t *idx = (size_t *)(cnt + np), *tmp = idx + np, *all = tmp + np;
+	bool *alive = (bool *)(all + np);
+	bool ok = true;
+
+	if (cells && !ncells)
+		cells = NULL; /* an empty list is falsy */
+	for (size_t j = 0; j < st->n; j++) {
+		cnt[j] = st->pools[j].count;
+		alive[j] = true;
+	}
+	for (size_t r = 0; r < nreqs; r++) {
+		long n = filter_pools(st, cnt, alive, &reqs[r], cells, ncells,
+				      idx, tmp, all);
+		if (n <= 0) {
+			ok = false;
+			break;
+		}
+		long count = reqs[r].count;
+		for (long i = 0; i < n; i++) {
+			size_t j = idx[i];
+
+			/* _decrease_pool_count */
+			if (cnt[j] > count) {
+				cnt[j] -= count;
+				count = 0;
+			} else {
+				count -= cnt[j];
+				alive[j] = false;
+			}
+			if (!count)
+				break;
+		}
+	}
+	free(cnt);
+	return ok;
+}
