@@ -43,14 +43,11 @@ bool cli_matches(const char *arg, const char *keyword);
 void cli_printer(struct cli *cli, struct printer *p);
 
 /* Command groups, one file each. */
-<<<<<<< HEAD
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 int cmd_capture(struct cli *cli, int argc, char **argv);
 int cmd_pf(struct cli *cli, int argc, char **argv);
 int cmd_vf(struct cli *cli, int argc, char **argv);
-=======
 int cmd_nova(struct cli *cli, int argc, char **argv);
->>>>>>> nova
 
 #endif

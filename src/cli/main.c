@@ -16,12 +16,9 @@ static const struct cli_command commands[] = {
 	  "copy what sriov reads of sysfs and procfs into a folder" },
 	{ "doctor", cmd_doctor, "check the host for what SR-IOV needs" },
 	{ "version", cmd_version, "print the version" },
-<<<<<<< HEAD
 	{ "pf", cmd_pf, "show or set a PF's VF count" },
 	{ "vf", cmd_vf, "show and set VF settings and drivers" },
-=======
 	{ "nova", cmd_nova, "Nova device_spec, pools and PCI request fitting" },
->>>>>>> nova
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)
