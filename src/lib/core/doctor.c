@@ -180,10 +180,13 @@ static int check_devices(const struct sriov_host *h, struct sriov_doctor *d)
 			r = add(d, "vfs_created", pf->address, SRIOV_WARN,
 				"check the device's driver",
 				"sriov_numvfs cannot be read");
-		else if (pf->sriov_numvfs == 0)
+		else if (pf->sriov_numvfs == 0 && pf->sriov_totalvfs >= 0)
 			r = add(d, "vfs_created", pf->address, SRIOV_WARN, hint,
 				"no VFs created (sriov_totalvfs %d)",
 				pf->sriov_totalvfs);
+		else if (pf->sriov_numvfs == 0)
+			r = add(d, "vfs_created", pf->address, SRIOV_WARN, hint,
+				"no VFs created");
 		else if (pf->sriov_totalvfs >= 0)
 			r = add(d, "vfs_created", pf->address, SRIOV_OK, NULL,
 				"%d of %d VFs created", pf->sriov_numvfs,
