@@ -49,5 +49,6 @@ int cmd_capture(struct cli *cli, int argc, char **argv);
 int cmd_pf(struct cli *cli, int argc, char **argv);
 int cmd_vf(struct cli *cli, int argc, char **argv);
 int cmd_nova(struct cli *cli, int argc, char **argv);
+int cmd_fabric(struct cli *cli, int argc, char **argv);
 
 #endif

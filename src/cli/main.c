@@ -19,6 +19,8 @@ static const struct cli_command commands[] = {
 	{ "pf", cmd_pf, "show or set a PF's VF count" },
 	{ "vf", cmd_vf, "show and set VF settings and drivers" },
 	{ "nova", cmd_nova, "Nova device_spec, pools and PCI request fitting" },
+	{ "fabric", cmd_fabric,
+	  "InfiniBand partitions: check, render, predict" },
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)

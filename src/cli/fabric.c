@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sriovctl fabric: InfiniBand partitions.
+ *
+ *   fabric check [--table-size N] [--allow-both] PARTITIONS.CONF
+ *   fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE]
+ *   fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sriov/partitions.h>
+
+#include "cli.h"
+#include "util/macro.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (len + 65536 > cap) {
+			char *nb = realloc(buf, cap + 65536 + 1);
+
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f))
+		return -EIO;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static void print_diags(struct printer *p, const struct sriov_partitions *pc)
+{
+	char line[1024];
+
+	print_open_array(p, "diagnostics");
+	for (size_t i = 0; i < pc->n_diags; i++) {
+		const struct sriov_diag *d = &pc->diags[i];
+
+		if (!p->json) {
+			sriov_diag_format(pc, d, line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+			continue;
+		}
+		print_open_object(p, NULL);
+		print_string(p, PRINT_JSON, "level", NULL,
+			     d->level == SRIOV_DIAG_ERROR ? "error" :
+							    "warning");
+		print_uint(p, PRINT_JSON, "line", NULL, d->line);
+		print_uint(p, PRINT_JSON, "column", NULL, d->column);
+		print_uint(p, PRINT_JSON, "osm_line", NULL, d->osm_line);
+		print_string(p, PRINT_JSON, "code", NULL, d->code);
+		print_string(p, PRINT_JSON, "message", NULL, d->msg);
+		print_close_object(p);
+	}
+	print_close_array(p);
+}
+
+static void print_partitions(struct printer *p,
+			     const struct sriov_partitions *pc)
+{
+	char pk[8];
+
+	print_open_array(p, "partitions");
+	for (size_t i = 0; i < pc->n_stmts; i++) {
+		const struct sriov_prtn_stmt *st = &pc->stmts[i];
+
+		if (!st->pkey)
+			continue;
+		snprintf(pk, sizeof(pk), "0x%04x", st->pkey);
+		print_open_object(p, NULL);
+		print_string(p, PRINT_JSON, "name", NULL, st->name);
+		print_string(p, PRINT_JSON, "pkey", NULL, pk);
+		print_uint(p, PRINT_JSON, "line", NULL, st->line);
+		print_uint(p, PRINT_JSON, "members", NULL, st->n_members);
+		print_close_object(p);
+	}
+	print_close_array(p);
+}
+
+static int check_text(struct cli *cli, const char *file, const char *buf,
+		      size_t len, const struct sriov_lint_opts *opts,
+		      bool quiet_ok)
+{
+	struct sriov_partitions pc;
+	struct sriov_error err = { 0 };
+	struct printer p;
+	size_t nerr, nwarn;
+	int r;
+
+	r = sriov_partitions_parse(buf, len, file, &pc, &err);
+	if (r < 0)
+		return cli_error("%s", err.msg);
+	r = sriov_partitions_lint(&pc, opts, &err);
+	if (r < 0) {
+		sriov_partitions_release(&pc);
+		return cli_error("%s", err.msg);
+	}
+	nerr = sriov_partitions_count(&pc, SRIOV_DIAG_ERROR);
+	nwarn = sriov_partitions_count(&pc, SRIOV_DIAG_WARNING);
+	if (!quiet_ok) {
+		cli_printer(cli, &p);
+		print_open_object(&p, NULL);
+		print_string(&p, PRINT_JSON, "file", NULL, file);
+		print_bool(&p, PRINT_JSON, "fallback", NULL, pc.fallback);
+		print_uint(&p, PRINT_JSON, "errors", NULL, nerr);
+		print_uint(&p, PRINT_JSON, "warnings", NULL, nwarn);
+		print_diags(&p, &pc);
+		print_partitions(&p, &pc);
+		print_close_object(&p);
+		if (!cli->json)
+			printf("%s: %zu partition statement(s), %zu error(s), %zu warning(s)%s\n",
+			       file, pc.n_stmts, nerr, nwarn,
+			       pc.fallback ?
+				       "; OpenSM would DISCARD this file and open the fabric (Default=0x7fff, ALL=full)" :
+				       "");
+		print_end(&p);
+	}
+	sriov_partitions_release(&pc);
+	return nerr ? EXIT_FAIL : 0;
+}
+
+static int fabric_check(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "table-size", required_argument, NULL, 't' },
+		{ "allow-both", no_argument, NULL, 'b' },
+		{ 0 },
+	};
+	struct sriov_lint_opts lo = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int c, r, v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:b", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (parse_int(optarg, &v) < 0 || v < 1 || v > 65535)
+				return cli_usage(
+					"--table-size: expected 1..65535, got '%s'",
+					optarg);
+			lo.table_size = (unsigned)v;
+			break;
+		case 'b':
+			lo.allow_both = true;
+			break;
+		default:
+			return cli_usage(
+				"fabric check [--table-size N] [--allow-both] PARTITIONS.CONF");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(
+			"fabric check [--table-size N] [--allow-both] PARTITIONS.CONF");
+	r = read_file(argv[optind], &buf, &len);
+	if (r < 0)
+		return cli_error(
+			"cannot read '%s': %s (OpenSM would apply its open default if it cannot read it)",
+			argv[optind], strerror(-r));
+	return check_text(cli, argv[optind], buf, len, &lo, false);
+}
+
+/* Write text to path atomically: temp file beside it, fsync, rename. */
+static int replace_file(const char *path, const char *text, size_t len)
+{
+	_cleanup_free_ char *tmp = NULL, *dir = NULL;
+	_cleanup_close_ int fd = -1, dfd = -1;
+	const char *slash = strrchr(path, '/');
+	size_t off = 0;
+	struct stat stt;
+	mode_t mode = 0644;
+
+	if (!len)
+		return -EINVAL;
+	if (stat(path, &stt) == 0)
+		mode = stt.st_mode & 07777;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(TAKE_FD(fd)) < 0)
+		goto fail;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+	if (dir) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0)
+			fsync(dfd);
+	}
+	return 0;
+fail : {
+	int e = errno ? -errno : -EIO;
+
+	unlink(tmp);
+	return e;
+}
+}
+
+static int hup_pidfile(const char *pidfile)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int pid, r;
+
+	r = read_file(pidfile, &buf, &len);
+	if (r < 0)
+		return cli_error("cannot read pid file '%s': %s", pidfile,
+				 strerror(-r));
+	strip_trailing(buf);
+	if (parse_int(buf, &pid) < 0 || pid <= 1)
+		return cli_error("pid file '%s' holds '%s', not a process id",
+				 pidfile, buf);
+	if (kill(pid, SIGHUP) < 0)
+		return cli_error("cannot signal OpenSM (pid %d from '%s'): %s",
+				 pid, pidfile, strerror(errno));
+	return 0;
+}
+
+static int fabric_render(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "hup", required_argument, NULL, 'H' },
+		{ "table-size", required_argument, NULL, 't' },
+		{ 0 },
+	};
+	const char *usage_s =
+		"fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE] [--table-size N]";
+	struct sriov_lint_opts lo = { 0 };
+	const char *out = NULL, *pidfile = NULL;
+	_cleanup_free_ char *buf = NULL, *text = NULL, *body = NULL;
+	struct sriov_partitions pc;
+	struct sriov_error err = { 0 };
+	size_t len;
+	int c, r, v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:H:t:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'H':
+			pidfile = optarg;
+			break;
+		case 't':
+			if (parse_int(optarg, &v) < 0 || v < 1 || v > 65535)
+				return cli_usage(
+					"--table-size: expected 1..65535, got '%s'",
+					optarg);
+			lo.table_size = (unsigned)v;
+			break;
+		default:
+			return cli_usage("%s", usage_s);
+		}
+	}
+	if (optind + 1 != argc || !out)
+		return cli_usage("%s", usage_s);
+	r = read_file(argv[optind], &buf, &len);
+	if (r < 0)
+		return cli_error("cannot read '%s': %s", argv[optind],
+				 strerror(-r));
+	r = sriov_intent_parse(buf, len, argv[optind], &pc, &err);
+	if (r < 0)
+		return cli_error("%s", err.msg);
+	r = sriov_partitions_write(&pc, &body, &err);
+	sriov_partitions_release(&pc);
+	if (r < 0)
+		return cli_error("%s: %s", argv[optind], err.msg);
+	if (asprintf(
+		    &text,
+		    "# Written by sriovctl fabric render from %s; do not edit.\n"
+		    "# OpenSM reads this file on every heavy sweep; kill -HUP opensm to apply.\n%s",
+		    argv[optind], body) < 0)
+		return cli_error("out of memory");
+	/* Our own parser must accept what we are about to install. */
+	r = check_text(cli, out, text, strlen(text), &lo, true);
+	if (r != 0)
+		return cli_error(
+			"rendered text for '%s' fails the check; '%s' left as it was",
+			out, out);
+	r = replace_file(out, text, strlen(text));
+	if (r < 0)
+		return cli_error(
+			"cannot replace '%s': %s ('%s' left as it was)", out,
+			strerror(-r), out);
+	if (pidfile && hup_pidfile(pidfile) != 0)
+		return EXIT_FAIL;
+	{
+		struct printer p;
+
+		cli_printer(cli, &p);
+		print_open_object(&p, NULL);
+		print_string(&p, PRINT_ANY, "output", "wrote %s", out);
+		print_uint(&p, PRINT_ANY, "bytes", " (%" PRIu64 " bytes)",
+			   strlen(text));
+		print_bool(&p, PRINT_JSON, "signalled", NULL, pidfile != NULL);
+		print_text(&p, "%s\n", pidfile ? ", OpenSM signalled" : "");
+		print_close_object(&p);
+		return print_end(&p) < 0 ? EXIT_FAIL : 0;
+	}
+}
+
+/* "TYPE LID PORT GUID NAME" lines, as tests/lab/fabric/lib.sh prints. */
+static int read_ports(const char *path, struct sriov_fabric_port **ret,
+		      size_t *ret_n)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ struct sriov_fabric_port *ports = NULL;
+	size_t len, n = 0, cap = 0;
+	char *save = NULL, *line;
+	int r;
+
+	r = read_file(path, &buf, &len);
+	if (r < 0)
+		return cli_error("cannot read '%s': %s", path, strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char type[8], guid[32];
+		unsigned lid, port;
+		uint64_t g;
+
+		if (sscanf(line, "%7s %u %u %31s", type, &lid, &port, guid) !=
+			    4 ||
+		    parse_u64(guid, 0, &g) < 0)
+			return cli_error(
+				"%s: bad line '%s' (expected TYPE LID PORT GUID [NAME])",
+				path, line);
+		if (grow_array((void **)&ports, &cap, n, sizeof(*ports)) < 0)
+			return cli_error("out of memory");
+		ports[n].guid = g;
+		ports[n].type = !strcmp(type, "SW") ? SRIOV_NODE_SWITCH :
+				!strcmp(type, "RT") ? SRIOV_NODE_ROUTER :
+						      SRIOV_NODE_CA;
+		n++;
+	}
+	*ret = TAKE_PTR(ports);
+	*ret_n = n;
+	return 0;
+}
+
+static int fabric_predict(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ports", required_argument, NULL, 'P' },
+		{ "sm", required_argument, NULL, 's' },
+		{ "allow-both", no_argument, NULL, 'b' },
+		{ 0 },
+	};
+	const char *usage_s =
+		"fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]";
+	_cleanup_free_ struct sriov_fabric_port *ports = NULL;
+	_cleanup_free_ char *buf = NULL;
+	struct sriov_port_pkeys *t = NULL;
+	const char *ports_file = NULL;
+	struct sriov_partitions pc;
+	struct sriov_error err = { 0 };
+	unsigned flags = 0;
+	uint64_t sm = 0;
+	size_t n = 0, len;
+	struct printer p;
+	char s[24];
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "P:s:b", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			ports_file = optarg;
+			break;
+		case 's':
+			if (parse_u64(optarg, 0, &sm) < 0)
+				return cli_usage(
+					"--sm: expected a GUID, got '%s'",
+					optarg);
+			break;
+		case 'b':
+			flags |= SRIOV_PREDICT_ALLOW_BOTH;
+			break;
+		default:
+			return cli_usage("%s", usage_s);
+		}
+	}
+	if (optind + 1 != argc || !ports_file || !sm)
+		return cli_usage("%s", usage_s);
+	r = read_ports(ports_file, &ports, &n);
+	if (r)
+		return r;
+	r = read_file(argv[optind], &buf, &len);
+	if (r < 0)
+		return cli_error("cannot read '%s': %s", argv[optind],
+				 strerror(-r));
+	r = sriov_partitions_parse(buf, len, argv[optind], &pc, &err);
+	if (r < 0)
+		return cli_error("%s", err.msg);
+	r = sriov_partitions_predict(&pc, ports, n, sm, flags, &t, &err);
+	if (r < 0) {
+		sriov_partitions_release(&pc);
+		return cli_error("%s", err.msg);
+	}
+	cli_printer(cli, &p);
+	print_open_object(&p, NULL);
+	print_bool(&p, PRINT_ANY, "fallback", "fallback %s\n", pc.fallback);
+	print_open_object(&p, "ports");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "0x%016" PRIx64, t[i].guid);
+		print_open_object(&p, s);
+		print_text(&p, "%s", s);
+		if (t[i].index0 >= 0) {
+			snprintf(s, sizeof(s), "0x%04x", t[i].index0);
+			print_string(&p, PRINT_ANY, "index0", " index0 %s", s);
+		} else {
+			print_null(&p, PRINT_ANY, "index0", " index0 %s");
+		}
+		print_open_array(&p, "pkeys");
+		print_text(&p, " pkeys");
+		for (size_t k = 0; k < t[i].n; k++) {
+			snprintf(s, sizeof(s), "0x%04x", t[i].pkeys[k]);
+			print_string(&p, PRINT_ANY, NULL, " %s", s);
+		}
+		print_close_array(&p);
+		print_text(&p, "\n");
+		print_close_object(&p);
+	}
+	print_close_object(&p);
+	print_close_object(&p);
+	sriov_port_pkeys_free(t, n);
+	sriov_partitions_release(&pc);
+	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+}
+
+int cmd_fabric(struct cli *cli, int argc, char **argv)
+{
+	const char *usage_s =
+		"fabric check|render|predict ... (see sriovctl fabric help)";
+
+	if (argc < 2)
+		return cli_usage("%s", usage_s);
+	if (cli_matches(argv[1], "check"))
+		return fabric_check(cli, argc - 1, argv + 1);
+	if (cli_matches(argv[1], "render"))
+		return fabric_render(cli, argc - 1, argv + 1);
+	if (cli_matches(argv[1], "predict"))
+		return fabric_predict(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help")) {
+		printf("usage:\n"
+		       "  sriovctl fabric check [--table-size N] [--allow-both] PARTITIONS.CONF\n"
+		       "  sriovctl fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE]\n"
+		       "  sriovctl fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]\n");
+		return 0;
+	}
+	return cli_usage("unknown fabric command '%s'; %s", argv[1], usage_s);
+}

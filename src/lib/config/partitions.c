@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * partitions.conf as OpenSM 3.3 reads it (opensm/osm_prtn_config.c,
+ * osm_prtn.c). OpenSM's parser is the contract: this one accepts and
+ * refuses the same files, resolves the same P-keys, and stops at the same
+ * first error, but it keeps no static state, reports line and column, and
+ * says what would be accepted. Behaviours reproduced on purpose:
+ *
+ *  - lines are read with fgets() into 4096 bytes: a line longer than 4094
+ *    bytes is cut and the rest is a line of its own (OpenSM counts it);
+ *    a NUL byte ends the line's text;
+ *  - '#' to end of line is a comment, wherever it is;
+ *  - a statement runs to ';' across lines, several may share a line; the
+ *    header (up to ':') must be on one line;
+ *  - only space, tab and newline are blanks (a CR is text);
+ *  - keywords and flags match by prefix (strncmp with the length of what
+ *    was written), in OpenSM's order: "s" is scope, "" is mtu;
+ *  - numbers are strtoul(.., 0): "0100" is octal 64, "08" is an error,
+ *    "-1" is 0xffff; P-keys keep 16 bits and drop the membership bit;
+ *  - P-key 0 or none: the partition of that name, else the next free
+ *    P-key from 1;
+ *  - "mgid=" ends the statement's member list on that line: what follows
+ *    is read as multicast group flags;
+ *  - an empty or comment-only file is a failure (nothing was parsed).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <sriov/partitions.h>
+
+#include "util/macro.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+/* OpenSM's fgets(line, sizeof(line) - 1, f) with char line[4096]. */
+#define OSM_LINE_MAX 4094
+/* osm_prtn_t.name is char[32]. */
+#define OSM_NAME_MAX 31
+/* OSM_DEFAULT_MGRP_MTU, OSM_DEFAULT_MGRP_RATE, OSM_DEFAULT_SL */
+#define OSM_DEFAULT_MTU 4
+#define OSM_DEFAULT_RATE 3
+#define OSM_DEFAULT_SL 0
+
+struct reg_entry {
+	char name[OSM_NAME_MAX + 1];
+	uint16_t pkey;
+};
+
+struct parser {
+	struct sriov_partitions *pc;
+	struct reg_entry *reg; /* partitions known to OpenSM, in order */
+	size_t n_reg, cap_reg;
+	size_t cap_stmts, cap_diags, cap_members, cap_mgids;
+	unsigned counter; /* OpenSM's global_pkey_counter */
+	struct sriov_prtn_stmt *cur; /* the statement still open, or NULL */
+	unsigned line, osm_line;
+	const char *text; /* the current line's text (mutable copy) */
+	unsigned col0; /* column of text[0] in the physical line, 0-based */
+	int status; /* 0 nothing parsed, 1 parsed, -1 failed */
+	bool oom;
+};
+
+const char *sriov_membership_name(enum sriov_membership m)
+{
+	switch (m) {
+	case SRIOV_MEMBER_FULL:
+		return "full";
+	case SRIOV_MEMBER_BOTH:
+		return "both";
+	default:
+		return "limited";
+	}
+}
+
+int sriov_membership_from_name(const char *s, enum sriov_membership *ret)
+{
+	static const enum sriov_membership all[] = { SRIOV_MEMBER_LIMITED,
+						     SRIOV_MEMBER_FULL,
+						     SRIOV_MEMBER_BOTH };
+
+	for (size_t i = 0; s && i < ARRAY_SIZE(all); i++)
+		if (!strcmp(s, sriov_membership_name(all[i]))) {
+			*ret = all[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static const char *const kind_names[] = {
+	[SRIOV_MEMBER_GUID] = "guid",
+	[SRIOV_MEMBER_ALL] = "ALL",
+	[SRIOV_MEMBER_ALL_CAS] = "ALL_CAS",
+	[SRIOV_MEMBER_ALL_SWITCHES] = "ALL_SWITCHES",
+	[SRIOV_MEMBER_ALL_ROUTERS] = "ALL_ROUTERS",
+	[SRIOV_MEMBER_SELF] = "SELF",
+};
+
+const char *sriov_member_kind_name(enum sriov_member_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
+}
+
+int sriov_member_kind_from_name(const char *s, enum sriov_member_kind *ret)
+{
+	for (size_t i = SRIOV_MEMBER_ALL; s && i < ARRAY_SIZE(kind_names); i++)
+		if (!strcmp(s, kind_names[i])) {
+			*ret = (enum sriov_member_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int sriov_pkey_parse(const char *s, uint16_t *ret, struct sriov_error *err)
+{
+	uint64_t v;
+
+	if (!s || !*s)
+		return sriov_error_set(err, -EINVAL,
+				       "empty p-key (expected e.g. 0x0100)");
+	if (s[0] == '0' && isdigit((unsigned char)s[1]))
+		return sriov_error_set(
+			err, -EINVAL,
+			"p-key '%s' has a leading 0, which OpenSM reads as octal; write it in hex (0x...)",
+			s);
+	if (parse_u64(s, 0, &v) < 0 || v > 0xffff)
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid p-key '%s' (expected 0x0001..0x7fff, optionally with the 0x8000 membership bit)",
+			s);
+	if (!sriov_pkey_is_valid((uint16_t)v))
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid p-key '%s': partition 0 does not exist (expected 0x0001..0x7fff)",
+			s);
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+static bool osm_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* strncmp(s, kw, strlen(s)) == 0: s is a prefix of kw (or empty). */
+static bool osm_prefix(const char *s, const char *kw)
+{
+	return strncmp(s, kw, strlen(s)) == 0;
+}
+
+static unsigned col_of(struct parser *ps, const char *p)
+{
+	return ps->col0 + (unsigned)(p - ps->text) + 1;
+}
+
+static void diag(struct parser *ps, enum sriov_diag_level level, const char *at,
+		 const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void diag(struct parser *ps, enum sriov_diag_level level, const char *at,
+		 const char *code, const char *fmt, ...)
+{
+	struct sriov_partitions *pc = ps->pc;
+	struct sriov_diag *d;
+	va_list ap;
+	char *msg;
+	int n;
+
+	if (grow_array((void **)&pc->diags, &ps->cap_diags, pc->n_diags,
+		       sizeof(*pc->diags)) < 0) {
+		ps->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		ps->oom = true;
+		return;
+	}
+	d = &pc->diags[pc->n_diags++];
+	*d = (struct sriov_diag){
+		.level = level,
+		.line = ps->line,
+		.column = at ? col_of(ps, at) : 0,
+		.osm_line = ps->osm_line,
+		.code = code,
+		.msg = msg,
+	};
+}
+
+/* Terminate-and-trim a piece "name[=value]" in place. */
+static void split_piece(char *s, char **name, char **val)
+{
+	char *eq, *e;
+
+	while (osm_blank(*s))
+		s++;
+	*val = NULL;
+	eq = strchr(s, '=');
+	if (eq) {
+		*eq = '\0';
+		*val = eq + 1;
+	}
+	e = s + strlen(s);
+	while (e > s && osm_blank(e[-1]))
+		*--e = '\0';
+	*name = s;
+	if (!*val)
+		return;
+	s = *val;
+	while (osm_blank(*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && osm_blank(e[-1]))
+		*--e = '\0';
+	*val = s;
+}
+
+static unsigned long osm_number(struct parser *ps, const char *flag,
+				const char *val, bool *junk)
+{
+	char *end;
+	unsigned long v = strtoul(val, &end, 0);
+
+	*junk = *end != '\0';
+	if (*junk)
+		diag(ps, SRIOV_DIAG_WARNING, val, "flag-value",
+		     "flag '%s': value '%s' has trailing text; OpenSM uses %lu",
+		     flag, val, v);
+	return v;
+}
+
+/* OpenSM's group flags; true when flag named one of them. */
+static bool group_flag(struct parser *ps, struct sriov_prtn_flags *f,
+		       const char *flag, const char *val)
+{
+	static const struct {
+		const char *kw;
+		unsigned bit;
+	} order[] = {
+		{ "mtu", SRIOV_FLAG_MTU },
+		{ "rate", SRIOV_FLAG_RATE },
+		{ "scope", SRIOV_FLAG_SCOPE },
+		{ "Q_Key", SRIOV_FLAG_QKEY },
+		{ "TClass", SRIOV_FLAG_TCLASS },
+		{ "sl", SRIOV_FLAG_SL },
+		{ "FlowLabel", SRIOV_FLAG_FLOW_LABEL },
+	};
+	unsigned long v = 0;
+	unsigned bit = 0;
+	const char *kw = NULL;
+	bool junk = false, ok;
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (osm_prefix(flag, order[i].kw)) {
+			kw = order[i].kw;
+			bit = order[i].bit;
+			break;
+		}
+	if (!kw)
+		return false;
+	if (!*flag)
+		diag(ps, SRIOV_DIAG_WARNING, flag, "empty-flag",
+		     "empty flag: OpenSM reads it as 'mtu'");
+	else if (strcmp(flag, kw))
+		diag(ps, SRIOV_DIAG_WARNING, flag, "abbreviation",
+		     "flag '%s' is read as '%s'; spell it out", flag, kw);
+	if (val && *val && bit != SRIOV_FLAG_SL && bit != SRIOV_FLAG_FLOW_LABEL)
+		v = osm_number(ps, flag, val, &junk);
+	switch (bit) {
+	case SRIOV_FLAG_MTU:
+	case SRIOV_FLAG_RATE:
+	case SRIOV_FLAG_QKEY:
+	case SRIOV_FLAG_TCLASS:
+		/* OpenSM stores the value even when it calls it invalid. */
+		if (val) {
+			if (bit == SRIOV_FLAG_MTU)
+				f->mtu = v;
+			else if (bit == SRIOV_FLAG_RATE)
+				f->rate = v;
+			else if (bit == SRIOV_FLAG_QKEY)
+				f->qkey = v;
+			else
+				f->tclass = v;
+			f->given |= bit;
+		}
+		if (!val || !v)
+			diag(ps, SRIOV_DIAG_WARNING, flag, "flag-value",
+			     "flag '%s' needs a non-zero number (e.g. %s=%s); OpenSM ignores it",
+			     kw, kw, bit == SRIOV_FLAG_MTU ? "4" : "3");
+		break;
+	case SRIOV_FLAG_SCOPE:
+		if (!val || !v || v > 15) {
+			diag(ps, SRIOV_DIAG_WARNING, flag, "flag-value",
+			     "flag 'scope' needs a value 1..15; OpenSM ignores it");
+		} else {
+			f->scope_mask |= 1u << v;
+			f->given |= bit;
+		}
+		break;
+	case SRIOV_FLAG_SL:
+	case SRIOV_FLAG_FLOW_LABEL: {
+		unsigned long max = bit == SRIOV_FLAG_SL ? 15 : 0xfffff;
+		char *end = NULL;
+
+		ok = val && *val;
+		if (ok) {
+			v = strtoul(val, &end, 0);
+			ok = v <= max &&
+			     (!*end || isspace((unsigned char)*end));
+		}
+		if (!ok) {
+			diag(ps, SRIOV_DIAG_WARNING, flag, "flag-value",
+			     "flag '%s' needs a value 0..%lu; OpenSM ignores it",
+			     kw, max);
+		} else {
+			if (bit == SRIOV_FLAG_SL)
+				f->sl = v;
+			else
+				f->flow_label = v;
+			f->given |= bit;
+		}
+		break;
+	}
+	}
+	return true;
+}
+
+static void partition_flag(struct parser *ps, struct sriov_prtn_stmt *st,
+			   char *flag, char *val)
+{
+	if (group_flag(ps, &st->flags, flag, val))
+		return;
+	if (osm_prefix(flag, "ipoib")) {
+		if (strcmp(flag, "ipoib"))
+			diag(ps, SRIOV_DIAG_WARNING, flag, "abbreviation",
+			     "flag '%s' is read as 'ipoib'; spell it out",
+			     flag);
+		st->ipoib = true;
+	} else if (osm_prefix(flag, "defmember")) {
+		if (!val ||
+		    (!osm_prefix(val, "limited") && !osm_prefix(val, "both") &&
+		     !osm_prefix(val, "full"))) {
+			diag(ps, SRIOV_DIAG_WARNING, flag, "flag-value",
+			     "flag 'defmember' needs full, limited or both; OpenSM ignores it");
+			return;
+		}
+		if (osm_prefix(val, "full"))
+			st->defmember = SRIOV_MEMBER_FULL;
+		else if (osm_prefix(val, "both"))
+			st->defmember = SRIOV_MEMBER_BOTH;
+		else
+			st->defmember = SRIOV_MEMBER_LIMITED;
+		st->defmember_given = true;
+		if (strcmp(val, sriov_membership_name(st->defmember)))
+			diag(ps, SRIOV_DIAG_WARNING, val, "abbreviation",
+			     "defmember value '%s' is read as '%s'; spell it out",
+			     val, sriov_membership_name(st->defmember));
+	} else if (!strcmp(flag, "indx0")) {
+		st->indx0 = true;
+	} else {
+		diag(ps, SRIOV_DIAG_WARNING, flag, "unknown-flag",
+		     "unknown partition flag '%s', ignored by OpenSM (known: ipoib, indx0, defmember, mtu, rate, sl, scope, Q_Key, TClass, FlowLabel)",
+		     flag);
+	}
+}
+
+static struct reg_entry *reg_by_pkey(struct parser *ps, uint16_t pkey)
+{
+	for (size_t i = 0; i < ps->n_reg; i++)
+		if (ps->reg[i].pkey == pkey)
+			return &ps->reg[i];
+	return NULL;
+}
+
+static int reg_add(struct parser *ps, const char *name, uint16_t pkey)
+{
+	struct reg_entry *e;
+
+	if (grow_array((void **)&ps->reg, &ps->cap_reg, ps->n_reg,
+		       sizeof(*ps->reg)) < 0)
+		return -ENOMEM;
+	e = &ps->reg[ps->n_reg++];
+	memset(e, 0, sizeof(*e));
+	e->pkey = pkey;
+	if (name && *name)
+		memcpy(e->name, name, strnlen(name, OSM_NAME_MAX));
+	else
+		snprintf(e->name, sizeof(e->name), "%04x", pkey);
+	return 0;
+}
+
+/* osm_prtn_make_new(): the P-key OpenSM settles on, 0 when it fails. */
+static uint16_t resolve_pkey(struct parser *ps, const char *name, uint16_t pkey,
+			     const char *at)
+{
+	struct reg_entry *e;
+
+	pkey &= SRIOV_PKEY_BASE_MASK;
+	if (!pkey) {
+		for (size_t i = 0; name && i < ps->n_reg; i++)
+			if (!strncmp(ps->reg[i].name, name, OSM_NAME_MAX + 1))
+				return ps->reg[i].pkey;
+		while (ps->counter < SRIOV_PKEY_DEFAULT - 1) {
+			pkey = ++ps->counter;
+			if (!reg_by_pkey(ps, pkey))
+				break;
+			pkey = 0;
+		}
+		if (!pkey)
+			return 0;
+	}
+	e = reg_by_pkey(ps, pkey);
+	if (e) {
+		if (name && *name && strncmp(e->name, name, OSM_NAME_MAX + 1))
+			diag(ps, SRIOV_DIAG_WARNING, at, "duplicate-pkey",
+			     "p-key 0x%04x is already partition '%s': OpenSM merges '%s' into it",
+			     pkey, e->name, name);
+		return pkey;
+	}
+	if (name && strlen(name) > OSM_NAME_MAX)
+		diag(ps, SRIOV_DIAG_WARNING, at, "long-name",
+		     "partition name '%s' is longer than %d bytes; OpenSM cuts it and will not find it by name",
+		     name, OSM_NAME_MAX);
+	if (reg_add(ps, name, pkey) < 0) {
+		ps->oom = true;
+		return 0;
+	}
+	return pkey;
+}
+
+static int parse_header(struct parser *ps, char *p, struct sriov_prtn_stmt *st)
+{
+	char *comma, *name, *id, *flag, *val, *end;
+	unsigned long v;
+	uint16_t pkey = 0;
+
+	comma = strchr(p, ',');
+	if (comma)
+		*comma = '\0';
+	split_piece(p, &name, &id);
+	while (comma) {
+		p = comma + 1;
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		split_piece(p, &flag, &val);
+		partition_flag(ps, st, flag, val);
+	}
+
+	if (!id && isdigit((unsigned char)*name)) {
+		id = name;
+		name = NULL;
+	}
+	st->line = ps->line;
+	st->column = col_of(ps, name ? name : id);
+	if (id) {
+		v = strtoul(id, &end, 0);
+		if (end == id || *end) {
+			diag(ps, SRIOV_DIAG_ERROR, id, "parse",
+			     "invalid p-key '%s' (OpenSM: \"bad partition definition\"); expected a number such as 0x0100, and a name must not start with a digit",
+			     id);
+			return -1;
+		}
+		pkey = (uint16_t)v;
+		st->pkey_given = true;
+		if (id[0] == '0' && id[1] >= '0' && id[1] <= '7')
+			diag(ps, SRIOV_DIAG_WARNING, id, "octal-pkey",
+			     "p-key '%s' has a leading 0: OpenSM reads it as octal, 0x%04lx; write 0x%04lx if that is meant",
+			     id, v & 0xffff, v & 0x7fff);
+		else if (strchr(id, '-'))
+			diag(ps, SRIOV_DIAG_WARNING, id, "pkey-range",
+			     "p-key '%s' is negative: OpenSM uses 0x%04x", id,
+			     pkey & SRIOV_PKEY_BASE_MASK);
+		else if (v > 0xffff)
+			diag(ps, SRIOV_DIAG_WARNING, id, "pkey-range",
+			     "p-key '%s' does not fit 16 bits: OpenSM uses 0x%04x",
+			     id, pkey & SRIOV_PKEY_BASE_MASK);
+		else if (pkey & SRIOV_PKEY_FULL)
+			diag(ps, SRIOV_DIAG_WARNING, id, "pkey-fullbit",
+			     "p-key '%s' has the membership bit: OpenSM drops it and uses 0x%04x; membership is set per member (=full)",
+			     id, pkey & SRIOV_PKEY_BASE_MASK);
+		if (!(pkey & SRIOV_PKEY_BASE_MASK))
+			diag(ps, SRIOV_DIAG_WARNING, id, "pkey-zero",
+			     "p-key '%s' is 0 in its low 15 bits: OpenSM picks a P-key itself",
+			     id);
+	}
+	if (name) {
+		st->name = strdup(name);
+		if (!st->name) {
+			ps->oom = true;
+			return -1;
+		}
+	}
+	st->pkey = resolve_pkey(ps, name, pkey, name ? name : id);
+	if (!st->pkey) {
+		if (!ps->oom)
+			diag(ps, SRIOV_DIAG_ERROR, name ? name : id, "parse",
+			     "no free p-key left for partition (OpenSM: \"bad partition definition\")");
+		return -1;
+	}
+	if (!st->pkey_given && !(name && !strcmp(name, "Default")))
+		diag(ps, SRIOV_DIAG_WARNING, name ? name : id, "auto-pkey",
+		     "partition without a p-key: OpenSM uses 0x%04x now, but the number depends on the order of the file; give one (name=0x...)",
+		     st->pkey);
+	return 0;
+}
+
+static struct sriov_prtn_member *new_member(struct parser *ps,
+					    struct sriov_prtn_stmt *st)
+{
+	struct sriov_prtn_member *m;
+
+	if (grow_array((void **)&st->members, &ps->cap_members, st->n_members,
+		       sizeof(*st->members)) < 0) {
+		ps->oom = true;
+		return NULL;
+	}
+	m = &st->members[st->n_members++];
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+static int add_member(struct parser *ps, struct sriov_prtn_stmt *st, char *name,
+		      char *flag)
+{
+	static const struct {
+		const char *kw;
+		enum sriov_member_kind kind;
+	} groups[] = {
+		{ "ALL", SRIOV_MEMBER_ALL },
+		{ "ALL_CAS", SRIOV_MEMBER_ALL_CAS },
+		{ "ALL_SWITCHES", SRIOV_MEMBER_ALL_SWITCHES },
+		{ "ALL_ROUTERS", SRIOV_MEMBER_ALL_ROUTERS },
+		{ "SELF", SRIOV_MEMBER_SELF },
+	};
+	enum sriov_membership ms = st->defmember;
+	struct sriov_prtn_member *m;
+	struct sriov_prtn_member tmp = { 0 };
+	bool found = false;
+
+	if (!*name)
+		return 0;
+	if (osm_prefix(name, "NONE")) {
+		if (strcmp(name, "NONE"))
+			diag(ps, SRIOV_DIAG_WARNING, name, "abbreviation",
+			     "member '%s' is read as 'NONE' (no member)", name);
+		return 0;
+	}
+	if (flag) {
+		ms = SRIOV_MEMBER_LIMITED;
+		if (osm_prefix(flag, "full"))
+			ms = SRIOV_MEMBER_FULL;
+		else if (osm_prefix(flag, "both"))
+			ms = SRIOV_MEMBER_BOTH;
+		else if (!osm_prefix(flag, "limited"))
+			diag(ps, SRIOV_DIAG_WARNING, flag, "member-flag",
+			     "unknown membership '%s': OpenSM makes the member limited (expected full, limited or both)",
+			     flag);
+		if (!*flag)
+			diag(ps, SRIOV_DIAG_WARNING, flag, "member-flag",
+			     "empty membership after '=': OpenSM reads it as full");
+		else if ((ms != SRIOV_MEMBER_LIMITED ||
+			  osm_prefix(flag, "limited")) &&
+			 strcmp(flag, sriov_membership_name(ms)))
+			diag(ps, SRIOV_DIAG_WARNING, flag, "abbreviation",
+			     "membership '%s' is read as '%s'; spell it out",
+			     flag, sriov_membership_name(ms));
+	}
+	tmp.membership = ms;
+	tmp.explicit_membership = flag != NULL;
+	tmp.line = ps->line;
+	tmp.column = col_of(ps, name);
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
+		if (osm_prefix(name, groups[i].kw)) {
+			tmp.kind = groups[i].kind;
+			found = true;
+			if (strcmp(name, groups[i].kw))
+				diag(ps, SRIOV_DIAG_WARNING, name,
+				     "abbreviation",
+				     "member '%s' is read as '%s'; spell it out",
+				     name, groups[i].kw);
+			break;
+		}
+	if (!found) {
+		char *end;
+		unsigned long long g = strtoull(name, &end, 0);
+
+		if (!g || *end) {
+			diag(ps, SRIOV_DIAG_ERROR, name, "parse",
+			     "invalid port GUID '%s' (OpenSM: \"bad PortGUID\"); expected a non-zero number such as 0x0002c90300a1b2c1, or ALL, ALL_CAS, ALL_SWITCHES, ALL_ROUTERS, SELF",
+			     name);
+			return -1;
+		}
+		if (name[0] == '0' && isdigit((unsigned char)name[1]))
+			diag(ps, SRIOV_DIAG_WARNING, name, "octal-guid",
+			     "port GUID '%s' has a leading 0 and no 0x: OpenSM reads it as octal (0x%016llx)",
+			     name, g);
+		else if (isdigit((unsigned char)name[0]) &&
+			 !(name[0] == '0' &&
+			   (name[1] == 'x' || name[1] == 'X')))
+			diag(ps, SRIOV_DIAG_WARNING, name, "decimal-guid",
+			     "port GUID '%s' has no 0x: OpenSM reads it as decimal (0x%016llx)",
+			     name, g);
+		tmp.kind = SRIOV_MEMBER_GUID;
+		tmp.guid = g;
+	}
+	m = new_member(ps, st);
+	if (!m)
+		return -1;
+	*m = tmp;
+	return 0;
+}
+
+static void mgroup_flags(struct parser *ps, struct sriov_prtn_mgid *mg, char *p)
+{
+	char *comma, *flag, *val;
+
+	do {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		split_piece(p, &flag, &val);
+		if (*flag && !group_flag(ps,
+					 mg ? &mg->flags :
+					      &(struct sriov_prtn_flags){ 0 },
+					 flag, val))
+			diag(ps, SRIOV_DIAG_WARNING, flag, "mgid-flag",
+			     "'%s' after an mgid is read by OpenSM as a multicast group flag and ignored%s",
+			     flag,
+			     isdigit((unsigned char)*flag) ||
+					     !strncmp(flag, "ALL", 3) ||
+					     !strcmp(flag, "SELF") ?
+				     ", not as a member: put members before 'mgid=' or on their own line" :
+				     "");
+		if (!comma)
+			break;
+		p = comma + 1;
+	} while (true);
+}
+
+static void add_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *mgid,
+		     char *rest)
+{
+	struct sriov_prtn_mgid *mg = NULL;
+	uint8_t gid[16];
+
+	if (inet_pton(AF_INET6, mgid, gid) != 1 || gid[0] != 0xff) {
+		diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid",
+		     "mgid '%s' is not a multicast GID (ff..::..); OpenSM logs a PARSE ERROR but keeps going without the group",
+		     mgid);
+	} else if (grow_array((void **)&st->mgids, &ps->cap_mgids, st->n_mgids,
+			      sizeof(*st->mgids)) < 0) {
+		ps->oom = true;
+	} else {
+		mg = &st->mgids[st->n_mgids++];
+		memset(mg, 0, sizeof(*mg));
+		memcpy(mg->gid, gid, sizeof(gid));
+		mg->flags = st->flags;
+		mg->line = ps->line;
+		mg->column = col_of(ps, mgid);
+	}
+	if (rest)
+		mgroup_flags(ps, mg, rest);
+	if (!mg || !(gid[2] == 0x40 || gid[2] == 0x60) || gid[3] != 0x1b)
+		return;
+	/* An IP group must match the partition (osm_prtn_config.c). */
+	{
+		uint16_t mp = (uint16_t)(gid[4] << 8 | gid[5]);
+
+		if (mp && mp != (st->pkey | SRIOV_PKEY_FULL) &&
+		    !(mp == 0xffff && st->pkey == SRIOV_PKEY_DEFAULT))
+			diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid",
+			     "IP multicast mgid '%s' carries p-key 0x%04x, not this partition's 0x%04x; OpenSM skips the group",
+			     mgid, mp, st->pkey | SRIOV_PKEY_FULL);
+		else if (mg->flags.rate != st->flags.rate ||
+			 mg->flags.mtu != st->flags.mtu)
+			diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid",
+			     "IP multicast mgid '%s' has a rate or mtu other than its partition's; OpenSM skips the group",
+			     mgid);
+	}
+}
+
+/*
+ * One statement's text on this line (its ';' already cut). Returns -1 on
+ * a fatal error, 1 when OpenSM would stop reading the line, 0 otherwise.
+ */
+static int parse_segment(struct parser *ps, char *p, char *after_semi)
+{
+	struct sriov_prtn_stmt *st = ps->cur;
+	char *comma, *name, *flag;
+
+	if (!st) {
+		struct sriov_partitions *pc = ps->pc;
+		char *colon = strchr(p, ':');
+
+		if (!colon) {
+			diag(ps, SRIOV_DIAG_ERROR, p, "parse",
+			     "no ':' in this statement (OpenSM: \"no partition definition found\"); expected 'name=pkey[,flag...] : member[=full|limited|both], ... ;' with the header and ':' on one line");
+			return -1;
+		}
+		*colon = '\0';
+		if (grow_array((void **)&pc->stmts, &ps->cap_stmts, pc->n_stmts,
+			       sizeof(*pc->stmts)) < 0) {
+			ps->oom = true;
+			return -1;
+		}
+		st = &pc->stmts[pc->n_stmts++];
+		memset(st, 0, sizeof(*st));
+		st->defmember = SRIOV_MEMBER_LIMITED;
+		st->flags.mtu = OSM_DEFAULT_MTU;
+		st->flags.rate = OSM_DEFAULT_RATE;
+		st->flags.sl = OSM_DEFAULT_SL;
+		ps->cap_members = 0;
+		ps->cap_mgids = 0;
+		ps->cur = st;
+		if (parse_header(ps, p, st) < 0)
+			return -1;
+		p = colon + 1;
+	}
+	do {
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		split_piece(p, &name, &flag);
+		if (!strcmp(name, "mgid")) {
+			if (!flag) {
+				diag(ps, SRIOV_DIAG_ERROR, name, "parse",
+				     "'mgid' without '=GID' makes OpenSM crash; write mgid=ff12:401b::1");
+				return -1;
+			}
+			if (comma) {
+				add_mgid(ps, st, flag, comma + 1);
+				return 0;
+			}
+			add_mgid(ps, st, flag, after_semi);
+			if (!after_semi)
+				return 0;
+			diag(ps, SRIOV_DIAG_WARNING, name, "mgid-semicolon",
+			     "'mgid=...;' with the ';' right after the GID makes OpenSM read past this line (undefined behaviour); put the ';' on the next line");
+			return 1;
+		}
+		if (add_member(ps, st, name, flag) < 0)
+			return -1;
+		if (!comma)
+			break;
+		p = comma + 1;
+	} while (true);
+	return 0;
+}
+
+static void parse_line(struct parser *ps, char *p)
+{
+	char *hash = strchr(p, '#'), *semi;
+	int r;
+
+	if (hash)
+		*hash = '\0';
+	for (;;) {
+		while (osm_blank(*p))
+			p++;
+		if (!*p)
+			return;
+		semi = strchr(p, ';');
+		if (semi)
+			*semi = '\0';
+		r = parse_segment(ps, p, semi ? semi + 1 : NULL);
+		if (r < 0 || ps->oom) {
+			ps->status = -1;
+			return;
+		}
+		ps->status = 1;
+		if (semi)
+			ps->cur = NULL;
+		if (!semi || r == 1)
+			return;
+		p = semi + 1;
+	}
+}
+
+void sriov_partitions_release(struct sriov_partitions *pc)
+{
+	if (!pc)
+		return;
+	for (size_t i = 0; i < pc->n_stmts; i++) {
+		free(pc->stmts[i].name);
+		free(pc->stmts[i].members);
+		free(pc->stmts[i].mgids);
+	}
+	free(pc->stmts);
+	for (size_t i = 0; i < pc->n_diags; i++)
+		free(pc->diags[i].msg);
+	free(pc->diags);
+	free(pc->file);
+	memset(pc, 0, sizeof(*pc));
+}
+
+int sriov_partitions_parse(const char *buf, size_t len, const char *file,
+			   struct sriov_partitions *ret,
+			   struct sriov_error *err)
+{
+	struct parser ps = { .pc = ret };
+	char line[OSM_LINE_MAX + 1];
+	size_t off = 0;
+	unsigned col0 = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->file = strdup(file ? file : "<input>");
+	if (!ret->file || reg_add(&ps, "Default", SRIOV_PKEY_DEFAULT) < 0)
+		goto oom;
+	ps.line = 1;
+	while (off < len && ps.status >= 0) {
+		size_t n = 0;
+
+		/* fgets(): up to a newline (kept) or OSM_LINE_MAX bytes. */
+		while (off + n < len && n < OSM_LINE_MAX) {
+			if (buf[off + n++] == '\n')
+				break;
+		}
+		memcpy(line, buf + off, n);
+		line[n] = '\0'; /* a NUL inside ends the text, as in C */
+		ps.osm_line++;
+		ps.text = line;
+		ps.col0 = col0;
+		parse_line(&ps, line);
+		if (ps.oom)
+			goto oom;
+		off += n;
+		if (n && buf[off - 1] == '\n') {
+			ps.line++;
+			col0 = 0;
+		} else {
+			if (n == OSM_LINE_MAX && off < len && ps.status >= 0)
+				diag(&ps, SRIOV_DIAG_WARNING, NULL, "long-line",
+				     "line longer than %d bytes: OpenSM reads the rest as a new line (its line numbers shift by one from here)",
+				     OSM_LINE_MAX);
+			col0 += n;
+		}
+	}
+	if (ps.status == 0) {
+		ps.line = 0;
+		diag(&ps, SRIOV_DIAG_ERROR, NULL, "empty",
+		     "no partition statement in the file: OpenSM treats it as broken and applies its open default (every port a full member of 0x7fff, no tenant partitions)");
+	}
+	if (ps.oom)
+		goto oom;
+	ret->fallback = ps.status != 1;
+	free(ps.reg);
+	return 0;
+oom:
+	free(ps.reg);
+	sriov_partitions_release(ret);
+	return sriov_error_set(err, -ENOMEM, "out of memory parsing '%s'",
+			       file ? file : "<input>");
+}
+
+size_t sriov_partitions_count(const struct sriov_partitions *pc,
+			      enum sriov_diag_level level)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pc->n_diags; i++)
+		n += pc->diags[i].level == level;
+	return n;
+}
+
+int sriov_diag_format(const struct sriov_partitions *pc,
+		      const struct sriov_diag *d, char *buf, size_t size)
+{
+	const char *lvl = d->level == SRIOV_DIAG_ERROR ? "error" : "warning";
+
+	if (!d->line)
+		return snprintf(buf, size, "%s: %s: %s", pc->file, lvl, d->msg);
+	if (!d->column)
+		return snprintf(buf, size, "%s:%u: %s: %s", pc->file, d->line,
+				lvl, d->msg);
+	return snprintf(buf, size, "%s:%u:%u: %s: %s", pc->file, d->line,
+			d->column, lvl, d->msg);
+}
