@@ -208,6 +208,7 @@ enum sriov_node_type {
 struct sriov_fabric_port {
 	uint64_t guid;
 	enum sriov_node_type type;
+	unsigned pkey_cap; /* P-key table entries (PartitionCap); 0: unknown */
 };
 
 /* The P-keys one port should hold, sorted, membership bit included. */
@@ -229,8 +230,10 @@ struct sriov_port_pkeys {
  * @ret: an array of @n_ports entries, in the order of @ports; free with
  *       sriov_port_pkeys_free()
  *
- * Table capacity is not applied: a port whose table is too small gets
- * fewer entries than predicted, which the lint warns about.
+ * Where a port's pkey_cap is known, a table that overflows keeps the
+ * default P-key and then the others in the order OpenSM walks its
+ * partition map (keyed by the P-key in network byte order), as
+ * osm_pkey_mgr.c does before it logs ERR 0512 for the rest.
  */
 int sriov_partitions_predict(const struct sriov_partitions *pc,
 			     const struct sriov_fabric_port *ports,

@@ -342,7 +342,10 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 	}
 }
 
-/* "TYPE LID PORT GUID NAME" lines, as tests/lab/fabric/lib.sh prints. */
+/*
+ * "TYPE LID PORT GUID NAME [cap=N]" lines, as tests/lab/fabric/lib.sh
+ * prints them (cap=N: the port's P-key table size).
+ */
 static int read_ports(const char *path, struct sriov_fabric_port **ret,
 		      size_t *ret_n)
 {
@@ -358,7 +361,8 @@ static int read_ports(const char *path, struct sriov_fabric_port **ret,
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char type[8], guid[32];
-		unsigned lid, port;
+		unsigned lid, port, pcap = 0;
+		const char *c;
 		uint64_t g;
 
 		if (sscanf(line, "%7s %u %u %31s", type, &lid, &port, guid) !=
@@ -369,6 +373,10 @@ static int read_ports(const char *path, struct sriov_fabric_port **ret,
 				path, line);
 		if (grow_array((void **)&ports, &cap, n, sizeof(*ports)) < 0)
 			return cli_error("out of memory");
+		c = strstr(line, " cap=");
+		if (c && sscanf(c, " cap=%u", &pcap) != 1)
+			pcap = 0;
+		ports[n].pkey_cap = pcap;
 		ports[n].guid = g;
 		ports[n].type = !strcmp(type, "SW") ? SRIOV_NODE_SWITCH :
 				!strcmp(type, "RT") ? SRIOV_NODE_ROUTER :

@@ -188,6 +188,23 @@ static int cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+/* cl_qmap order of OpenSM's partition map on a little-endian host. */
+static uint16_t walk_key(uint16_t pkey)
+{
+	uint16_t b = sriov_pkey_base(pkey);
+
+	return b == SRIOV_PKEY_DEFAULT ? 0 : (uint16_t)(b << 8 | b >> 8);
+}
+
+static int cmp_walk(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+
+	if (walk_key(x) != walk_key(y))
+		return walk_key(x) < walk_key(y) ? -1 : 1;
+	return (int)y - (int)x; /* full before limited */
+}
+
 static int index0_of(struct sim *s, size_t i, const uint16_t *keys, size_t n)
 {
 	uint16_t want = s->indx0[i];
@@ -275,6 +292,10 @@ int sriov_partitions_predict(const struct sriov_partitions *pc,
 						    SRIOV_PKEY_FULL;
 			if (s.prtns[k].bits[i] & BIT_LIMITED)
 				out[i].pkeys[n++] = s.prtns[k].pkey;
+		}
+		if (ports[i].pkey_cap && n > ports[i].pkey_cap) {
+			qsort(out[i].pkeys, n, sizeof(uint16_t), cmp_walk);
+			n = ports[i].pkey_cap;
 		}
 		qsort(out[i].pkeys, n, sizeof(uint16_t), cmp_u16);
 		out[i].n = n;

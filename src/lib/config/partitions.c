@@ -61,8 +61,12 @@ struct parser {
 	struct sriov_prtn_stmt *cur; /* the statement still open, or NULL */
 	unsigned line, osm_line;
 	const char *text; /* the current line's text (mutable copy) */
+	const char *text_end; /* its end as read; beyond: stale bytes */
+	const char *buf_end; /* end of OpenSM's 4096-byte line buffer */
+	char *semi; /* the ';' ending the current statement text, or NULL */
 	unsigned col0; /* column of text[0] in the physical line, 0-based */
 	int status; /* 0 nothing parsed, 1 parsed, -1 failed */
+	bool quiet; /* OpenSM reads garbage it ignores: say nothing */
 	bool oom;
 };
 
@@ -171,6 +175,8 @@ static void diag(struct parser *ps, enum sriov_diag_level level, const char *at,
 	char *msg;
 	int n;
 
+	if (ps->quiet)
+		return;
 	if (grow_array((void **)&pc->diags, &ps->cap_diags, pc->n_diags,
 		       sizeof(*pc->diags)) < 0) {
 		ps->oom = true;
@@ -182,6 +188,20 @@ static void diag(struct parser *ps, enum sriov_diag_level level, const char *at,
 	if (n < 0) {
 		ps->oom = true;
 		return;
+	}
+	if (at && at > ps->text_end) {
+		char *old = msg;
+
+		n = asprintf(
+			&msg,
+			"OpenSM read past the end of this line (see the ';' before), into what an earlier line left in its buffer: %s",
+			old);
+		free(old);
+		if (n < 0) {
+			ps->oom = true;
+			return;
+		}
+		at = NULL;
 	}
 	d = &pc->diags[pc->n_diags++];
 	*d = (struct sriov_diag){
@@ -652,7 +672,7 @@ static void add_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *mgid,
 	uint8_t gid[16];
 
 	if (inet_pton(AF_INET6, mgid, gid) != 1 || gid[0] != 0xff) {
-		diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid",
+		diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid-not-multicast",
 		     "mgid '%s' is not a multicast GID (ff..::..); OpenSM logs a PARSE ERROR but keeps going without the group",
 		     mgid);
 	} else if (grow_array((void **)&st->mgids, &ps->cap_mgids, st->n_mgids,
@@ -666,8 +686,11 @@ static void add_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *mgid,
 		mg->line = ps->line;
 		mg->column = col_of(ps, mgid);
 	}
-	if (rest)
+	if (rest) {
+		ps->quiet = rest > ps->text_end;
 		mgroup_flags(ps, mg, rest);
+		ps->quiet = false;
+	}
 	if (!mg || !(gid[2] == 0x40 || gid[2] == 0x60) || gid[3] != 0x1b)
 		return;
 	/* An IP group must match the partition (osm_prtn_config.c). */
@@ -676,26 +699,40 @@ static void add_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *mgid,
 
 		if (mp && mp != (st->pkey | SRIOV_PKEY_FULL) &&
 		    !(mp == 0xffff && st->pkey == SRIOV_PKEY_DEFAULT))
-			diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid",
+			diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid-ip",
 			     "IP multicast mgid '%s' carries p-key 0x%04x, not this partition's 0x%04x; OpenSM skips the group",
 			     mgid, mp, st->pkey | SRIOV_PKEY_FULL);
 		else if (mg->flags.rate != st->flags.rate ||
 			 mg->flags.mtu != st->flags.mtu)
-			diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid",
+			diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid-ip",
 			     "IP multicast mgid '%s' has a rate or mtu other than its partition's; OpenSM skips the group",
 			     mgid);
 	}
 }
 
 /*
- * One statement's text on this line (its ';' already cut). Returns -1 on
- * a fatal error, 1 when OpenSM would stop reading the line, 0 otherwise.
+ * One statement's text on this line (its ';' already cut to NUL). Sets
+ * *next where OpenSM's loop goes on: just past the NUL ending the text it
+ * consumed. That is past the ';' normally, but beyond the end of the line,
+ * into what earlier lines left in the buffer, in two cases OpenSM gets
+ * wrong: an empty statement text (a ';' first on its line, or ";;"), which
+ * it skips by one byte too many, and an mgid ended by the ';'. Returns -1
+ * on a fatal error, 0 otherwise.
  */
-static int parse_segment(struct parser *ps, char *p, char *after_semi)
+static int parse_segment(struct parser *ps, char *p, char **next)
 {
 	struct sriov_prtn_stmt *st = ps->cur;
-	char *comma, *name, *flag;
+	char *comma, *name, *flag, *end;
 
+	if (!*p) {
+		/* osm_prtn_config.c parse_part_conf(): steps over the NUL. */
+		if (p + 1 <= ps->text_end)
+			diag(ps, SRIOV_DIAG_WARNING, p, "lone-semicolon",
+			     "';' with nothing before it on its line: OpenSM reads on past the end of the line, into what an earlier line left in its buffer; end the statement on its last member's line");
+		p++;
+	}
+	end = p + strlen(p);
+	*next = end + 1;
 	if (!st) {
 		struct sriov_partitions *pc = ps->pc;
 		char *colon = strchr(p, ':');
@@ -730,21 +767,21 @@ static int parse_segment(struct parser *ps, char *p, char *after_semi)
 			*comma = '\0';
 		split_piece(p, &name, &flag);
 		if (!strcmp(name, "mgid")) {
+			char *rest = comma ? comma + 1 : end + 1;
+
 			if (!flag) {
 				diag(ps, SRIOV_DIAG_ERROR, name, "parse",
 				     "'mgid' without '=GID' makes OpenSM crash; write mgid=ff12:401b::1");
 				return -1;
 			}
-			if (comma) {
-				add_mgid(ps, st, flag, comma + 1);
-				return 0;
-			}
-			add_mgid(ps, st, flag, after_semi);
-			if (!after_semi)
-				return 0;
-			diag(ps, SRIOV_DIAG_WARNING, name, "mgid-semicolon",
-			     "'mgid=...;' with the ';' right after the GID makes OpenSM read past this line (undefined behaviour); put the ';' on the next line");
-			return 1;
+			if (!comma && ps->semi)
+				diag(ps, SRIOV_DIAG_WARNING, name,
+				     "mgid-semicolon",
+				     "'mgid=...;' with the ';' right after the GID makes OpenSM read past this line, into what an earlier line left in its buffer; put the ';' on the next line");
+			if (!comma)
+				*next = rest + strlen(rest) + 1;
+			add_mgid(ps, st, flag, rest);
+			return 0;
 		}
 		if (add_member(ps, st, name, flag) < 0)
 			return -1;
@@ -757,30 +794,27 @@ static int parse_segment(struct parser *ps, char *p, char *after_semi)
 
 static void parse_line(struct parser *ps, char *p)
 {
-	char *hash = strchr(p, '#'), *semi;
-	int r;
+	char *hash = strchr(p, '#'), *next;
 
 	if (hash)
 		*hash = '\0';
 	for (;;) {
 		while (osm_blank(*p))
 			p++;
-		if (!*p)
+		if (!*p || p >= ps->buf_end)
 			return;
-		semi = strchr(p, ';');
-		if (semi)
-			*semi = '\0';
-		r = parse_segment(ps, p, semi ? semi + 1 : NULL);
-		if (r < 0 || ps->oom) {
+		ps->semi = strchr(p, ';');
+		if (ps->semi)
+			*ps->semi = '\0';
+		if (parse_segment(ps, p, &next) < 0 || ps->oom) {
 			ps->status = -1;
 			return;
 		}
 		ps->status = 1;
-		if (semi)
-			ps->cur = NULL;
-		if (!semi || r == 1)
+		if (!ps->semi)
 			return;
-		p = semi + 1;
+		ps->cur = NULL;
+		p = next;
 	}
 }
 
@@ -806,7 +840,8 @@ int sriov_partitions_parse(const char *buf, size_t len, const char *file,
 			   struct sriov_error *err)
 {
 	struct parser ps = { .pc = ret };
-	char line[OSM_LINE_MAX + 1];
+	/* One buffer for all lines, as OpenSM's: stale bytes matter. */
+	char line[OSM_LINE_MAX + 2] = { 0 };
 	size_t off = 0;
 	unsigned col0 = 0;
 
@@ -827,6 +862,8 @@ int sriov_partitions_parse(const char *buf, size_t len, const char *file,
 		line[n] = '\0'; /* a NUL inside ends the text, as in C */
 		ps.osm_line++;
 		ps.text = line;
+		ps.text_end = line + strlen(line);
+		ps.buf_end = line + sizeof(line) - 1;
 		ps.col0 = col0;
 		parse_line(&ps, line);
 		if (ps.oom)
@@ -845,6 +882,7 @@ int sriov_partitions_parse(const char *buf, size_t len, const char *file,
 	}
 	if (ps.status == 0) {
 		ps.line = 0;
+		ps.osm_line = 0;
 		diag(&ps, SRIOV_DIAG_ERROR, NULL, "empty",
 		     "no partition statement in the file: OpenSM treats it as broken and applies its open default (every port a full member of 0x7fff, no tenant partitions)");
 	}
