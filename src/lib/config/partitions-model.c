@@ -408,12 +408,13 @@ int sriov_partitions_lint(struct sriov_partitions *pc,
 				everyone[st->pkey] = true;
 				n_everyone++;
 			}
-			uses[n++] = (struct use){ .pkey = st->pkey,
-						  .kind = m->kind,
-						  .guid = m->guid,
-						  .ms = m->membership,
-						  .m = m,
-						  .order = n };
+			uses[n] = (struct use){ .pkey = st->pkey,
+						.kind = m->kind,
+						.guid = m->guid,
+						.ms = m->membership,
+						.m = m,
+						.order = n };
+			n++;
 		}
 	}
 	if (!have_default &&

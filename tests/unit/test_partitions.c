@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parser, lint, prediction and writer of partitions.conf; intent YAML.
+ * Expected values come from OpenSM's documented rules (man opensm,
+ * doc/partition-config.txt) and its parser's reading of numbers (strtoul
+ * base 0), not from running this code; the lab test oracle-parser.sh
+ * compares with the real OpenSM.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <sriov/partitions.h>
+
+#include "util/macro.h"
+
+static void parse(const char *text, struct sriov_partitions *pc)
+{
+	assert_int_equal(sriov_partitions_parse(text, strlen(text), "t.conf",
+						pc, NULL),
+			 0);
+}
+
+static const struct sriov_diag *first(const struct sriov_partitions *pc,
+				      enum sriov_diag_level lvl)
+{
+	for (size_t i = 0; i < pc->n_diags; i++)
+		if (pc->diags[i].level == lvl)
+			return &pc->diags[i];
+	return NULL;
+}
+
+static bool has_code(const struct sriov_partitions *pc, const char *code)
+{
+	for (size_t i = 0; i < pc->n_diags; i++)
+		if (!strcmp(pc->diags[i].code, code))
+			return true;
+	return false;
+}
+
+static void test_pkey_model(void **state)
+{
+	uint16_t v;
+
+	assert_int_equal(sriov_pkey_base(0xffff), 0x7fff);
+	assert_true(sriov_pkey_is_full(0x8001));
+	assert_false(sriov_pkey_is_full(0x0001));
+	assert_false(sriov_pkey_is_valid(0x8000));
+	assert_false(sriov_pkey_is_valid(0));
+	assert_int_equal(sriov_pkey_parse("0x8100", &v, NULL), 0);
+	assert_int_equal(v, 0x8100);
+	assert_int_equal(sriov_pkey_parse("0100", &v, NULL), -EINVAL);
+	assert_int_equal(sriov_pkey_parse("0x10000", &v, NULL), -EINVAL);
+	assert_int_equal(sriov_pkey_parse("0x8000", &v, NULL), -EINVAL);
+}
+
+static void test_statements(void **state)
+{
+	struct sriov_partitions pc;
+
+	/* Two statements on one line, one spanning three lines. */
+	parse("Default=0x7fff, ipoib : ALL=full ; a=0x10: SELF;\n"
+	      "b=0x20, defmember=full :\n"
+	      "  0x0002c90300000021,\n"
+	      "  0x0002c90300000031=limited ; # a comment, with ; and :\n",
+	      &pc);
+	assert_false(pc.fallback);
+	assert_int_equal(pc.n_stmts, 3);
+	assert_int_equal(pc.stmts[0].pkey, 0x7fff);
+	assert_true(pc.stmts[0].ipoib);
+	assert_int_equal(pc.stmts[0].members[0].kind, SRIOV_MEMBER_ALL);
+	assert_int_equal(pc.stmts[0].members[0].membership, SRIOV_MEMBER_FULL);
+	assert_int_equal(pc.stmts[1].members[0].kind, SRIOV_MEMBER_SELF);
+	assert_int_equal(pc.stmts[1].members[0].membership,
+			 SRIOV_MEMBER_LIMITED);
+	assert_int_equal(pc.stmts[2].n_members, 2);
+	assert_int_equal(pc.stmts[2].members[0].membership, SRIOV_MEMBER_FULL);
+	assert_false(pc.stmts[2].members[0].explicit_membership);
+	assert_int_equal(pc.stmts[2].members[1].membership,
+			 SRIOV_MEMBER_LIMITED);
+	assert_int_equal(pc.stmts[2].members[1].guid, 0x0002c90300000031ULL);
+	assert_int_equal(pc.stmts[2].members[1].line, 4);
+	assert_int_equal(pc.stmts[2].members[1].column, 3);
+	sriov_partitions_release(&pc);
+	/*
+	 * A ';' alone on its line: OpenSM steps over it, reads the stale
+	 * rest of the previous (longer) line, "x0002c...", and fails.
+	 */
+	parse("b=0x20 :\n  0x0002c90300000031=limited\n;\n", &pc);
+	assert_true(pc.fallback);
+	assert_true(has_code(&pc, "lone-semicolon"));
+	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->line, 3);
+	sriov_partitions_release(&pc);
+	/* Worse: a comment after a lone ';' is read as a statement. */
+	parse("b=0x20 : ALL\n  ; # ends b\n", &pc);
+	assert_true(pc.fallback);
+	sriov_partitions_release(&pc);
+	/* After "ALL=full" the stale byte is the NUL over '=': harmless. */
+	parse("b=0x20 :\n\tALL=full\n\t;\n", &pc);
+	assert_false(pc.fallback);
+	sriov_partitions_release(&pc);
+}
+
+static void test_quirks(void **state)
+{
+	struct sriov_partitions pc;
+
+	/* strtoul base 0: leading 0 is octal; 0100 is 64. */
+	parse("t=0100 : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[0].pkey, 64);
+	assert_true(has_code(&pc, "octal-pkey"));
+	sriov_partitions_release(&pc);
+	/* "08" is not octal: OpenSM refuses the definition. */
+	parse("t=08 : ALL ;\n", &pc);
+	assert_true(pc.fallback);
+	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->column, 3);
+	sriov_partitions_release(&pc);
+	/* Prefixes: A = ALL, ALL_S = ALL_SWITCHES, =f = full, s = scope. */
+	parse("t=0x1, s=2, i : A=f, ALL_S=l ;\n", &pc);
+	assert_false(pc.fallback);
+	assert_true(pc.stmts[0].ipoib);
+	assert_true(pc.stmts[0].flags.scope_mask & (1u << 2));
+	assert_int_equal(pc.stmts[0].members[0].kind, SRIOV_MEMBER_ALL);
+	assert_int_equal(pc.stmts[0].members[0].membership, SRIOV_MEMBER_FULL);
+	assert_int_equal(pc.stmts[0].members[1].kind,
+			 SRIOV_MEMBER_ALL_SWITCHES);
+	assert_true(has_code(&pc, "abbreviation"));
+	sriov_partitions_release(&pc);
+	/* Case matters: "all" is read as a GUID and fails. */
+	parse("t=0x1 : all ;\n", &pc);
+	assert_true(pc.fallback);
+	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->line, 1);
+	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->column, 9);
+	sriov_partitions_release(&pc);
+	/* Unknown flag: a warning, not an error. */
+	parse("t=0x1, bogus : ALL ;\n", &pc);
+	assert_false(pc.fallback);
+	assert_true(has_code(&pc, "unknown-flag"));
+	sriov_partitions_release(&pc);
+	/* The header must be on one line with its ':'. */
+	parse("t=0x1,\n ipoib : ALL ;\n", &pc);
+	assert_true(pc.fallback);
+	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->line, 1);
+	sriov_partitions_release(&pc);
+	/* No P-key: by name, else the next free one from 1. */
+	parse("a : ALL ; b=0x1 : ALL ; c : ALL ; a : SELF ;\n", &pc);
+	assert_int_equal(pc.stmts[0].pkey, 1);
+	assert_int_equal(pc.stmts[1].pkey, 1);
+	assert_int_equal(pc.stmts[2].pkey, 2);
+	assert_int_equal(pc.stmts[3].pkey, 1);
+	sriov_partitions_release(&pc);
+	/* Membership bit and bits above 16 are dropped. */
+	parse("t=0x18005 : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[0].pkey, 5);
+	sriov_partitions_release(&pc);
+	/* mgid ends the member list on its line. */
+	parse("t=0x1 : 0x21, mgid=ff12:401b::1, 0x31\n, 0x41 ;\n", &pc);
+	assert_int_equal(pc.stmts[0].n_members, 2);
+	assert_int_equal(pc.stmts[0].members[1].guid, 0x41);
+	assert_int_equal(pc.stmts[0].n_mgids, 1);
+	assert_true(has_code(&pc, "mgid-flag"));
+	sriov_partitions_release(&pc);
+	/* A CR is not blank to OpenSM. */
+	parse("t=0x1 : ALL ;\r\n", &pc);
+	assert_true(pc.fallback);
+	sriov_partitions_release(&pc);
+}
+
+static void test_fallback(void **state)
+{
+	struct sriov_partitions pc;
+
+	parse("", &pc);
+	assert_true(pc.fallback);
+	assert_non_null(first(&pc, SRIOV_DIAG_ERROR));
+	sriov_partitions_release(&pc);
+	parse("# only a comment\n   \n\t\n", &pc);
+	assert_true(pc.fallback);
+	sriov_partitions_release(&pc);
+	/* Statement without ';' at the end of the file is accepted. */
+	parse("t=0x1 : ALL", &pc);
+	assert_false(pc.fallback);
+	sriov_partitions_release(&pc);
+}
+
+static void test_lint(void **state)
+{
+	struct sriov_lint_opts o = { .table_size = 3 };
+	struct sriov_partitions pc;
+
+	parse("a=0x1 : 0x21=full ; b=0x2 : 0x21 ; c=0x3 : 0x21, 0x21=full ;\n",
+	      &pc);
+	assert_int_equal(sriov_partitions_lint(&pc, &o, NULL), 0);
+	assert_true(has_code(&pc, "no-default"));
+	assert_true(has_code(&pc, "member-twice"));
+	/* Default + 3 partitions > 3 entries. */
+	assert_true(has_code(&pc, "table-full"));
+	sriov_partitions_release(&pc);
+}
+
+static const struct sriov_fabric_port ports[] = {
+	{ 0x11, SRIOV_NODE_CA, 0 },
+	{ 0x21, SRIOV_NODE_CA, 0 },
+	{ 0x31, SRIOV_NODE_CA, 0 },
+	{ 0xa01, SRIOV_NODE_SWITCH, 0 },
+};
+
+static void predict(const char *text, unsigned flags,
+		    struct sriov_port_pkeys **t)
+{
+	struct sriov_partitions pc;
+
+	parse(text, &pc);
+	assert_int_equal(sriov_partitions_predict(&pc, ports, 4, 0x11, flags, t,
+						  NULL),
+			 0);
+	sriov_partitions_release(&pc);
+}
+
+static void test_predict(void **state)
+{
+	struct sriov_port_pkeys *t;
+
+	/* No Default statement: everyone limited, the SM full. */
+	predict("t=0x5 : 0x21=full, 0x31 ;\n", 0, &t);
+	assert_int_equal(t[0].n, 1);
+	assert_int_equal(t[0].pkeys[0], 0xffff);
+	assert_int_equal(t[1].n, 2);
+	assert_int_equal(t[1].pkeys[0], 0x7fff);
+	assert_int_equal(t[1].pkeys[1], 0x8005);
+	assert_int_equal(t[2].pkeys[0], 0x0005);
+	assert_int_equal(t[3].n, 1);
+	assert_int_equal(t[1].index0, 0x7fff);
+	sriov_port_pkeys_free(t, 4);
+	/* A fatal error: the open default, every port 0xffff only. */
+	predict("t=0x5 : 0x21=full ; x\n", 0, &t);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(t[i].n, 1);
+		assert_int_equal(t[i].pkeys[0], 0xffff);
+	}
+	sriov_port_pkeys_free(t, 4);
+	/* both: full only, unless allow_both_pkeys. */
+	predict("Default=0x7fff : ALL=full ; t=0x5 : ALL_CAS=both ;\n", 0, &t);
+	assert_int_equal(t[1].n, 2);
+	assert_int_equal(t[1].pkeys[0], 0x8005);
+	assert_int_equal(t[3].n, 1);
+	sriov_port_pkeys_free(t, 4);
+	predict("Default=0x7fff : ALL=full ; t=0x5 : ALL_CAS=both ;\n",
+		SRIOV_PREDICT_ALLOW_BOTH, &t);
+	assert_int_equal(t[1].n, 3);
+	sriov_port_pkeys_free(t, 4);
+	/* indx0 puts the partition at index 0. */
+	predict("Default=0x7fff : ALL=full ; t=0x5, indx0 : 0x21 ;\n", 0, &t);
+	assert_int_equal(t[1].index0, 0x0005);
+	sriov_port_pkeys_free(t, 4);
+}
+
+static void test_write_roundtrip(void **state)
+{
+	static const char yaml[] =
+		"partitions:\n"
+		"  - name: Default\n"
+		"    pkey: 0x7fff\n"
+		"    ipoib: true\n"
+		"    members:\n"
+		"      - {group: ALL_SWITCHES, membership: full}\n"
+		"      - {group: SELF, membership: full}\n"
+		"  - name: tenantA\n"
+		"    pkey: 0x0100\n"
+		"    ipoib: true\n"
+		"    indx0: true\n"
+		"    mtu: 5\n"
+		"    scope: [2, 5]\n"
+		"    defmember: full\n"
+		"    members:\n"
+		"      - guid: 0x0002c90300a1b2c1\n"
+		"      - {guid: 0x0002c90300a1b2c2, membership: limited}\n";
+	struct sriov_partitions in, back;
+	_cleanup_free_ char *text = NULL;
+
+	assert_int_equal(
+		sriov_intent_parse(yaml, strlen(yaml), "i.yaml", &in, NULL), 0);
+	assert_int_equal(in.stmts[1].members[0].membership, SRIOV_MEMBER_FULL);
+	assert_int_equal(sriov_partitions_write(&in, &text, NULL), 0);
+	parse(text, &back);
+	assert_false(back.fallback);
+	assert_int_equal(sriov_partitions_count(&back, SRIOV_DIAG_WARNING), 0);
+	assert_int_equal(back.n_stmts, 2);
+	assert_int_equal(back.stmts[1].pkey, 0x0100);
+	assert_true(back.stmts[1].indx0);
+	assert_int_equal(back.stmts[1].flags.mtu, 5);
+	assert_int_equal(back.stmts[1].flags.scope_mask, (1u << 2) | (1u << 5));
+	assert_int_equal(back.stmts[1].members[0].membership,
+			 SRIOV_MEMBER_FULL);
+	assert_int_equal(back.stmts[1].members[1].membership,
+			 SRIOV_MEMBER_LIMITED);
+	assert_int_equal(back.stmts[0].members[0].kind,
+			 SRIOV_MEMBER_ALL_SWITCHES);
+	sriov_partitions_release(&in);
+	sriov_partitions_release(&back);
+}
+
+static void test_intent_errors(void **state)
+{
+	static const struct {
+		const char *yaml, *where;
+	} cases[] = {
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    colour: red\n    members: [{group: ALL}]\n",
+		  "i.yaml:4:5: unknown partition key 'colour'" },
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    members:\n      - {guid: 0x1, role: x}\n",
+		  "i.yaml:5:21: unknown member key 'role'" },
+		{ "partitions:\n  - name: a\n    pkey: 0100\n    members: [{group: ALL}]\n",
+		  "i.yaml:3:11:" },
+		{ "partitions:\n  - name: a\n    pkey: 0x8001\n    members: [{group: ALL}]\n",
+		  "i.yaml:3:11:" },
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    members: [{guid: 0}]\n",
+		  "i.yaml:4:22:" },
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    members: [{group: all}]\n",
+		  "i.yaml:4:23: unknown group 'all'" },
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    members: [{group: ALL}]\n  - name: b\n    pkey: 0x1\n    members: [{group: ALL}]\n",
+		  "i.yaml:5:5: pkey 0x0001 again" },
+		{ "partition:\n  - name: a\n",
+		  "i.yaml:1:1: unknown top-level key" },
+		{ "partitions: []\n", "i.yaml:1:13: no partitions" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct sriov_partitions pc;
+		struct sriov_error err = { 0 };
+
+		assert_int_equal(sriov_intent_parse(cases[i].yaml,
+						    strlen(cases[i].yaml),
+						    "i.yaml", &pc, &err),
+				 -EINVAL);
+		if (strncmp(err.msg, cases[i].where, strlen(cases[i].where)))
+			fail_msg("case %zu: got '%s', want '%s...'", i, err.msg,
+				 cases[i].where);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pkey_model),
+		cmocka_unit_test(test_statements),
+		cmocka_unit_test(test_quirks),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_lint),
+		cmocka_unit_test(test_predict),
+		cmocka_unit_test(test_write_roundtrip),
+		cmocka_unit_test(test_intent_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
