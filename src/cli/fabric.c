@@ -5,6 +5,8 @@
  *   fabric check [--table-size N] [--allow-both] PARTITIONS.CONF
  *   fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE]
  *   fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]
+ *   fabric show [--ca NAME] [--port N]
+ *   fabric verify INTENT.yaml|--conf PARTITIONS.CONF [--allow-both] [--ca..]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sriov/ib.h>
 #include <sriov/partitions.h>
 
 #include "cli.h"
@@ -159,7 +162,7 @@ static int fabric_check(struct cli *cli, int argc, char **argv)
 	size_t len;
 	int c, r, v;
 
-	optind = 1;
+	optind = 0; /* glibc: re-initialise getopt after main()'s "+" parse */
 	while ((c = getopt_long(argc, argv, "t:b", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -275,7 +278,7 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 	size_t len;
 	int c, r, v;
 
-	optind = 1;
+	optind = 0; /* glibc: re-initialise getopt after main()'s "+" parse */
 	while ((c = getopt_long(argc, argv, "o:H:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -411,7 +414,7 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 	char s[24];
 	int c, r;
 
-	optind = 1;
+	optind = 0; /* glibc: re-initialise getopt after main()'s "+" parse */
 	while ((c = getopt_long(argc, argv, "P:s:b", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
@@ -478,10 +481,218 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 	return print_end(&p) < 0 ? EXIT_FAIL : 0;
 }
 
+static void print_port_head(struct printer *p, const struct sriov_ib_port *port)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "0x%016" PRIx64, port->guid);
+	print_string(p, PRINT_ANY, "guid", "%s", s);
+	print_uint(p, PRINT_ANY, "lid", " lid %" PRIu64, port->lid);
+	print_uint(p, PRINT_ANY, "port", " port %" PRIu64, port->port);
+	print_string(p, PRINT_ANY, "type", " %s",
+		     port->type == SRIOV_NODE_SWITCH ? "switch" :
+		     port->type == SRIOV_NODE_ROUTER ? "router" :
+						       "ca");
+	print_string(p, PRINT_ANY, "name", " \"%s\"", port->name);
+}
+
+static int scan(const char *ca, int ca_port, struct sriov_ib_fabric *f)
+{
+	struct sriov_error err = { 0 };
+
+	if (sriov_ib_fabric_scan(ca, ca_port, f, &err) < 0)
+		return cli_error("%s", err.msg);
+	return 0;
+}
+
+static int ca_opt(int c, const char *arg, const char **ca, int *port)
+{
+	if (c == 'C') {
+		*ca = arg;
+		return 0;
+	}
+	if (parse_int(arg, port) < 0 || *port < 0 || *port > 254)
+		return cli_usage("--port: expected 1..254, got '%s'", arg);
+	return 0;
+}
+
+static int fabric_show(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ca", required_argument, NULL, 'C' },
+		{ "port", required_argument, NULL, 'N' },
+		{ 0 },
+	};
+	struct sriov_ib_fabric f;
+	const char *ca = NULL;
+	struct printer p;
+	int c, port = 0, r;
+	char s[8];
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "C:N:", opts, NULL)) != -1) {
+		if (c == '?' || (r = ca_opt(c, optarg, &ca, &port)))
+			return c == '?' ?
+				       cli_usage(
+					       "fabric show [--ca NAME] [--port N]") :
+				       r;
+	}
+	if (optind != argc)
+		return cli_usage("fabric show [--ca NAME] [--port N]");
+	r = scan(ca, port, &f);
+	if (r)
+		return r;
+	cli_printer(cli, &p);
+	print_open_array(&p, NULL);
+	for (size_t i = 0; i < f.n_ports; i++) {
+		const struct sriov_ib_port *pt = &f.ports[i];
+
+		print_open_object(&p, NULL);
+		print_port_head(&p, pt);
+		print_uint(&p, PRINT_ANY, "pkey_cap", " cap %" PRIu64,
+			   pt->pkey_cap);
+		print_bool(&p, PRINT_JSON, "sm", NULL, pt->guid == f.sm_guid);
+		print_text(&p, "%s\n  pkeys",
+			   pt->guid == f.sm_guid ? " (SM)" : "");
+		print_open_array(&p, "pkeys");
+		for (size_t k = 0; k < pt->n_pkeys; k++) {
+			if (!pt->pkeys[k])
+				continue;
+			snprintf(s, sizeof(s), "0x%04x", pt->pkeys[k]);
+			print_text(&p, " [%zu]", k);
+			print_string(&p, PRINT_ANY, NULL, "%s", s);
+		}
+		print_close_array(&p);
+		print_text(&p, "\n");
+		print_close_object(&p);
+	}
+	print_close_array(&p);
+	sriov_ib_fabric_release(&f);
+	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+}
+
+static int fabric_verify(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "conf", no_argument, NULL, 'c' },
+		{ "allow-both", no_argument, NULL, 'b' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "port", required_argument, NULL, 'N' },
+		{ 0 },
+	};
+	const char *usage_s =
+		"fabric verify [--conf] [--allow-both] [--ca NAME] [--port N] INTENT.yaml|PARTITIONS.CONF";
+	_cleanup_free_ struct sriov_pkey_diff *d = NULL;
+	_cleanup_free_ char *buf = NULL;
+	struct sriov_error err = { 0 };
+	struct sriov_partitions pc;
+	struct sriov_ib_fabric f;
+	bool conf = false, both = false;
+	const char *ca = NULL;
+	size_t len, n = 0;
+	struct printer p;
+	int c, port = 0, r;
+	char s[8];
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "cbC:N:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = true;
+			break;
+		case 'b':
+			both = true;
+			break;
+		case 'C':
+		case 'N':
+			r = ca_opt(c, optarg, &ca, &port);
+			if (r)
+				return r;
+			break;
+		default:
+			return cli_usage("%s", usage_s);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("%s", usage_s);
+	r = read_file(argv[optind], &buf, &len);
+	if (r < 0)
+		return cli_error("cannot read '%s': %s", argv[optind],
+				 strerror(-r));
+	if (conf)
+		r = sriov_partitions_parse(buf, len, argv[optind], &pc, &err);
+	else
+		r = sriov_intent_parse(buf, len, argv[optind], &pc, &err);
+	if (r < 0)
+		return cli_error("%s", err.msg);
+	r = scan(ca, port, &f);
+	if (r) {
+		sriov_partitions_release(&pc);
+		return r;
+	}
+	if (!f.sm_guid)
+		cli_warn(
+			"no port reports a master SM LID: SELF matches nothing");
+	r = sriov_ib_verify(&f, &pc, both, &d, &n, &err);
+	sriov_partitions_release(&pc);
+	if (r < 0) {
+		sriov_ib_fabric_release(&f);
+		return cli_error("%s", err.msg);
+	}
+	cli_printer(cli, &p);
+	print_open_object(&p, NULL);
+	print_uint(&p, PRINT_JSON, "ports", NULL, f.n_ports);
+	print_uint(&p, PRINT_JSON, "differences", NULL, n);
+	print_open_array(&p, "diffs");
+	for (size_t i = 0; i < n; i++) {
+		const struct sriov_ib_port *pt = &f.ports[d[i].port];
+
+		print_open_object(&p, NULL);
+		print_port_head(&p, pt);
+		print_string(&p, PRINT_ANY, "kind", ": %s",
+			     sriov_pkey_diff_kind_name(d[i].kind));
+		if (d[i].want) {
+			snprintf(s, sizeof(s), "0x%04x", d[i].want);
+			print_string(&p, PRINT_ANY, "want", " want %s", s);
+		}
+		if (d[i].have) {
+			snprintf(s, sizeof(s), "0x%04x", d[i].have);
+			print_string(&p, PRINT_ANY, "have", " have %s", s);
+		}
+		print_text(&p, "\n");
+		print_close_object(&p);
+	}
+	print_close_array(&p);
+	print_text(&p, "%zu port(s), %zu difference(s)\n", f.n_ports, n);
+	print_close_object(&p);
+	sriov_ib_fabric_release(&f);
+	if (print_end(&p) < 0)
+		return EXIT_FAIL;
+	return n ? EXIT_FAIL : 0;
+}
+
+static int fabric_set_pkey(struct cli *cli, int argc, char **argv)
+{
+	const char *usage_s =
+		"fabric set-pkey LID PORT INDEX PKEY (the SM rewrites it on its next sweep)";
+	struct sriov_error err = { 0 };
+	uint64_t lid, port, index, pkey;
+
+	if (argc != 5 || parse_u64(argv[1], 0, &lid) < 0 || !lid ||
+	    lid > 0xbfff || parse_u64(argv[2], 0, &port) < 0 || port > 254 ||
+	    parse_u64(argv[3], 0, &index) < 0 || index > 65535 ||
+	    parse_u64(argv[4], 0, &pkey) < 0 || pkey > 0xffff)
+		return cli_usage("%s", usage_s);
+	if (sriov_ib_pkey_set(NULL, 0, (uint16_t)lid, (uint8_t)port,
+			      (unsigned)index, (uint16_t)pkey, &err) < 0)
+		return cli_error("%s", err.msg);
+	return 0;
+}
+
 int cmd_fabric(struct cli *cli, int argc, char **argv)
 {
 	const char *usage_s =
-		"fabric check|render|predict ... (see sriovctl fabric help)";
+		"fabric check|render|predict|show|verify ... (see sriovctl fabric help)";
 
 	if (argc < 2)
 		return cli_usage("%s", usage_s);
@@ -491,11 +702,19 @@ int cmd_fabric(struct cli *cli, int argc, char **argv)
 		return fabric_render(cli, argc - 1, argv + 1);
 	if (cli_matches(argv[1], "predict"))
 		return fabric_predict(cli, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "set-pkey"))
+		return fabric_set_pkey(cli, argc - 1, argv + 1);
+	if (cli_matches(argv[1], "show"))
+		return fabric_show(cli, argc - 1, argv + 1);
+	if (cli_matches(argv[1], "verify"))
+		return fabric_verify(cli, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help")) {
 		printf("usage:\n"
 		       "  sriovctl fabric check [--table-size N] [--allow-both] PARTITIONS.CONF\n"
 		       "  sriovctl fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE]\n"
-		       "  sriovctl fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]\n");
+		       "  sriovctl fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]\n"
+		       "  sriovctl fabric show [--ca NAME] [--port N]\n"
+		       "  sriovctl fabric verify [--conf] [--allow-both] [--ca NAME] [--port N] INTENT.yaml|PARTITIONS.CONF\n");
 		return 0;
 	}
 	return cli_usage("unknown fabric command '%s'; %s", argv[1], usage_s);
