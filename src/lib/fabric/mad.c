@@ -23,7 +23,7 @@
 #define PKEYS_PER_BLOCK 32
 #define MAX_PKEY_BLOCKS 2048 /* IBA: at most 65536 entries */
 
-static int read_pkeys(struct ibmad_port *srcport, ibnd_node_t *node,
+static int read_pkeys(struct ibmad_port *srcport, const ib_portid_t *path,
 		      struct sriov_ib_port *p, struct sriov_error *err)
 {
 	unsigned blocks = (p->pkey_cap + PKEYS_PER_BLOCK - 1) / PKEYS_PER_BLOCK;
@@ -38,7 +38,7 @@ static int read_pkeys(struct ibmad_port *srcport, ibnd_node_t *node,
 		memset(&id, 0, sizeof(id));
 		ib_portid_set(&id, p->lid, 0, 0);
 	} else {
-		id = node->path_portid; /* no LID yet: the directed route */
+		id = *path; /* no LID yet: the directed route */
 	}
 	for (unsigned b = 0; b < blocks; b++) {
 		uint8_t buf[IB_SMP_DATA_SIZE] = { 0 };
@@ -87,42 +87,43 @@ int sriov_ib_fabric_scan(const char *ca, int ca_port,
 	int classes[] = { IB_SMI_CLASS, IB_SMI_DIRECT_CLASS };
 	struct ibnd_config cfg = { .timeout_ms = 200, .retries = 2 };
 	struct sriov_ib_fabric f = { 0 };
+	_cleanup_free_ ib_portid_t *paths = NULL;
 	struct ibmad_port *srcport;
 	ibnd_fabric_t *fab;
 	uint16_t sm_lid = 0;
-	size_t cap = 0;
+	size_t cap = 0, pcap = 0;
 	int r = 0;
 
 	memset(ret, 0, sizeof(*ret));
-	srcport = mad_rpc_open_port((char *)ca, ca_port, classes, 2);
-	if (!srcport)
-		return sriov_error_set(
-			err, -ENODEV,
-			"cannot open InfiniBand port %s/%d for MADs (is ib_umad loaded, and may we open /dev/infiniband/umad*?)",
-			ca ? ca : "(first)", ca_port);
+	/*
+	 * Discovery opens its own umad port; ours is opened after it is
+	 * done (umad2sim, the lab's simulator shim, cannot hold two).
+	 */
 	fab = ibnd_discover_fabric((char *)ca, ca_port, NULL, &cfg);
-	if (!fab) {
-		mad_rpc_close_port(srcport);
-		return sriov_error_set(err, -EIO,
-				       "fabric discovery from %s/%d failed",
-				       ca ? ca : "(first)", ca_port);
-	}
+	if (!fab)
+		return sriov_error_set(
+			err, -EIO,
+			"fabric discovery from %s/%d failed (is ib_umad loaded, and may we open /dev/infiniband/umad*?)",
+			ca ? ca : "(first HCA)", ca_port);
 	for (ibnd_node_t *n = fab->nodes; n && r >= 0; n = n->next) {
 		int first = n->type == IB_NODE_SWITCH ? 0 : 1;
 		int last = n->type == IB_NODE_SWITCH ? 0 : n->numports;
 
-		for (int pn = first; pn <= last && r >= 0; pn++) {
+		for (int pn = first; pn <= last; pn++) {
 			ibnd_port_t *port = n->ports ? n->ports[pn] : NULL;
 			struct sriov_ib_port *p;
 
 			if (!port)
 				continue;
 			if (grow_array((void **)&f.ports, &cap, f.n_ports,
-				       sizeof(*f.ports)) < 0) {
+				       sizeof(*f.ports)) < 0 ||
+			    grow_array((void **)&paths, &pcap, f.n_ports,
+				       sizeof(*paths)) < 0) {
 				r = sriov_error_set(err, -ENOMEM,
 						    "out of memory");
 				break;
 			}
+			paths[f.n_ports] = n->path_portid;
 			p = &f.ports[f.n_ports++];
 			memset(p, 0, sizeof(*p));
 			p->guid = port->guid;
@@ -142,11 +143,21 @@ int sriov_ib_fabric_scan(const char *ca, int ca_port,
 			snprintf(p->name, sizeof(p->name), "%s", n->nodedesc);
 			p->pkey_cap = mad_get_field(n->info, 0,
 						    IB_NODE_PARTITION_CAP_F);
-			r = read_pkeys(srcport, n, p, err);
 		}
 	}
 	ibnd_destroy_fabric(fab);
-	mad_rpc_close_port(srcport);
+	if (r >= 0) {
+		srcport = mad_rpc_open_port((char *)ca, ca_port, classes, 2);
+		if (!srcport)
+			r = sriov_error_set(
+				err, -ENODEV,
+				"cannot open InfiniBand port %s/%d for MADs",
+				ca ? ca : "(first HCA)", ca_port);
+		for (size_t i = 0; r >= 0 && i < f.n_ports; i++)
+			r = read_pkeys(srcport, &paths[i], &f.ports[i], err);
+		if (srcport)
+			mad_rpc_close_port(srcport);
+	}
 	if (r < 0) {
 		sriov_ib_fabric_release(&f);
 		return r;
