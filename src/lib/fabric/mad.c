@@ -46,7 +46,12 @@ static int read_pkeys(struct ibmad_port *srcport, const ib_portid_t *path,
 
 		if (p->type == SRIOV_NODE_SWITCH)
 			mod |= (unsigned)p->port << 16;
-		if (!smp_query_via(buf, &id, IB_ATTR_PKEY_TBL, mod, 0, srcport))
+		/* A LID route may be missing: the directed route is not. */
+		if (!smp_query_via(buf, &id, IB_ATTR_PKEY_TBL, mod, 0,
+				   srcport) &&
+		    (!p->lid ||
+		     !smp_query_via(buf, (ib_portid_t *)path, IB_ATTR_PKEY_TBL,
+				    mod, 0, srcport)))
 			return sriov_error_set(
 				err, -EIO,
 				"port 0x%016" PRIx64
