@@ -5,6 +5,12 @@
  *   nova match --device-spec FILE DEVICES.json
  *   nova pools --device-spec FILE DEVICES.json
  *   nova fit   --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json
+ *   nova consume --device-spec FILE [--alias FILE] HOST.json REQUESTS.json
+ *   nova check [--root SYSFS] nova.conf
+ *
+ * fit and consume take --hw-shared (a PF and its VFs are one piece of
+ * hardware) and --deterministic (device choice independent of the
+ * reporting order): both beyond Nova, off by default.
  *
  * Output is JSON. An invalid device_spec or alias exits 2 with Nova's
  * message, alone, on stderr.
@@ -81,6 +87,7 @@ static int emit(struct cli *cli, json_t *out)
 struct nova_opts {
 	const char *spec;
 	const char *alias;
+	unsigned flags;
 	int first_arg;
 };
 
@@ -89,6 +96,8 @@ static int parse_opts(int argc, char **argv, struct nova_opts *o)
 	static const struct option opts[] = {
 		{ "device-spec", required_argument, NULL, 's' },
 		{ "alias", required_argument, NULL, 'a' },
+		{ "hw-shared", no_argument, NULL, 'H' },
+		{ "deterministic", no_argument, NULL, 'D' },
 		{ 0 },
 	};
 	int c;
@@ -101,6 +110,12 @@ static int parse_opts(int argc, char **argv, struct nova_opts *o)
 			break;
 		case 'a':
 			o->alias = optarg;
+			break;
+		case 'H':
+			o->flags |= NOVA_HW_SHARED;
+			break;
+		case 'D':
+			o->flags |= NOVA_DETERMINISTIC;
 			break;
 		default:
 			return -EINVAL;
@@ -317,8 +332,32 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 	return 0;
 }
 
+static int host_stats(struct nova_whitelist *wl, json_t *hv, unsigned flags,
+		      struct nova_stats **ret, struct sriov_error *err)
+{
+	json_t *devs = json_is_array(hv) ? hv : json_object_get(hv, "devices");
+	json_t *cells = json_is_object(hv) ? json_object_get(hv, "numa_cells") :
+					     NULL;
+	size_t nc = json_array_size(cells), i;
+	struct nova_cell *hc = calloc(nc + 1, sizeof(*hc));
+	json_t *c, *empty = json_array();
+
+	json_array_foreach(cells, i, c) {
+		json_t *s = json_object_get(c, "socket");
+		hc[i].id = (long)json_integer_value(json_object_get(c, "id"));
+		hc[i].socket =
+			json_is_integer(s) ? (long)json_integer_value(s) : -1;
+	}
+	int r = nova_stats_new_flags(wl, devs ? devs : empty, hc, nc, flags,
+				     ret, err);
+	free(hc);
+	json_decref(empty);
+	return r;
+}
+
 static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
-		   struct nova_aliases *al, json_t *hosts, json_t *rqs)
+		   struct nova_aliases *al, json_t *hosts, json_t *rqs,
+		   unsigned flags)
 {
 	struct sriov_error err = { 0 };
 	size_t nh = json_object_size(hosts), h = 0;
@@ -329,27 +368,8 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 	int rc = 0;
 
 	json_object_foreach(hosts, name, hv) {
-		json_t *devs =
-			json_is_array(hv) ? hv : json_object_get(hv, "devices");
-		json_t *cells = json_is_object(hv) ?
-					json_object_get(hv, "numa_cells") :
-					NULL;
-		size_t nc = json_array_size(cells), i;
-		struct nova_cell *hc = calloc(nc + 1, sizeof(*hc));
-		json_t *c;
-
-		json_array_foreach(cells, i, c) {
-			json_t *s = json_object_get(c, "socket");
-			hc[i].id = (long)json_integer_value(
-				json_object_get(c, "id"));
-			hc[i].socket = json_is_integer(s) ?
-					       (long)json_integer_value(s) :
-					       -1;
-		}
 		names[h] = name;
-		int r = nova_stats_new(wl, devs ? devs : json_array(), hc, nc,
-				       &st[h], &err);
-		free(hc);
+		int r = host_stats(wl, hv, flags, &st[h], &err);
 		if (r < 0) {
 			rc = cli_error("host %s: %s", name, err.msg);
 			goto out;
@@ -383,9 +403,9 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 		}
 		json_t *pass = json_array();
 		for (size_t k = 0; k < nh; k++)
-			if (nova_stats_support(st[k], reqs, n,
-					       json_is_array(jc) ? cells : NULL,
-					       ncells))
+			if (nova_stats_support_flags(
+				    st[k], reqs, n,
+				    json_is_array(jc) ? cells : NULL, ncells))
 				json_array_append_new(pass,
 						      json_string(names[k]));
 		json_object_set_new(o, "hosts", pass);
@@ -402,6 +422,61 @@ out:
 	return rc;
 }
 
+static int cmd_nova_check(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	return cli_error("nova check: not yet");
+}
+
+/* Each element of REQUESTS is one claim on the same host, in order. */
+static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
+		       struct nova_aliases *al, json_t *host, json_t *rqs,
+		       unsigned flags)
+{
+	struct sriov_error err = { 0 };
+	struct nova_stats *st = NULL;
+	json_t *out, *e;
+	size_t i;
+
+	if (host_stats(wl, host, flags, &st, &err) < 0)
+		return cli_error("host: %s", err.msg);
+	out = json_array();
+	json_array_foreach(rqs, i, e) {
+		struct nova_request *reqs = NULL;
+		size_t n = 0, ncells = 0;
+		long *cells = NULL;
+		json_t *o = json_object(), *got = NULL;
+		json_t *jc = json_object_get(e, "numa_cells");
+
+		json_object_set_new(o, "request", json_integer((json_int_t)i));
+		json_array_append_new(out, o);
+		if (build_requests(al, e, &reqs, &n, &err) < 0) {
+			json_object_set_new(o, "error", json_string(err.msg));
+			continue;
+		}
+		if (json_is_array(jc) && parse_cells(jc, &cells, &ncells) < 0) {
+			json_object_set_new(
+				o, "error",
+				json_string("numa_cells: integers expected"));
+		} else if (nova_stats_consume(st, reqs, n,
+					      json_is_array(jc) ? cells : NULL,
+					      ncells, &got) < 0) {
+			json_object_set_new(o, "devices", json_null());
+		} else {
+			json_object_set_new(o, "devices", got);
+		}
+		free(cells);
+		nova_requests_free(reqs, n);
+	}
+	json_t *final = json_object();
+	json_object_set_new(final, "claims", out);
+	json_object_set_new(final, "pools", nova_stats_pools(st));
+	nova_stats_free(st);
+	return emit(cli, final);
+}
+
 int cmd_nova(struct cli *cli, int argc, char **argv)
 {
 	struct nova_opts o = { 0 };
@@ -412,20 +487,25 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	if (argc < 2)
-		return cli_usage("nova match|pools|fit --device-spec FILE ...");
+		return cli_usage(
+			"nova match|pools|fit|consume --device-spec FILE ... | nova check nova.conf");
 	sub = argv[1];
+	if (!strcmp(sub, "check"))
+		return cmd_nova_check(cli, argc - 1, argv + 1);
 	if (parse_opts(argc - 1, argv + 1, &o) < 0 || !o.spec)
 		return cli_usage("nova %s: --device-spec FILE is required",
 				 sub);
 	int nargs = argc - 1 - o.first_arg;
 	char **args = argv + 1 + o.first_arg;
-	bool fit = !strcmp(sub, "fit");
+	bool consume = !strcmp(sub, "consume");
+	bool fit = consume || !strcmp(sub, "fit");
 	if (!fit && strcmp(sub, "match") && strcmp(sub, "pools"))
 		return cli_usage(
-			"nova: unknown command '%s' (match, pools, fit)", sub);
+			"nova: unknown command '%s' (match, pools, fit, consume, check)",
+			sub);
 	if (nargs != (fit ? 2 : 1))
 		return cli_usage(
-			fit ? "nova fit --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json" :
+			fit ? "nova %s --device-spec FILE [--alias FILE] [--hw-shared] [--deterministic] HOSTS.json REQUESTS.json" :
 			      "nova %s --device-spec FILE DEVICES.json",
 			sub);
 	if (o.alias) {
@@ -466,12 +546,17 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 		json_decref(a);
 	} else {
 		json_t *b = load_json(args[1]);
-		if (!b || !json_is_object(a) || !json_is_array(b))
+		if (!b || !(json_is_object(a) || json_is_array(a)) ||
+		    !json_is_array(b))
 			rc = b ? cli_error(
 					 "HOSTS must be an object, REQUESTS an array") :
 				 EXIT_FAIL;
+		else if (consume)
+			rc = cmd_consume(cli, wl, al, a, b, o.flags);
+		else if (!json_is_object(a))
+			rc = cli_error("HOSTS must be an object");
 		else
-			rc = cmd_fit(cli, wl, al, a, b);
+			rc = cmd_fit(cli, wl, al, a, b, o.flags);
 		json_decref(a);
 		json_decref(b);
 	}
