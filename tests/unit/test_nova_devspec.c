@@ -40,31 +40,31 @@ struct vec {
 			   * a message ending in '*' is a prefix */
 };
 
-#define DEV                                                  \
-	"{\"vendor_id\":\"8086\",\"product_id\":\"5057\","   \
+#define DEV                                                \
+	"{\"vendor_id\":\"8086\",\"product_id\":\"5057\"," \
 	"\"address\":\"0000:0a:00.5\",\"parent_addr\":\"0000:0a:00.0\"}"
 #define DEVA(a) \
 	"{\"vendor_id\":\"8086\",\"product_id\":\"5057\",\"address\":\"" a "\"}"
-#define RMDEV                                                 \
-	"{\"vendor_id\":\"8086\",\"product_id\":\"5057\","    \
+#define RMDEV                                                     \
+	"{\"vendor_id\":\"8086\",\"product_id\":\"5057\","        \
 	"\"address\":\"0000:0a:00.0\",\"capabilities\":{\"vpd\":" \
 	"{\"card_serial_number\":\"MT2113X00000\"}}}"
 #define CFG "Invalid [pci]device_spec config: "
 #define WRONG(a) "The PCI address " a " has an incorrect format."
-#define BIG(p, v, m)                                            \
-	CFG "property " p " (" v                                \
+#define BIG(p, v, m)             \
+	CFG "property " p " (" v \
 	    ") is greater than the maximum allowable value (" m ")."
 /* PciDeviceInvalidPFRemoteManaged(address) passes the address as the
  * exception's message, so Nova's text is the bare address, not its
  * msg_fmt (checked against Nova 26.2.2) */
 #define RM_PF "0000:0a:00.0"
-#define RMSPEC(v, p, rm)                                                 \
-	"{\"vendor_id\":\"" v "\",\"address\":\"0000:0a:00.0\","         \
+#define RMSPEC(v, p, rm)                                         \
+	"{\"vendor_id\":\"" v "\",\"address\":\"0000:0a:00.0\"," \
 	"\"product_id\":\"" p "\",\"physical_network\":\"hr_net\"" rm "}"
 /* The same through devname: Nova's mocks stand for a PF it can read, and
  * only the devname path gives it one (see below). */
-#define RMNAME(v, p, rm)                                        \
-	"{\"vendor_id\":\"" v "\",\"devname\":\"eth0\","    \
+#define RMNAME(v, p, rm)                                 \
+	"{\"vendor_id\":\"" v "\",\"devname\":\"eth0\"," \
 	"\"product_id\":\"" p "\",\"physical_network\":\"hr_net\"" rm "}"
 #define NOTFOUND "PCI device <nova.pci.devspec.PciAddressGlobSpec object at 0x*"
 #define RM_T ",\"remote_managed\":\"true\""
@@ -86,8 +86,8 @@ static const struct vec vecs[] = {
 	  DEVA("00:0000:0a:00.5"), WRONG("00:0000:0a:00.5") },
 	{ "test_init_by_string_missing_values", NOROOT, "{}", DEVA("0a:00.5"),
 	  WRONG("0a:00.5") },
-	{ "test_init_by_string_missing_values", NOROOT, "{}",
-	  DEVA("0000:00.5"), WRONG("0000:00.5") },
+	{ "test_init_by_string_missing_values", NOROOT, "{}", DEVA("0000:00.5"),
+	  WRONG("0000:00.5") },
 	{ "test_match", NOROOT, "{\"address\":\"0000:0a:00.5\"}",
 	  DEVA("0000:0a:00.5"), MATCH },
 	{ "test_false_match", NOROOT, "{\"address\":\"0000:0a:00.5\"}",
@@ -102,8 +102,7 @@ static const struct vec vecs[] = {
 	{ "glob test_init", NOROOT, "{\"address\":\"0000:0a:00.5\"}", NULL,
 	  PARSES },
 	{ "glob test_init_invalid_address", NOROOT,
-	  "{\"address\":\"00:0000:0a:00.5\"}", NULL,
-	  WRONG("00:0000:0a:00.5") },
+	  "{\"address\":\"00:0000:0a:00.5\"}", NULL, WRONG("00:0000:0a:00.5") },
 	{ "glob test_init_invalid_values", NOROOT,
 	  "{\"address\":\"65536:0a:00.5\"}", NULL,
 	  BIG("domain", "65536", "FFFF") },
@@ -190,13 +189,13 @@ static const struct vec vecs[] = {
 	  "{\"vendor_id\":\"1137\",\"product_id\":\"0071\",\"address\":\"0000:0a:00.5\",\"phys_function\":\"0000:0a:00.0\"}",
 	  MATCH },
 	{ "test_address_is_pf", PFROOT,
-	  "{\"address\":\"0000:0a:00.0\",\"physical_network\":\"hr_net\"}",
-	  DEV, MATCH },
+	  "{\"address\":\"0000:0a:00.0\",\"physical_network\":\"hr_net\"}", DEV,
+	  MATCH },
 	/* the same spec without a PF at that address: the VF is not
 	 * included (the other half of the mocked fact) */
 	{ "test_address_is_pf (not a PF)", NOROOT,
-	  "{\"address\":\"0000:0a:00.0\",\"physical_network\":\"hr_net\"}",
-	  DEV, NOMATCH },
+	  "{\"address\":\"0000:0a:00.0\",\"physical_network\":\"hr_net\"}", DEV,
+	  NOMATCH },
 	{ "test_address_pf_no_parent_addr", PFROOT,
 	  "{\"address\":\"0000:0a:00.5\",\"physical_network\":\"hr_net\"}",
 	  DEVA("0000:0a:00.5"), MATCH },
@@ -251,9 +250,11 @@ static const struct vec vecs[] = {
 	  "{\"devname\":\"\",\"physical_network\":\"hr_net\"}",
 	  DEVA("1234:56:1f.7"), MATCH },
 	{ "test_by_name", PFROOT,
-	  "{\"devname\":\"eth0\",\"physical_network\":\"hr_net\"}", DEV, MATCH },
+	  "{\"devname\":\"eth0\",\"physical_network\":\"hr_net\"}", DEV,
+	  MATCH },
 	{ "test_invalid_name", PFROOT,
-	  "{\"devname\":\"lo\",\"physical_network\":\"hr_net\"}", DEV, NOMATCH },
+	  "{\"devname\":\"lo\",\"physical_network\":\"hr_net\"}", DEV,
+	  NOMATCH },
 	{ "test_pci_obj", NOROOT,
 	  "{\"vendor_id\":\"8086\",\"address\":\"*:*:*.5\",\"product_id\":\"5057\",\"physical_network\":\"hr_net\"}",
 	  "{\"address\":\"0000:00:00.5\",\"product_id\":\"5057\",\"vendor_id\":\"8086\",\"parent_addr\":null}",
@@ -406,16 +407,15 @@ static void check(const struct vec *v, struct sriov_root *pfroot)
 		assert_non_null(d);
 		r = nova_whitelist_match(wl, d, &err);
 		snprintf(got, sizeof(got), "%s",
-			 r >= 0		 ? MATCH :
+			 r >= 0	      ? MATCH :
 			 r == -ENOENT ? NOMATCH :
-					  err.msg);
+					err.msg);
 		json_decref(d);
 	}
 	nova_whitelist_free(wl);
 	size_t n = strlen(v->want);
-	bool ok = n && v->want[n - 1] == '*' ?
-			  !strncmp(got, v->want, n - 1) :
-			  !strcmp(got, v->want);
+	bool ok = n && v->want[n - 1] == '*' ? !strncmp(got, v->want, n - 1) :
+					       !strcmp(got, v->want);
 	if (!ok)
 		fail_msg("%s: spec %s dev %s: want '%s', got '%s'", v->name,
 			 v->spec, v->dev ? v->dev : "-", v->want, got);

@@ -16,18 +16,18 @@
 
 #include <sriov/nova.h>
 
-#define ALIAS1                                                        \
-	"{\"name\":\"QuickAssist\",\"capability_type\":\"pci\","      \
-	"\"product_id\":\"4443\",\"vendor_id\":\"8086\","             \
+#define ALIAS1                                                   \
+	"{\"name\":\"QuickAssist\",\"capability_type\":\"pci\"," \
+	"\"product_id\":\"4443\",\"vendor_id\":\"8086\","        \
 	"\"device_type\":\"type-PCI\",\"numa_policy\":\"legacy\"}"
-#define ALIAS2                                                              \
-	"{\"name\":\"IntelNIC\",\"capability_type\":\"pci\","               \
+#define ALIAS2                                                            \
+	"{\"name\":\"IntelNIC\",\"capability_type\":\"pci\","             \
 	"\"product_id\":\"1111\",\"vendor_id\":\"8086\",\"device_type\":" \
 	"\"type-PF\"}"
-#define SPEC1                                                 \
+#define SPEC1                                                    \
 	"[{\"capability_type\":\"pci\",\"product_id\":\"4443\"," \
 	"\"vendor_id\":\"8086\",\"dev_type\":\"type-PCI\"}]"
-#define SPEC2                                                 \
+#define SPEC2                                                    \
 	"[{\"capability_type\":\"pci\",\"product_id\":\"1111\"," \
 	"\"vendor_id\":\"8086\",\"dev_type\":\"type-PF\"}]"
 
@@ -38,8 +38,8 @@ static struct nova_aliases *parse(const char **v, size_t n, int want)
 
 	assert_int_equal(nova_aliases_parse(v, n, &al, &err), want);
 	if (want < 0)
-		assert_true(!strncmp(err.msg, "Invalid PCI alias definition: ",
-				     30));
+		assert_true(!strncmp(err.msg,
+				     "Invalid PCI alias definition: ", 30));
 	return al;
 }
 
@@ -57,9 +57,8 @@ static void translate(struct nova_aliases *al, const char *extra,
 	struct nova_request *rq = NULL;
 	size_t got = 0;
 
-	assert_int_equal(nova_aliases_translate(al, extra, policy, &rq, &got,
-						NULL),
-			 0);
+	assert_int_equal(
+		nova_aliases_translate(al, extra, policy, &rq, &got, NULL), 0);
 	assert_int_equal(got, n);
 	for (size_t i = 0; i < n; i++) {
 		json_t *spec = json_loads(w[i].spec, 0, NULL);
@@ -135,10 +134,11 @@ static void test_get_alias_from_config_valid_numa_policy(void **state)
 		char a[256];
 		const char *v = a;
 
-		snprintf(a, sizeof(a),
-			 "{\"name\":\"xxx\",\"capability_type\":\"pci\",\"product_id\":\"1111\","
-			 "\"vendor_id\":\"8086\",\"device_type\":\"type-PCI\",\"numa_policy\":\"%s\"}",
-			 pol[i]);
+		snprintf(
+			a, sizeof(a),
+			"{\"name\":\"xxx\",\"capability_type\":\"pci\",\"product_id\":\"1111\","
+			"\"vendor_id\":\"8086\",\"device_type\":\"type-PCI\",\"numa_policy\":\"%s\"}",
+			pol[i]);
 		struct nova_aliases *al = parse(&v, 1, 0);
 		enum nova_numa_policy p;
 		assert_int_equal(nova_numa_policy_parse(pol[i], &p), 0);
@@ -233,7 +233,8 @@ int main(void)
 		cmocka_unit_test(test_get_alias_from_config_valid_numa_policy),
 		cmocka_unit_test(test_get_alias_from_config_conflicts),
 		cmocka_unit_test(test_translate_alias_to_requests),
-		cmocka_unit_test(test_get_pci_requests_from_flavor_including_space),
+		cmocka_unit_test(
+			test_get_pci_requests_from_flavor_including_space),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
