@@ -270,7 +270,11 @@ def gen_claim():
 
 
 def gen_case(i):
-    kind = pick(["match"] * 5 + ["pools"] * 2 + ["fit"] * 3 + ["consume"] * 3)
+    kind = pick(["match"] * 5 + ["pools"] * 2 + ["fit"] * 3 + ["consume"] * 3
+                + ["check"] * 2)
+    if kind == "check":
+        return {"cmd": "check", "specs": [s for s in gen_specs()
+                                          if "\n" not in s], "data": []}
     if kind == "consume":
         host = {"devices": gen_host_tree(),
                 "numa_cells": [{"id": 0, "socket": 0},
@@ -298,7 +302,26 @@ def gen_case(i):
             "data": [hosts, [gen_request() for _ in range(R.randint(1, 6))]]}
 
 
+def run_check(sriovctl, root, case, tmp):
+    """nova check on a nova.conf of the specs: which lines are errors."""
+    conf = os.path.join(tmp, "nova.conf")
+    with open(conf, "w") as f:
+        f.write("[DEFAULT]\ndebug = true\n\n[pci]\n")
+        for s in case["specs"]:
+            f.write("device_spec = %s\n" % s.replace("\n", " "))
+    p = subprocess.run([sriovctl, "-j", "--root", root, "nova", "check",
+                        conf], capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        return {"rc": p.returncode, "out": None, "err": p.stderr}
+    lines = {e["line"] for e in json.loads(p.stdout)
+             if e["severity"] == "error"}
+    return {"rc": 0, "out": [5 + i in lines
+                             for i in range(len(case["specs"]))], "err": ""}
+
+
 def run_ours(sriovctl, root, case, tmp):
+    if case["cmd"] == "check":
+        return run_check(sriovctl, root, case, tmp)
     spec = os.path.join(tmp, "spec.txt")
     open(spec, "w").write("".join(s + "\n" for s in case["specs"]))
     argv = [sriovctl, "--root", root, "nova", case["cmd"],
@@ -345,7 +368,8 @@ def main():
         return 1
     want = json.loads(p.stdout)
     bad = 0
-    stats = {"match": 0, "pools": 0, "fit": 0, "consume": 0, "errors": 0}
+    stats = {"match": 0, "pools": 0, "fit": 0, "consume": 0, "check": 0,
+             "errors": 0}
     for i, (c, w) in enumerate(zip(cases, want)):
         got = run_ours(a.sriovctl, root, c, tmp)
         stats[c["cmd"]] += 1
