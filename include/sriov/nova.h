@@ -68,6 +68,23 @@ struct nova_cell {
 int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 		   const struct nova_cell *cells, size_t ncells,
 		   struct nova_stats **ret, struct sriov_error *err);
+/*
+ * Beyond Nova (both off in compatibility mode, i.e. nova_stats_new()):
+ * NOVA_HW_SHARED: a PF and its VFs are one piece of hardware when
+ *   answering "does this host support these requests" (Nova's
+ *   support_requests() counts both, so a host with one PF and its VFs
+ *   passes a request for the PF and a VF, and the claim then fails).
+ * NOVA_DETERMINISTIC: the devices a request gets do not depend on the
+ *   order the hypervisor reported them in: pools are built in address
+ *   order and each pool gives its lowest address first (Nova pops the
+ *   last one added).
+ */
+#define NOVA_HW_SHARED 0x1u
+#define NOVA_DETERMINISTIC 0x2u
+int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *devs,
+			 const struct nova_cell *cells, size_t ncells,
+			 unsigned flags, struct nova_stats **ret,
+			 struct sriov_error *err);
 void nova_stats_free(struct nova_stats *st);
 /* The pools as Nova lists them (keys + count); a new reference. */
 json_t *nova_stats_pools(const struct nova_stats *st);
@@ -98,6 +115,25 @@ struct nova_request {
 bool nova_stats_support(const struct nova_stats *st,
 			const struct nova_request *reqs, size_t nreqs,
 			const long *cells, size_t ncells);
+
+/* nova_stats_support(), or with NOVA_HW_SHARED a consume on a copy. */
+bool nova_stats_support_flags(const struct nova_stats *st,
+			      const struct nova_request *reqs, size_t nreqs,
+			      const long *cells, size_t ncells);
+
+/**
+ * nova_stats_consume() - PciDeviceStats.consume_requests()
+ * @ret: on success, a new array of {"address", "request"} objects, one per
+ *       device taken, in the order Nova takes them
+ *
+ * Takes devices from the pools (a PF takes its free VFs with it, a VF or
+ * vdpa device its PF). Return: 0, or -ENOSPC when a request cannot be met
+ * (Nova's PciDeviceRequestFailed); devices taken by earlier requests of
+ * the call are then given back, their dependents are not (as in Nova).
+ */
+int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
+		       size_t nreqs, const long *cells, size_t ncells,
+		       json_t **ret);
 
 /* Aliases ([pci] alias). */
 struct nova_aliases;

@@ -5,16 +5,24 @@
  *   nova match --device-spec FILE DEVICES.json
  *   nova pools --device-spec FILE DEVICES.json
  *   nova fit   --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json
+ *   nova consume --device-spec FILE [--alias FILE] HOST.json REQUESTS.json
+ *   nova check [--root SYSFS] nova.conf
+ *
+ * fit and consume take --hw-shared (a PF and its VFs are one piece of
+ * hardware) and --deterministic (device choice independent of the
+ * reporting order): both beyond Nova, off by default.
  *
  * Output is JSON. An invalid device_spec or alias exits 2 with Nova's
  * message, alone, on stderr.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sriov/host.h>
 #include <sriov/nova.h>
 
 #include "cli.h"
@@ -81,6 +89,7 @@ static int emit(struct cli *cli, json_t *out)
 struct nova_opts {
 	const char *spec;
 	const char *alias;
+	unsigned flags;
 	int first_arg;
 };
 
@@ -89,6 +98,8 @@ static int parse_opts(int argc, char **argv, struct nova_opts *o)
 	static const struct option opts[] = {
 		{ "device-spec", required_argument, NULL, 's' },
 		{ "alias", required_argument, NULL, 'a' },
+		{ "hw-shared", no_argument, NULL, 'H' },
+		{ "deterministic", no_argument, NULL, 'D' },
 		{ 0 },
 	};
 	int c;
@@ -101,6 +112,12 @@ static int parse_opts(int argc, char **argv, struct nova_opts *o)
 			break;
 		case 'a':
 			o->alias = optarg;
+			break;
+		case 'H':
+			o->flags |= NOVA_HW_SHARED;
+			break;
+		case 'D':
+			o->flags |= NOVA_DETERMINISTIC;
 			break;
 		default:
 			return -EINVAL;
@@ -317,8 +334,32 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 	return 0;
 }
 
+static int host_stats(struct nova_whitelist *wl, json_t *hv, unsigned flags,
+		      struct nova_stats **ret, struct sriov_error *err)
+{
+	json_t *devs = json_is_array(hv) ? hv : json_object_get(hv, "devices");
+	json_t *cells = json_is_object(hv) ? json_object_get(hv, "numa_cells") :
+					     NULL;
+	size_t nc = json_array_size(cells), i;
+	struct nova_cell *hc = calloc(nc + 1, sizeof(*hc));
+	json_t *c, *empty = json_array();
+
+	json_array_foreach(cells, i, c) {
+		json_t *s = json_object_get(c, "socket");
+		hc[i].id = (long)json_integer_value(json_object_get(c, "id"));
+		hc[i].socket =
+			json_is_integer(s) ? (long)json_integer_value(s) : -1;
+	}
+	int r = nova_stats_new_flags(wl, devs ? devs : empty, hc, nc, flags,
+				     ret, err);
+	free(hc);
+	json_decref(empty);
+	return r;
+}
+
 static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
-		   struct nova_aliases *al, json_t *hosts, json_t *rqs)
+		   struct nova_aliases *al, json_t *hosts, json_t *rqs,
+		   unsigned flags)
 {
 	struct sriov_error err = { 0 };
 	size_t nh = json_object_size(hosts), h = 0;
@@ -329,27 +370,8 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 	int rc = 0;
 
 	json_object_foreach(hosts, name, hv) {
-		json_t *devs =
-			json_is_array(hv) ? hv : json_object_get(hv, "devices");
-		json_t *cells = json_is_object(hv) ?
-					json_object_get(hv, "numa_cells") :
-					NULL;
-		size_t nc = json_array_size(cells), i;
-		struct nova_cell *hc = calloc(nc + 1, sizeof(*hc));
-		json_t *c;
-
-		json_array_foreach(cells, i, c) {
-			json_t *s = json_object_get(c, "socket");
-			hc[i].id = (long)json_integer_value(
-				json_object_get(c, "id"));
-			hc[i].socket = json_is_integer(s) ?
-					       (long)json_integer_value(s) :
-					       -1;
-		}
 		names[h] = name;
-		int r = nova_stats_new(wl, devs ? devs : json_array(), hc, nc,
-				       &st[h], &err);
-		free(hc);
+		int r = host_stats(wl, hv, flags, &st[h], &err);
 		if (r < 0) {
 			rc = cli_error("host %s: %s", name, err.msg);
 			goto out;
@@ -383,9 +405,9 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 		}
 		json_t *pass = json_array();
 		for (size_t k = 0; k < nh; k++)
-			if (nova_stats_support(st[k], reqs, n,
-					       json_is_array(jc) ? cells : NULL,
-					       ncells))
+			if (nova_stats_support_flags(
+				    st[k], reqs, n,
+				    json_is_array(jc) ? cells : NULL, ncells))
 				json_array_append_new(pass,
 						      json_string(names[k]));
 		json_object_set_new(o, "hosts", pass);
@@ -402,6 +424,447 @@ out:
 	return rc;
 }
 
+/* The host's PCI functions as Nova's libvirt driver reports them. */
+static json_t *host_devices(const struct sriov_host *h)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < h->n_pfs; i++) {
+		const struct sriov_pf *pf = &h->pfs[i];
+		json_t *numa = pf->numa_node >= 0 ?
+				       json_integer(pf->numa_node) :
+				       json_null();
+
+		if (strcmp(pf->bus, "pci") || !pf->vendor || !pf->device) {
+			json_decref(numa);
+			continue;
+		}
+		json_array_append_new(
+			a, json_pack("{s:s,s:s,s:s,s:s,s:O}", "address",
+				     pf->address, "vendor_id", pf->vendor,
+				     "product_id", pf->device, "dev_type",
+				     pf->sriov_totalvfs > 0 ? "type-PF" :
+							      "type-PCI",
+				     "numa_node", numa));
+		for (size_t k = 0; k < pf->n_vfs; k++) {
+			const struct sriov_vf *vf = &pf->vfs[k];
+			if (!vf->address || !vf->vendor || !vf->device)
+				continue;
+			json_t *d = json_pack(
+				"{s:s,s:s,s:s,s:s,s:s,s:O}", "address",
+				vf->address, "vendor_id", vf->vendor,
+				"product_id", vf->device, "dev_type", "type-VF",
+				"parent_addr", pf->address, "numa_node", numa);
+			if (pf->n_netdevs)
+				json_object_set_new(
+					d, "parent_ifname",
+					json_string(pf->netdevs[0].name));
+			json_array_append_new(a, d);
+		}
+		json_decref(numa);
+	}
+	for (size_t i = 0; i < h->n_others; i++) {
+		const struct sriov_other_device *o = &h->others[i];
+		if (o->address && o->vendor && o->device)
+			json_array_append_new(
+				a,
+				json_pack("{s:s,s:s,s:s,s:s,s:n}", "address",
+					  o->address, "vendor_id", o->vendor,
+					  "product_id", o->device, "dev_type",
+					  "type-PCI", "numa_node"));
+	}
+	return a;
+}
+
+struct conf_value {
+	char *key; /* as written */
+	char *value;
+	unsigned line;
+};
+
+/*
+ * The [pci] and [DEFAULT] options of a nova.conf as oslo.config reads
+ * them: "key = value" or "key: value", '#' and ';' comments, a line that
+ * starts with white space continues the value above, and a repeated key
+ * adds a value (MultiStrOpt).
+ */
+static int read_conf(const char *path, struct conf_value **ret, size_t *ret_n)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, *section = NULL;
+	size_t cap = 0, n = 0, vcap = 0;
+	struct conf_value *v = NULL;
+	unsigned lineno = 0;
+	ssize_t len;
+	bool cont = false;
+
+	if (!f)
+		return -errno;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 &&
+		       (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (cont && (line[0] == ' ' || line[0] == '\t')) {
+			const char *p = line;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p) {
+				struct conf_value *c = &v[n - 1];
+				size_t a = strlen(c->value), b = strlen(p);
+				char *nv = realloc(c->value, a + b + 2);
+				if (!nv)
+					abort();
+				nv[a] = '\n';
+				memcpy(nv + a + 1, p, b + 1);
+				c->value = nv;
+			}
+			continue;
+		}
+		cont = false;
+		if (!line[0] || line[0] == '#' || line[0] == ';')
+			continue;
+		if (line[0] == '[') {
+			char *e = strchr(line, ']');
+			free(section);
+			section = strndup(line + 1,
+					  e ? (size_t)(e - line - 1) : 0);
+			continue;
+		}
+		if (!section)
+			continue;
+		size_t k = strcspn(line, "=:");
+		if (!line[k])
+			continue;
+		char *key = strndup(line, k), *val = line + k + 1;
+		size_t kl = strlen(key);
+		while (kl && (key[kl - 1] == ' ' || key[kl - 1] == '\t'))
+			key[--kl] = '\0';
+		while (*val == ' ' || *val == '\t')
+			val++;
+		size_t vl = strlen(val);
+		while (vl && (val[vl - 1] == ' ' || val[vl - 1] == '\t'))
+			val[--vl] = '\0';
+		bool pci = !strcmp(section, "pci");
+		bool dflt = !strcmp(section, "DEFAULT");
+		if ((pci && (!strcmp(key, "device_spec") ||
+			     !strcmp(key, "passthrough_whitelist") ||
+			     !strcmp(key, "alias"))) ||
+		    (dflt && (!strcmp(key, "pci_passthrough_whitelist") ||
+			      !strcmp(key, "pci_alias")))) {
+			grow_array((void **)&v, &vcap, n, sizeof(*v));
+			v[n++] = (struct conf_value){ .key = key,
+						      .value = strdup(val),
+						      .line = lineno };
+			cont = true;
+		} else {
+			free(key);
+		}
+	}
+	free(line);
+	free(section);
+	fclose(f);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+struct problems {
+	const char *path;
+	json_t *list;
+	unsigned errors;
+};
+
+static void problem(struct problems *pr, unsigned line, bool error,
+		    const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void problem(struct problems *pr, unsigned line, bool error,
+		    const char *key, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr->errors += error;
+	json_array_append_new(pr->list,
+			      json_pack("{s:s,s:i,s:s,s:s,s:s}", "file",
+					pr->path, "line", (json_int_t)line,
+					"severity", error ? "error" : "warning",
+					"option", key, "message", msg));
+}
+
+static bool is_hex_field(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdefABCDEF", *s))
+			return false;
+	return true;
+}
+
+/* Lints of one spec object that Nova accepts. */
+static void lint_spec(struct problems *pr, const struct conf_value *c,
+		      json_t *spec, const struct sriov_host *host)
+{
+	const char *k;
+	json_t *v, *addr = json_object_get(spec, "address");
+
+	json_object_foreach(spec, k, v) {
+		if (!strcmp(k, "vendor_id") || !strcmp(k, "product_id") ||
+		    !strcmp(k, "address") || !strcmp(k, "devname"))
+			continue;
+		if (json_is_boolean(v) || json_is_number(v)) {
+			char *t = json_dumps(v, JSON_ENCODE_ANY);
+			problem(pr, c->line, false, c->key,
+				"tag \"%s\" is the JSON %s %s: a request's values are strings (\"%s\"), and Nova compares them with the tag's type, so this never matches; write \"%s\"",
+				k, json_is_boolean(v) ? "boolean" : "number", t,
+				json_is_true(v) ? "true" : t,
+				json_is_true(v) ? "true" : t);
+			free(t);
+		}
+	}
+	if (json_is_object(addr)) {
+		json_object_foreach(addr, k, v) {
+			const char *re = json_string_value(v);
+			size_t n = re ? strlen(re) : 0;
+			/* a literal of the field's full width matches only
+			 * itself */
+			size_t w = !strcmp(k, "domain")	  ? 4 :
+				   !strcmp(k, "function") ? 1 :
+							    2;
+			if (re && n == w && is_hex_field(re))
+				continue;
+			if (!re || !strcmp(re, ".*") ||
+			    (n && re[n - 1] == '$' &&
+			     (n < 2 || re[n - 2] != '\\')))
+				continue;
+			problem(pr, c->line, false, c->key,
+				"address %s \"%s\" is anchored at the start only (re.match): it also matches every %s that begins with a match; end it with '$'",
+				k, re, k);
+		}
+	}
+	/* a PF address includes its VFs */
+	const char *a = json_string_value(addr);
+	if (a && !json_object_get(spec, "product_id")) {
+		for (size_t i = 0; host && i < host->n_pfs; i++) {
+			const struct sriov_pf *pf = &host->pfs[i];
+			if (pf->sriov_totalvfs <= 0 || !pf->address)
+				continue;
+			/* only a full address names one PF */
+			char d[8], b[4], s[4], f[4];
+			if (sscanf(a, "%7[^:]:%3[^:]:%3[^.].%3s", d, b, s, f) !=
+				    4 ||
+			    !is_hex_field(d) || !is_hex_field(b) ||
+			    !is_hex_field(s) || !is_hex_field(f))
+				break;
+			unsigned x[4], y[4];
+			if (sscanf(a, "%x:%x:%x.%x", &x[0], &x[1], &x[2],
+				   &x[3]) == 4 &&
+			    sscanf(pf->address, "%x:%x:%x.%x", &y[0], &y[1],
+				   &y[2], &y[3]) == 4 &&
+			    !memcmp(x, y, sizeof(x)))
+				problem(pr, c->line, false, c->key,
+					"address %s is a PF with %d VFs possible: the spec matches the PF and all its VFs; add \"product_id\": \"%s\" for the VFs only (or the PF's \"%s\" for the PF only)",
+					a, pf->sriov_totalvfs,
+					pf->sriov_vf_device ?
+						pf->sriov_vf_device :
+						"<VF product>",
+					pf->device ? pf->device : "?");
+		}
+	}
+}
+
+static void check_specs(struct problems *pr, struct sriov_root *root,
+			const struct conf_value *c,
+			const struct sriov_host *host, json_t *devs)
+{
+	struct nova_whitelist *wl = NULL;
+	struct sriov_error err = { 0 };
+	const char *val = c->value;
+
+	if (nova_whitelist_parse(root, &val, 1, &wl, &err) < 0) {
+		const char *hint = "";
+		if (strstr(err.msg, "does not parse as a hex number") &&
+		    strchr(c->value, '*'))
+			hint = " (Nova has no partial wildcards: a field is '*' or a hex number; use an address dict of regular expressions)";
+		problem(pr, c->line, true, c->key, "%s%s", err.msg, hint);
+		return;
+	}
+	json_t *j = json_loads(c->value, JSON_DECODE_ANY, NULL);
+	if (json_is_object(j)) {
+		lint_spec(pr, c, j, host);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(j, i, e)
+			lint_spec(pr, c, e, host);
+	}
+	json_decref(j);
+	if (devs) {
+		size_t i, hits = 0;
+		json_t *d;
+		json_array_foreach(devs, i, d)
+			hits += nova_whitelist_match(wl, d, NULL) >= 0;
+		if (!hits && nova_whitelist_size(wl))
+			problem(pr, c->line, false, c->key,
+				"matches none of the %zu PCI functions on this host",
+				json_array_size(devs));
+	}
+	nova_whitelist_free(wl);
+}
+
+static int cmd_nova_check(struct cli *cli, int argc, char **argv)
+{
+	struct conf_value *v = NULL;
+	struct sriov_host host = { 0 };
+	struct sriov_root *root = NULL;
+	struct problems pr = { 0 };
+	json_t *devs = NULL;
+	size_t n = 0;
+	int r;
+
+	if (argc != 2)
+		return cli_usage("nova check [--root SYSFS] nova.conf");
+	r = read_conf(argv[1], &v, &n);
+	if (r < 0)
+		return cli_error("%s: %s", argv[1], strerror(-r));
+	pr.path = argv[1];
+	pr.list = json_array();
+	/* devname and PF look-ups need a sysfs; matching against the host
+	 * only when one was named */
+	root = maybe_root(cli);
+	if (root && sriov_host_discover(root, &host, NULL) == 0 &&
+	    cli->sys_root)
+		devs = host_devices(&host);
+	/* oslo.config takes the new name and ignores the deprecated ones */
+	bool have_spec = false, have_alias = false;
+	for (size_t i = 0; i < n; i++) {
+		have_spec = have_spec || !strcmp(v[i].key, "device_spec");
+		have_alias = have_alias || !strcmp(v[i].key, "alias");
+	}
+	const char **aliases = calloc(n + 1, sizeof(*aliases));
+	size_t na = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool spec = strstr(v[i].key, "whitelist") ||
+			    !strcmp(v[i].key, "device_spec");
+		if (spec && have_spec && strcmp(v[i].key, "device_spec")) {
+			problem(&pr, v[i].line, false, v[i].key,
+				"deprecated name, ignored: device_spec is set too, and oslo.config then reads only device_spec");
+			continue;
+		}
+		if (!spec && have_alias && strcmp(v[i].key, "alias")) {
+			problem(&pr, v[i].line, false, v[i].key,
+				"deprecated name, ignored: alias is set too");
+			continue;
+		}
+		if (spec) {
+			if (strcmp(v[i].key, "device_spec"))
+				problem(&pr, v[i].line, false, v[i].key,
+					"deprecated name; use [pci] device_spec");
+			check_specs(&pr, root, &v[i], &host, devs);
+			continue;
+		}
+		struct nova_aliases *al = NULL;
+		struct sriov_error err = { 0 };
+		aliases[na] = v[i].value;
+		if (nova_aliases_parse(&aliases[na], 1, &al, &err) < 0) {
+			problem(&pr, v[i].line, true, v[i].key, "%s", err.msg);
+			continue;
+		}
+		nova_aliases_free(al);
+		na++;
+		/* same-name aliases must agree: report at the later one */
+		al = NULL;
+		if (nova_aliases_parse(aliases, na, &al, &err) < 0) {
+			problem(&pr, v[i].line, true, v[i].key, "%s", err.msg);
+			na--;
+		} else {
+			nova_aliases_free(al);
+		}
+	}
+	free(aliases);
+	if (cli->json) {
+		json_t *out = pr.list;
+		pr.list = NULL;
+		r = emit(cli, out);
+	} else {
+		size_t i;
+		json_t *e;
+		json_array_foreach(pr.list, i, e)
+			printf("%s:%" JSON_INTEGER_FORMAT ": %s: %s: %s\n",
+			       pr.path,
+			       json_integer_value(json_object_get(e, "line")),
+			       json_string_value(
+				       json_object_get(e, "severity")),
+			       json_string_value(json_object_get(e, "option")),
+			       json_string_value(
+				       json_object_get(e, "message")));
+		r = 0;
+	}
+	json_decref(pr.list);
+	json_decref(devs);
+	sriov_host_release(&host);
+	if (root)
+		sriov_root_free(root);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].value);
+	}
+	free(v);
+	return r ? r : pr.errors ? EXIT_FAIL : 0;
+}
+
+/* Each element of REQUESTS is one claim on the same host, in order. */
+static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
+		       struct nova_aliases *al, json_t *host, json_t *rqs,
+		       unsigned flags)
+{
+	struct sriov_error err = { 0 };
+	struct nova_stats *st = NULL;
+	json_t *out, *e;
+	size_t i;
+
+	if (host_stats(wl, host, flags, &st, &err) < 0)
+		return cli_error("host: %s", err.msg);
+	out = json_array();
+	json_array_foreach(rqs, i, e) {
+		struct nova_request *reqs = NULL;
+		size_t n = 0, ncells = 0;
+		long *cells = NULL;
+		json_t *o = json_object(), *got = NULL;
+		json_t *jc = json_object_get(e, "numa_cells");
+
+		json_object_set_new(o, "request", json_integer((json_int_t)i));
+		json_array_append_new(out, o);
+		if (build_requests(al, e, &reqs, &n, &err) < 0) {
+			json_object_set_new(o, "error", json_string(err.msg));
+			continue;
+		}
+		if (json_is_array(jc) && parse_cells(jc, &cells, &ncells) < 0) {
+			json_object_set_new(
+				o, "error",
+				json_string("numa_cells: integers expected"));
+		} else if (nova_stats_consume(st, reqs, n,
+					      json_is_array(jc) ? cells : NULL,
+					      ncells, &got) < 0) {
+			json_object_set_new(o, "devices", json_null());
+		} else {
+			json_object_set_new(o, "devices", got);
+		}
+		free(cells);
+		nova_requests_free(reqs, n);
+	}
+	json_t *final = json_object();
+	json_object_set_new(final, "claims", out);
+	json_object_set_new(final, "pools", nova_stats_pools(st));
+	nova_stats_free(st);
+	return emit(cli, final);
+}
+
 int cmd_nova(struct cli *cli, int argc, char **argv)
 {
 	struct nova_opts o = { 0 };
@@ -412,20 +875,25 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	if (argc < 2)
-		return cli_usage("nova match|pools|fit --device-spec FILE ...");
+		return cli_usage(
+			"nova match|pools|fit|consume --device-spec FILE ... | nova check nova.conf");
 	sub = argv[1];
+	if (!strcmp(sub, "check"))
+		return cmd_nova_check(cli, argc - 1, argv + 1);
 	if (parse_opts(argc - 1, argv + 1, &o) < 0 || !o.spec)
 		return cli_usage("nova %s: --device-spec FILE is required",
 				 sub);
 	int nargs = argc - 1 - o.first_arg;
 	char **args = argv + 1 + o.first_arg;
-	bool fit = !strcmp(sub, "fit");
+	bool consume = !strcmp(sub, "consume");
+	bool fit = consume || !strcmp(sub, "fit");
 	if (!fit && strcmp(sub, "match") && strcmp(sub, "pools"))
 		return cli_usage(
-			"nova: unknown command '%s' (match, pools, fit)", sub);
+			"nova: unknown command '%s' (match, pools, fit, consume, check)",
+			sub);
 	if (nargs != (fit ? 2 : 1))
 		return cli_usage(
-			fit ? "nova fit --device-spec FILE [--alias FILE] HOSTS.json REQUESTS.json" :
+			fit ? "nova %s --device-spec FILE [--alias FILE] [--hw-shared] [--deterministic] HOSTS.json REQUESTS.json" :
 			      "nova %s --device-spec FILE DEVICES.json",
 			sub);
 	if (o.alias) {
@@ -466,12 +934,17 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 		json_decref(a);
 	} else {
 		json_t *b = load_json(args[1]);
-		if (!b || !json_is_object(a) || !json_is_array(b))
+		if (!b || !(json_is_object(a) || json_is_array(a)) ||
+		    !json_is_array(b))
 			rc = b ? cli_error(
 					 "HOSTS must be an object, REQUESTS an array") :
 				 EXIT_FAIL;
+		else if (consume)
+			rc = cmd_consume(cli, wl, al, a, b, o.flags);
+		else if (!json_is_object(a))
+			rc = cli_error("HOSTS must be an object");
 		else
-			rc = cmd_fit(cli, wl, al, a, b);
+			rc = cmd_fit(cli, wl, al, a, b, o.flags);
 		json_decref(a);
 		json_decref(b);
 	}

@@ -216,8 +216,74 @@ def gen_request():
     return e
 
 
+def gen_host_tree():
+    """One host: PFs with their VFs (and some vdpa), unique addresses."""
+    devs = []
+    for bus, (ven, pfp, vfp) in [("0a", ("15b3", "1017", "1018")),
+                                 ("0b", ("8086", "1572", "154c"))]:
+        numa = pick([0, 1, None])
+        for f in range(pick([1, 1, 2, 0])):
+            pf = "0000:%s:00.%d" % (bus, f)
+            devs.append({"address": pf, "vendor_id": ven, "product_id": pfp,
+                         "dev_type": "type-PF", "numa_node": numa})
+            for v in range(R.randint(0, 6)):
+                d = {"address": "0000:%s:%02x.%d" % (bus, 1 + f, v),
+                     "vendor_id": ven, "product_id": vfp,
+                     "dev_type": pick(["type-VF"] * 4 + ["vdpa"]),
+                     "parent_addr": pf, "numa_node": numa}
+                if R.random() < 0.2:
+                    d["capabilities"] = {"vpd": {
+                        "card_serial_number": "MT2113X00000"}}
+                devs.append(d)
+    if R.random() < 0.3:
+        devs.append({"address": "0000:1a:00.0", "vendor_id": "10de",
+                     "product_id": "1018", "dev_type": "type-PCI",
+                     "numa_node": pick([0, 1, None])})
+    R.shuffle(devs)
+    return devs
+
+
+CONSUME_SPECS = ['{"vendor_id": "15b3"}',
+                 '{"vendor_id": "8086", "physical_network": "physnet1"}',
+                 '{"address": "0000:0a:00.0"}', '{"product_id": "154c"}',
+                 '{"address": "*:0b:*.*", "remote_managed": "true"}',
+                 '[{"vendor_id": "10de"}, {"product_id": "1572"}]']
+
+
+def gen_claim():
+    if R.random() < 0.2:
+        return gen_request()
+    e = {"requests": []}
+    for _ in range(R.randint(1, 2)):
+        spec = pick([{"product_id": "1018"}, {"product_id": "154c"},
+                     {"vendor_id": "15b3", "dev_type": "type-PF"},
+                     {"product_id": "1572", "dev_type": "type-PF"},
+                     {"dev_type": "vdpa"}, {"vendor_id": "10de"},
+                     {"remote_managed": "True"},
+                     {"physical_network": "physnet1"}])
+        e["requests"].append({"count": pick([1, 1, 2, 3]), "spec": [spec]})
+    if R.random() < 0.4:
+        e["numa_policy"] = pick(["legacy", "required", "preferred",
+                                 "socket"])
+        e["numa_cells"] = pick([[0], [1], [0, 1]])
+    return e
+
+
 def gen_case(i):
-    kind = pick(["match"] * 5 + ["pools"] * 2 + ["fit"] * 3)
+    kind = pick(["match"] * 5 + ["pools"] * 2 + ["fit"] * 3 + ["consume"] * 3
+                + ["check"] * 2)
+    if kind == "check":
+        return {"cmd": "check", "specs": [s for s in gen_specs()
+                                          if "\n" not in s], "data": []}
+    if kind == "consume":
+        host = {"devices": gen_host_tree(),
+                "numa_cells": [{"id": 0, "socket": 0},
+                               {"id": 1, "socket": pick([0, 1, None])}]}
+        specs = [pick(CONSUME_SPECS) for _ in range(R.randint(1, 3))]
+        if R.random() < 0.2:
+            specs = gen_specs(valid_only=True)
+        return {"cmd": "consume", "specs": specs, "aliases": gen_alias(),
+                "data": [host, [gen_claim() for _ in range(R.randint(1, 5))]]}
     if kind == "match":
         return {"cmd": "match", "specs": gen_specs(),
                 "data": [[gen_device() for _ in range(R.randint(0, 8))]]}
@@ -236,7 +302,26 @@ def gen_case(i):
             "data": [hosts, [gen_request() for _ in range(R.randint(1, 6))]]}
 
 
+def run_check(sriovctl, root, case, tmp):
+    """nova check on a nova.conf of the specs: which lines are errors."""
+    conf = os.path.join(tmp, "nova.conf")
+    with open(conf, "w") as f:
+        f.write("[DEFAULT]\ndebug = true\n\n[pci]\n")
+        for s in case["specs"]:
+            f.write("device_spec = %s\n" % s.replace("\n", " "))
+    p = subprocess.run([sriovctl, "-j", "--root", root, "nova", "check",
+                        conf], capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        return {"rc": p.returncode, "out": None, "err": p.stderr}
+    lines = {e["line"] for e in json.loads(p.stdout)
+             if e["severity"] == "error"}
+    return {"rc": 0, "out": [5 + i in lines
+                             for i in range(len(case["specs"]))], "err": ""}
+
+
 def run_ours(sriovctl, root, case, tmp):
+    if case["cmd"] == "check":
+        return run_check(sriovctl, root, case, tmp)
     spec = os.path.join(tmp, "spec.txt")
     open(spec, "w").write("".join(s + "\n" for s in case["specs"]))
     argv = [sriovctl, "--root", root, "nova", case["cmd"],
@@ -283,7 +368,8 @@ def main():
         return 1
     want = json.loads(p.stdout)
     bad = 0
-    stats = {"match": 0, "pools": 0, "fit": 0, "errors": 0}
+    stats = {"match": 0, "pools": 0, "fit": 0, "consume": 0, "check": 0,
+             "errors": 0}
     for i, (c, w) in enumerate(zip(cases, want)):
         got = run_ours(a.sriovctl, root, c, tmp)
         stats[c["cmd"]] += 1

@@ -168,6 +168,47 @@ def do_fit(wl, hosts, reqs):
     return out
 
 
+def do_consume(wl, host, reqs):
+    """Claims in order on one host, as the compute node makes them."""
+    from nova.pci import manager as pci_manager
+    import uuid
+    devs = host if isinstance(host, list) else host.get("devices", [])
+    cells = None if isinstance(host, list) else host.get("numa_cells")
+    topo = types.SimpleNamespace(cells=[
+        types.SimpleNamespace(id=c["id"], socket=c.get("socket"))
+        for c in (cells or [])])
+    st = pci_stats.PciDeviceStats(topo, dev_filter=wl)
+    objs = [objects.PciDevice.create(None, dict(d)) for d in devs]
+    pci_manager.PciDevTracker._build_device_tree(list(objs))
+    for o in objs:
+        st.add_device(o)
+    claims = []
+    for i, e in enumerate(reqs):
+        o = {"request": i}
+        claims.append(o)
+        try:
+            rs = build_requests(e)
+        except Exception as ex:
+            o["error"] = message(ex)
+            continue
+        ids = {}
+        for k, r in enumerate(rs):
+            r.request_id = str(uuid.UUID(int=k + 1))
+            ids[r.request_id] = k
+        c = e.get("numa_cells")
+        ncells = None
+        if isinstance(c, list):
+            ncells = [types.SimpleNamespace(id=x) for x in c]
+        try:
+            got = st.consume_requests(rs, ncells)
+        except exception.PciDeviceRequestFailed:
+            o["devices"] = None
+            continue
+        o["devices"] = [{"address": d.address, "request": ids[d.request_id]}
+                        for d in got]
+    return {"claims": claims, "pools": list(st)}
+
+
 class Exit(Exception):
     def __init__(self, rc, err):
         self.rc, self.err = rc, err
@@ -191,6 +232,15 @@ def run_case(cmd, specs, aliases, data):
         n = 1 if isinstance(d, dict) else (len(d) if isinstance(d, list)
                                            else 0)
         index.extend([i] * n)
+    if cmd == "check":
+        bad = []
+        for v in specs:
+            try:
+                whitelist.Whitelist([v])
+                bad.append(False)
+            except Exception:
+                bad.append(True)
+        return 0, bad, ""
     try:
         wl = whitelist.Whitelist(specs)
     except Exception as e:
@@ -200,6 +250,8 @@ def run_case(cmd, specs, aliases, data):
             return 0, do_match(wl, index, data[0]), ""
         if cmd == "pools":
             return 0, do_pools(wl, data[0]), ""
+        if cmd == "consume":
+            return 0, do_consume(wl, data[0], data[1]), ""
         return 0, do_fit(wl, data[0], data[1]), ""
     except Exception as e:
         return 1, None, message(e)

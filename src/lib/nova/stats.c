@@ -28,13 +28,30 @@ struct pool {
 	enum numa_kind nk;
 	long numa;
 	bool pf, vdpa, rm;
+	json_t *devs; /* the pool's free devices (tracked indexes), in order */
+};
+
+/* A whitelisted device as the tracker holds it. */
+struct tdev {
+	json_t *dev;
+	json_t *keys; /* _create_pool_keys_from_dev() */
+	const char *addr;
+	bool pf, vf; /* type-PF; type-VF or vdpa */
+	long parent; /* tracked index of the parent PF, or -1 */
+	size_t *children; /* tracked indexes of the VFs, by address */
+	size_t nchildren;
 };
 
 struct nova_stats {
 	struct pool *pools;
-	size_t n;
+	size_t n, cap;
 	struct nova_cell *cells;
 	size_t ncells;
+	struct tdev *tr;
+	size_t ntr;
+	unsigned flags;
+	bool tree, clone;
+	const struct nova_whitelist *wl;
 };
 
 static const char *const dev_types[] = { "type-PCI", "type-PF", "type-VF",
@@ -94,20 +111,107 @@ static json_t *obj_dev_dict(json_t *d)
 			 "card_serial_number", sn ? sn : json_null());
 }
 
+static struct pool *find_pool(struct nova_stats *st, json_t *keys)
+{
+	for (size_t k = 0; k < st->n; k++) {
+		struct pool *p = &st->pools[k];
+		const char *key;
+		json_t *v;
+		bool eq = json_object_size(p->keys) == json_object_size(keys);
+
+		json_object_foreach(keys, key, v) {
+			if (!eq)
+				break;
+			json_t *pv = json_object_get(p->keys, key);
+			eq = py_eq(v, pv ? pv : json_null());
+		}
+		if (eq)
+			return p;
+	}
+	return NULL;
+}
+
+/* add_device(): the pool with these keys, or a new one in len() order. */
+static void add_device(struct nova_stats *st, size_t t)
+{
+	json_t *keys = st->tr[t].keys;
+	struct pool *found = find_pool(st, keys);
+
+	if (!found) {
+		/* append, then the stable sort by len(): insert after the
+		 * last pool that is not longer */
+		grow_array((void **)&st->pools, &st->cap, st->n,
+			   sizeof(*st->pools));
+		size_t len = json_object_size(keys), at = st->n;
+		while (at > 0 && json_object_size(st->pools[at - 1].keys) > len)
+			at--;
+		memmove(&st->pools[at + 1], &st->pools[at],
+			(st->n - at) * sizeof(*st->pools));
+		st->pools[at] = (struct pool){ .keys = json_incref(keys),
+					       .devs = json_array() };
+		pool_finish(st->wl, &st->pools[at]);
+		st->n++;
+		found = &st->pools[at];
+	}
+	found->count++;
+	json_array_append_new(found->devs, json_integer((json_int_t)t));
+}
+
+static void build_tree(struct nova_stats *st);
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const char *x = json_string_value(
+		json_object_get(*(json_t *const *)a, "address"));
+	const char *y = json_string_value(
+		json_object_get(*(json_t *const *)b, "address"));
+	return strcmp(x ? x : "", y ? y : "");
+}
+
 int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 		   const struct nova_cell *cells, size_t ncells,
 		   struct nova_stats **ret, struct sriov_error *err)
 {
+	return nova_stats_new_flags(wl, devs, cells, ncells, 0, ret, err);
+}
+
+int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
+			 const struct nova_cell *cells, size_t ncells,
+			 unsigned flags, struct nova_stats **ret,
+			 struct sriov_error *err)
+{
 	struct nova_stats *st = calloc(1, sizeof(*st));
-	size_t cap = 0, i;
-	json_t *d;
+	size_t i;
+	json_t *d, *devs = in;
 	int r = 0;
 
+	st->wl = wl;
+	st->flags = flags;
+	if (flags & NOVA_DETERMINISTIC) {
+		/* the order the hypervisor reports devices in must not
+		 * matter: take them by address */
+		size_t n = json_array_size(in);
+		json_t **v = calloc(n + 1, sizeof(*v));
+
+		for (i = 0; i < n; i++)
+			v[i] = json_array_get(in, i);
+		for (i = 0; i < n; i++)
+			if (!json_is_string(json_object_get(v[i], "address")))
+				break;
+		if (i == n)
+			qsort(v, n, sizeof(*v), cmp_addr);
+		devs = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append(devs, v[i]);
+		free(v);
+	}
+	st->tr = calloc(json_array_size(devs) + 1, sizeof(*st->tr));
 	if (ncells) {
 		st->cells = calloc(ncells, sizeof(*cells));
 		memcpy(st->cells, cells, ncells * sizeof(*cells));
 		st->ncells = ncells;
 	}
+
 	json_array_foreach(devs, i, d) {
 		json_t *dt = json_object_get(d, "dev_type");
 		json_t *nn = json_object_get(d, "numa_node");
@@ -157,45 +261,26 @@ int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
 		if (strcmp(t, "type-PCI") && (!rm || json_is_null(rm)))
 			json_object_set_new(keys, "remote_managed",
 					    json_string("false"));
-		/* _find_pool: same key count, every key equal */
-		struct pool *found = NULL;
-		for (size_t k = 0; k < st->n && !found; k++) {
-			struct pool *p = &st->pools[k];
-			const char *key;
-			json_t *v;
-			bool eq = json_object_size(p->keys) ==
-				  json_object_size(keys);
-
-			json_object_foreach(keys, key, v) {
-				if (!eq)
-					break;
-				json_t *pv = json_object_get(p->keys, key);
-				eq = py_eq(v, pv ? pv : json_null());
-			}
-			if (eq)
-				found = p;
-		}
-		if (found) {
-			found->count++;
-			json_decref(keys);
-			continue;
-		}
-		/* append, then the stable sort by len(): insert after the last
-		 * pool that is not longer */
-		grow_array((void **)&st->pools, &cap, st->n,
-			   sizeof(*st->pools));
-		size_t len = json_object_size(keys), at = st->n;
-		while (at > 0 && json_object_size(st->pools[at - 1].keys) > len)
-			at--;
-		memmove(&st->pools[at + 1], &st->pools[at],
-			(st->n - at) * sizeof(*st->pools));
-		st->pools[at] = (struct pool){ .keys = keys, .count = 1 };
-		pool_finish(wl, &st->pools[at]);
-		st->n++;
+		struct tdev *td = &st->tr[st->ntr];
+		td->dev = json_incref(d);
+		td->keys = keys;
+		td->addr = json_string_value(json_object_get(d, "address"));
+		td->pf = !strcmp(t, "type-PF");
+		td->vf = !strcmp(t, "type-VF") || !strcmp(t, "vdpa");
+		td->parent = -1;
+		add_device(st, st->ntr++);
+	}
+	if (devs != in)
+		json_decref(devs);
+	if (flags & NOVA_HW_SHARED) {
+		build_tree(st);
+		st->tree = true;
 	}
 	*ret = st;
 	return 0;
 fail:
+	if (devs != in)
+		json_decref(devs);
 	nova_stats_free(st);
 	return r;
 }
@@ -204,8 +289,25 @@ void nova_stats_free(struct nova_stats *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->n; i++)
+	if (st->clone) {
+		for (size_t i = 0; i < st->n; i++) {
+			json_decref(st->pools[i].keys);
+			json_decref(st->pools[i].devs);
+		}
+		free(st->pools);
+		free(st);
+		return;
+	}
+	for (size_t i = 0; i < st->n; i++) {
 		json_decref(st->pools[i].keys);
+		json_decref(st->pools[i].devs);
+	}
+	for (size_t i = 0; i < st->ntr; i++) {
+		json_decref(st->tr[i].dev);
+		json_decref(st->tr[i].keys);
+		free(st->tr[i].children);
+	}
+	free(st->tr);
 	free(st->pools);
 	free(st->cells);
 	free(st);
@@ -510,4 +612,243 @@ bool nova_stats_support(const struct nova_stats *st,
 	}
 	free(cnt);
 	return ok;
+}
+
+/* PciDevTracker._build_device_tree(): VFs and vdpa devices link to the
+ * tracked PF at their parent_addr; a PF lists its children by address. */
+static void build_tree(struct nova_stats *st)
+{
+	size_t *ord = calloc(st->ntr + 1, sizeof(*ord));
+
+	for (size_t i = 0; i < st->ntr; i++)
+		ord[i] = i;
+	/* insertion sort by address: stable, like list.sort() */
+	for (size_t i = 1; i < st->ntr; i++) {
+		size_t v = ord[i], j = i;
+		while (j > 0 &&
+		       strcmp(st->tr[ord[j - 1]].addr, st->tr[v].addr) > 0) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = v;
+	}
+	for (size_t i = 0; i < st->ntr; i++) {
+		struct tdev *td = &st->tr[i];
+		json_t *pa = json_object_get(td->dev, "parent_addr");
+
+		if (!td->vf || !json_is_string(pa))
+			continue;
+		for (size_t k = 0; k < st->ntr; k++)
+			if (st->tr[k].pf &&
+			    !strcmp(st->tr[k].addr, json_string_value(pa)))
+				td->parent = (long)k; /* the last one wins */
+	}
+	for (size_t o = 0; o < st->ntr; o++) {
+		struct tdev *td = &st->tr[ord[o]];
+		if (td->parent < 0)
+			continue;
+		struct tdev *p = &st->tr[td->parent];
+		size_t *c =
+			realloc(p->children, (p->nchildren + 1) * sizeof(*c));
+		if (!c)
+			abort();
+		c[p->nchildren++] = ord[o];
+		p->children = c;
+	}
+	free(ord);
+}
+
+static struct pool *pool_of_free(struct nova_stats *st, size_t t, size_t *at)
+{
+	for (size_t k = 0; k < st->n; k++) {
+		json_t *v;
+		size_t i;
+
+		json_array_foreach(st->pools[k].devs, i, v)
+			if ((size_t)json_integer_value(v) == t) {
+				*at = i;
+				return &st->pools[k];
+			}
+	}
+	return NULL;
+}
+
+static void pool_drop(struct nova_stats *st, struct pool *p)
+{
+	size_t k = (size_t)(p - st->pools);
+
+	json_decref(p->keys);
+	json_decref(p->devs);
+	memmove(&st->pools[k], &st->pools[k + 1],
+		(st->n - k - 1) * sizeof(*st->pools));
+	st->n--;
+}
+
+/* remove_device() of a device known to be free. */
+static void remove_device(struct nova_stats *st, size_t t)
+{
+	struct pool *p = find_pool(st, st->tr[t].keys);
+	size_t at;
+
+	if (!p || pool_of_free(st, t, &at) != p)
+		return; /* Nova would raise; the tree keeps this unreachable */
+	json_array_remove(p->devs, at);
+	/* _decrease_pool_count() */
+	if (p->count > 1)
+		p->count--;
+	else
+		pool_drop(st, p);
+}
+
+static void handle_dependents(struct nova_stats *st, size_t t)
+{
+	struct tdev *td = &st->tr[t];
+	size_t at;
+
+	if (td->pf) {
+		for (size_t c = 0; c < td->nchildren; c++)
+			if (pool_of_free(st, td->children[c], &at))
+				remove_device(st, td->children[c]);
+	} else if (td->vf && td->parent >= 0) {
+		if (pool_of_free(st, (size_t)td->parent, &at))
+			remove_device(st, (size_t)td->parent);
+	}
+}
+
+int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
+		       size_t nreqs, const long *cells, size_t ncells,
+		       json_t **ret)
+{
+	json_t *alloc = json_array();
+	size_t np = st->n + 1;
+	int r = 0;
+
+	if (cells && !ncells)
+		cells = NULL;
+	if (!st->tree) {
+		build_tree(st);
+		st->tree = true;
+	}
+	for (size_t q = 0; q < nreqs; q++) {
+		long count = reqs[q].count;
+
+		np = st->n + 1;
+		long *cnt = calloc(np, sizeof(long));
+		bool *alive = calloc(np, sizeof(bool));
+		size_t *idx = calloc(3 * np, sizeof(size_t));
+		for (size_t j = 0; j < st->n; j++) {
+			cnt[j] = st->pools[j].count;
+			alive[j] = true;
+		}
+		long n = filter_pools(st, cnt, alive, &reqs[q], cells, ncells,
+				      idx, idx + np, idx + 2 * np);
+		free(cnt);
+		free(alive);
+		if (n <= 0) {
+			/* give back what this call took (not the dependents
+			 * it removed: Nova does not either) */
+			while (json_array_size(alloc)) {
+				size_t last = json_array_size(alloc) - 1;
+				json_t *a = json_array_get(alloc, last);
+				add_device(st,
+					   (size_t)json_integer_value(
+						   json_object_get(a, "t")));
+				json_array_remove(alloc, last);
+			}
+			free(idx);
+			r = -ENOSPC;
+			break;
+		}
+		/* the filtered pools, as pointers: dependents may remove
+		 * pools from the array while we walk it */
+		json_t **keys = calloc((size_t)n, sizeof(*keys));
+		for (long i = 0; i < n; i++)
+			keys[i] = json_incref(st->pools[idx[i]].keys);
+		free(idx);
+		for (long i = 0; i < n && count; i++) {
+			struct pool *p = NULL;
+			for (size_t k = 0; k < st->n && !p; k++)
+				if (st->pools[k].keys == keys[i])
+					p = &st->pools[k];
+			if (!p)
+				continue; /* Nova keeps walking a stale pool */
+			long num = p->count >= count ? count : p->count;
+			count -= num;
+			p->count -= num;
+			for (long d = 0; d < num; d++) {
+				size_t sz = json_array_size(p->devs);
+				size_t at = (st->flags & NOVA_DETERMINISTIC) ?
+						    0 :
+						    sz - 1;
+				if (!sz)
+					break;
+				size_t t = (size_t)json_integer_value(
+					json_array_get(p->devs, at));
+				json_array_remove(p->devs, at);
+				handle_dependents(st, t);
+				/* p may have moved */
+				p = NULL;
+				for (size_t k = 0; k < st->n && !p; k++)
+					if (st->pools[k].keys == keys[i])
+						p = &st->pools[k];
+				json_array_append_new(
+					alloc,
+					json_pack("{s:s?,s:I,s:I}", "address",
+						  st->tr[t].addr, "request",
+						  (json_int_t)q, "t",
+						  (json_int_t)t));
+				if (!p)
+					break;
+			}
+		}
+		for (long i = 0; i < n; i++)
+			json_decref(keys[i]);
+		free(keys);
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		json_decref(alloc);
+		return r;
+	}
+	size_t i;
+	json_t *a;
+	json_array_foreach(alloc, i, a)
+		json_object_del(a, "t");
+	*ret = alloc;
+	return 0;
+}
+
+static struct nova_stats *stats_clone(const struct nova_stats *st)
+{
+	struct nova_stats *c = calloc(1, sizeof(*c));
+
+	*c = *st;
+	c->pools = calloc(st->n + 1, sizeof(*c->pools));
+	c->cap = st->n + 1;
+	for (size_t k = 0; k < st->n; k++) {
+		c->pools[k] = st->pools[k];
+		json_incref(c->pools[k].keys);
+		c->pools[k].devs = json_copy(st->pools[k].devs);
+	}
+	/* the tracked devices, the tree and the cells are shared */
+	c->clone = true;
+	return c;
+}
+
+bool nova_stats_support_flags(const struct nova_stats *st,
+			      const struct nova_request *reqs, size_t nreqs,
+			      const long *cells, size_t ncells)
+{
+	if (!(st->flags & NOVA_HW_SHARED))
+		return nova_stats_support(st, reqs, nreqs, cells, ncells);
+	/* a PF and its VFs are one piece of hardware: answer with what
+	 * consuming would do, dependents included */
+	struct nova_stats *c = stats_clone(st);
+	json_t *got = NULL;
+	int r = nova_stats_consume(c, reqs, nreqs, cells, ncells, &got);
+
+	json_decref(got);
+	nova_stats_free(c);
+	return r == 0;
 }
