@@ -209,6 +209,17 @@ int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf *pf,
 int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf *pf,
 		  unsigned vf, enum sriov_vf_driver drv, bool force,
 		  struct sriov_error *err);
+/**
+ * sriov_vf_rebind() - unbind VF @vf from its driver and bind it again
+ * @timeout_ms: how long to wait for its netdev to come back
+ *
+ * What InfiniBand VF drivers need to see new node/port GUIDs. The VF's
+ * netdev keeps its name (renamed back if the probe named it otherwise).
+ * Return: 1 when rebound, 0 when there is nothing to rebind (the PF is not
+ * on PCI, e.g. netdevsim, or the VF is unbound), -errno.
+ */
+int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
+		    unsigned vf, unsigned timeout_ms, struct sriov_error *err);
 int sriov_vf_driver_parse(const char *s, enum sriov_vf_driver *ret,
 			  struct sriov_error *err);
 

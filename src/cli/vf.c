@@ -175,6 +175,8 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 	bool have_drv = false, force = false;
 	unsigned numvfs, vf;
 	struct printer p;
+	uint32_t guids;
+	bool rebound = false;
 	int r, rc = 0, bound = 0;
 
 	if (argc < 6)
@@ -241,6 +243,27 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 			rc = EXIT_FAIL;
 		}
 	}
+	guids = cfg.mask & ~res.failed &
+		(SRIOV_VF_BIT(SRIOV_VF_NODE_GUID) |
+		 SRIOV_VF_BIT(SRIOV_VF_PORT_GUID));
+	if (guids && !have_drv) {
+		/* The VF driver reads its GUIDs at probe: rebind it. */
+		r = sriov_vf_rebind(root, pf, vf, 10000, &err);
+		if (r < 0) {
+			cli_error("%s", err.msg);
+			rc = EXIT_FAIL;
+		} else if (r == 0 && strcmp(pf->bus, "pci")) {
+			cli_warn("vf %u: guid set in the PF driver; %s is on "
+				 "the %s bus, so there is no PCI driver to "
+				 "rebind",
+				 vf, pf->dev, pf->bus);
+		} else if (r == 0) {
+			cli_warn("vf %u: guid set; the VF is unbound, its "
+				 "driver reads the guid when it binds",
+				 vf);
+		}
+		rebound = r > 0;
+	}
 	if (have_drv) {
 		bound = sriov_vf_bind(root, pf, vf, drv, force, &err);
 		if (bound < 0) {
@@ -260,6 +283,7 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 	if (have_drv && bound > 0)
 		print_string(&p, PRINT_JSON, NULL, NULL, "driver");
 	print_close_array(&p);
+	print_bool(&p, PRINT_JSON, "rebound", NULL, rebound);
 	print_open_array(&p, "failed");
 	for (int a = 0; a < SRIOV_VF_ATTR_MAX; a++)
 		if (cfg.mask & res.failed & SRIOV_VF_BIT(a))

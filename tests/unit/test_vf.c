@@ -109,6 +109,7 @@ struct fake {
 	const char *fail_path; /* inject */
 	int fail_code;
 	int has_addr;
+	char rebind_as[16]; /* netdev name the VF gets on bind */
 };
 
 static void mk(struct fake *f, const char *rel, const char *content)
@@ -211,6 +212,30 @@ static int rec_write(void *ud, int dfd, const char *const *comps,
 		unlink(line);
 		return 0;
 	}
+	if (strstr(p, "/bind")) {
+		char rel[256], tgt[256], drv[64], netdir[PATH_MAX];
+		const char *d = p + strlen("bus/pci/drivers/");
+
+		snprintf(drv, sizeof(drv), "%.*s", (int)(strchr(d, '/') - d),
+			 d);
+		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", val);
+		snprintf(tgt, sizeof(tgt), "../../../bus/pci/drivers/%s", drv);
+		ln(f, rel, tgt);
+		if (f->rebind_as[0]) {
+			/* the probe named the VF's netdev otherwise */
+			snprintf(netdir, sizeof(netdir),
+				 "%s/bus/pci/devices/%s/net", f->dir, val);
+			snprintf(line, sizeof(line), "rm -rf '%s'/*", netdir);
+			assert_int_equal(system(line), 0);
+			snprintf(rel, sizeof(rel), "bus/pci/devices/%s/net/%s",
+				 val, f->rebind_as);
+			mk(f, rel, NULL);
+			snprintf(rel, sizeof(rel), "class/net/%s/ifindex",
+				 f->rebind_as);
+			mk(f, rel, "9\n");
+		}
+		return 0;
+	}
 	if (!strcmp(p, "bus/pci/drivers_probe")) {
 		_cleanup_free_ char *ov = NULL;
 		char rel[256], tgt[256];
@@ -235,10 +260,21 @@ static int rec_has_addr(void *ud, int ifindex)
 	return f->has_addr;
 }
 
+static int rec_rename(void *ud, int ifindex, const char *name)
+{
+	struct fake *f = ud;
+	size_t n = strlen(f->log);
+
+	snprintf(f->log + n, sizeof(f->log) - n, "rename %d=%s;", ifindex,
+		 name);
+	return 0;
+}
+
 static struct pf_ops ops_for(struct fake *f)
 {
 	return (struct pf_ops){ .write = rec_write,
 				.has_addresses = rec_has_addr,
+				.rename = rec_rename,
 				.ud = f,
 				.poll_ms = 5 };
 }
@@ -417,6 +453,46 @@ static void test_bind_no_vfio(void **state)
 	assert_string_equal(f->log, "");
 }
 
+/* A new GUID takes effect at probe: unbind, bind to the same driver, and
+ * give the netdev its name back. */
+static void test_rebind(void **state)
+{
+	struct fake *f = *state;
+	struct sriov_pf pf;
+	struct sriov_error e = { 0 };
+	struct pf_ops ops = ops_for(f);
+
+	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_rebind(f->root, &pf, 0, 1000, &ops, &e), 1);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/mlx5_core/unbind=0000:41:00.2;"
+			    "bus/pci/drivers/mlx5_core/bind=0000:41:00.2;");
+	/* the probe names it eth9: renamed back to eth1 */
+	snprintf(f->rebind_as, sizeof(f->rebind_as), "eth9");
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_rebind(f->root, &pf, 0, 1000, &ops, &e), 1);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/mlx5_core/unbind=0000:41:00.2;"
+			    "bus/pci/drivers/mlx5_core/bind=0000:41:00.2;"
+			    "rename 9=eth1;");
+	/* VF 1 is unbound: nothing to do */
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_rebind(f->root, &pf, 1, 1000, &ops, &e), 0);
+	assert_string_equal(f->log, "");
+	/* the bind refused: the message says the VF is left unbound */
+	f->fail_path = "bus/pci/drivers/mlx5_core/bind";
+	f->fail_code = -EINVAL;
+	assert_int_equal(pf_vf_rebind(f->root, &pf, 0, 1000, &ops, &e),
+			 -EINVAL);
+	assert_non_null(strstr(e.msg, "now unbound"));
+	/* not on PCI (netdevsim): nothing to rebind */
+	snprintf(pf.bus, sizeof(pf.bus), "netdevsim");
+	f->log[0] = '\0';
+	assert_int_equal(pf_vf_rebind(f->root, &pf, 0, 1000, &ops, &e), 0);
+	assert_string_equal(f->log, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +505,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_numvfs_errors, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_bind, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_rebind, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_no_vfio, fake_setup,
 						fake_teardown),

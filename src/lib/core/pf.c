@@ -31,9 +31,10 @@ static int default_has_addresses(void *ud, int ifindex)
 	return nl_link_has_addresses(ifindex);
 }
 
-static const struct pf_ops default_ops = {
+const struct pf_ops pf_default_ops = {
 	.write = default_write,
 	.has_addresses = default_has_addresses,
+	.rename = pf_link_rename,
 	.poll_ms = 20,
 };
 
@@ -319,7 +320,8 @@ int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
 			unsigned n, unsigned flags, unsigned timeout_ms,
 			struct sriov_error *err)
 {
-	return pf_set_numvfs(root, pf, n, flags, timeout_ms, &default_ops, err);
+	return pf_set_numvfs(root, pf, n, flags, timeout_ms, &pf_default_ops,
+			     err);
 }
 
 int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf *pf,
@@ -427,6 +429,7 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
 {
 	_cleanup_free_ char *override = NULL;
 	char addr[64], cur[64], now[64];
+	uint64_t autoprobe = 1;
 	bool has_override;
 	int r;
 
@@ -494,8 +497,31 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
 	}
 	if (drv == SRIOV_VF_DRIVER_NONE)
 		return 1;
+	/* With sriov_drivers_autoprobe 0 the kernel probes a VF only when it
+	 * has a driver_override (pci_device_can_probe()): lift it for this
+	 * one probe. */
+	if (drv == SRIOV_VF_DRIVER_DEFAULT &&
+	    fs_read_u64(root->sys_fd,
+			SP("bus", pf->bus, "devices", pf->dev,
+			   "sriov_drivers_autoprobe"),
+			10, &autoprobe) >= 0 &&
+	    autoprobe == 0) {
+		r = ops->write(ops->ud, root->sys_fd,
+			       SP("bus", pf->bus, "devices", pf->dev,
+				  "sriov_drivers_autoprobe"),
+			       "1");
+		if (r < 0)
+			return sriov_error_set(
+				err, r, "%s: sriov_drivers_autoprobe: %s",
+				pf->dev, strerror(-r));
+	}
 	r = ops->write(ops->ud, root->sys_fd, SP("bus/pci/drivers_probe"),
 		       addr);
+	if (autoprobe == 0)
+		ops->write(ops->ud, root->sys_fd,
+			   SP("bus", pf->bus, "devices", pf->dev,
+			      "sriov_drivers_autoprobe"),
+			   "0");
 	if (r < 0 && r != -ENODEV)
 		return sriov_error_set(err, r, "vf %u (%s): drivers_probe: %s",
 				       vf, addr, strerror(-r));
@@ -520,5 +546,5 @@ int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf *pf,
 		  unsigned vf, enum sriov_vf_driver drv, bool force,
 		  struct sriov_error *err)
 {
-	return pf_vf_bind(root, pf, vf, drv, force, &default_ops, err);
+	return pf_vf_bind(root, pf, vf, drv, force, &pf_default_ops, err);
 }

@@ -16,9 +16,17 @@ struct pf_ops {
 		     const char *val);
 	/* does netdev @ifindex have any address; default RTM_GETADDR */
 	int (*has_addresses)(void *ud, int ifindex);
+	/* rename netdev @ifindex to @name; default RTM_SETLINK IFLA_IFNAME */
+	int (*rename)(void *ud, int ifindex, const char *name);
 	void *ud;
 	unsigned poll_ms; /* wait granularity */
 };
+
+/* RTM_SETLINK IFLA_IFNAME (the default rename op). */
+int pf_link_rename(void *ud, int ifindex, const char *name);
+
+/* The ops used outside tests. */
+extern const struct pf_ops pf_default_ops;
 
 int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
 		  unsigned n, unsigned flags, unsigned timeout_ms,
@@ -26,5 +34,9 @@ int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
 int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
 	       enum sriov_vf_driver drv, bool force, const struct pf_ops *ops,
 	       struct sriov_error *err);
+
+int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
+		 unsigned vf, unsigned timeout_ms, const struct pf_ops *ops,
+		 struct sriov_error *err);
 
 #endif

@@ -177,7 +177,7 @@ static int parse_num(const struct sriov_vf_config *cfg, const char *key,
 int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 			const char *val, struct sriov_error *err)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int r;
 
 	if (!strcmp(key, "mac")) {
