@@ -50,5 +50,7 @@ int cmd_pf(struct cli *cli, int argc, char **argv);
 int cmd_vf(struct cli *cli, int argc, char **argv);
 int cmd_nova(struct cli *cli, int argc, char **argv);
 int cmd_fabric(struct cli *cli, int argc, char **argv);
+int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_render(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -21,6 +21,9 @@ static const struct cli_command commands[] = {
 	{ "nova", cmd_nova, "Nova device_spec, pools and PCI request fitting" },
 	{ "fabric", cmd_fabric,
 	  "InfiniBand partitions: check, render, predict" },
+	{ "apply", cmd_apply, "bring PFs and VFs to the state of host.yaml" },
+	{ "render", cmd_render,
+	  "write a udev rule or systemd unit that applies host.yaml at boot" },
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)
