@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
 	{ "apply", cmd_apply, "bring PFs and VFs to the state of host.yaml" },
 	{ "render", cmd_render,
 	  "write a udev rule or systemd unit that applies host.yaml at boot" },
+	{ "ib", cmd_ib, "VF P-key tables (mlx4) and VF GUIDs" },
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)
