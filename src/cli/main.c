@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
 	{ "apply", cmd_apply, "bring PFs and VFs to the state of host.yaml" },
 	{ "render", cmd_render,
 	  "write a udev rule or systemd unit that applies host.yaml at boot" },
+	{ "port", cmd_port, "bind, unbind and list ports through sriovd" },
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)

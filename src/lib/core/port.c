@@ -200,12 +200,10 @@ static int parse_network(const json_t *net, const struct sriovd_config *cfg,
 	}
 	snprintf(r->physnet, sizeof(r->physnet), "%s", physnet);
 
-	ret = get_uint(net, "vlan", 4095, &has, &v, err);
+	ret = get_uint(net, "vlan", 4094, &has, &v, err);
 	if (ret < 0)
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid vlan (expected 1..4094; "
-				       "omit it for a flat network)");
-	if (has && (v == 0 || v == 4095))
+		return ret;
+	if (has && v == 0)
 		return sriov_error_set(err, -EINVAL,
 				       "port: invalid vlan %lld (expected "
 				       "1..4094; omit it for a flat network)",
