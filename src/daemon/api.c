@@ -356,7 +356,9 @@ json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid)
 	if (!req) {
 		d->metrics.bad_requests++;
 		snprintf(msg, sizeof(msg), "%s json at line %d column %d: %s",
-			 (size_t)je.position >= len ? "truncated" : "invalid",
+			 json_error_code(&je) == json_error_premature_end_of_input ?
+				 "truncated" :
+				 "invalid",
 			 je.line, je.column, je.text);
 		return error_json(-EINVAL, msg);
 	}

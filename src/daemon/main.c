@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,24 +19,6 @@ static volatile sig_atomic_t got_signal;
 static void on_signal(int sig)
 {
 	got_signal = sig;
-}
-
-void log_msg(int level, const char *fmt, ...)
-{
-	static const char *const names[] = { "emerg", "alert", "crit",
-					     "error", "warning", "notice",
-					     "info", "debug" };
-	va_list ap;
-
-	/* under systemd the <N> prefix gives the journal the level */
-	if (getenv("JOURNAL_STREAM"))
-		fprintf(stderr, "<%d>", level);
-	else
-		fprintf(stderr, "sriovd: %s: ", names[level & 7]);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int usage(int code)

@@ -467,6 +467,16 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	port.settings = intent;
 	r = sriov_store_allocate(d->store, &port, req->pf[0] ? req->pf : NULL,
 				 node, mode, intent, &vf, &seq, err);
+	if (r == -ENOSPC) {
+		/* VFs may have appeared since the last sync (numvfs raised) */
+		struct sriov_error e2 = { 0 };
+
+		if (ops_sync(d, &e2) == 0)
+			r = sriov_store_allocate(d->store, &port,
+						 req->pf[0] ? req->pf : NULL,
+						 node, mode, intent, &vf, &seq,
+						 err);
+	}
 	if (r < 0)
 		return r;
 

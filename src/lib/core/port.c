@@ -510,10 +510,12 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 				"(non-PCI PF); no libvirt xml");
 		return NULL;
 	}
+	/* <interface type='hostdev'> takes type='pci' on the address,
+	 * <hostdev> refuses it (libvirt's domain schema) */
 	snprintf(src, sizeof(src),
-		 "    <address type='pci' domain='0x%04x' bus='0x%02x' "
+		 "    <address%s domain='0x%04x' bus='0x%02x' "
 		 "slot='0x%02x' function='0x%x'/>\n",
-		 dom, bus, slot, fn);
+		 infiniband ? "" : " type='pci'", dom, bus, slot, fn);
 	if (infiniband) {
 		n = asprintf(&xml,
 			     "<hostdev mode='subsystem' type='pci' "

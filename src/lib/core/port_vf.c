@@ -250,11 +250,11 @@ int sriov_port_apply(struct sriov_root *root, struct sriov_nl *nl,
 		r = set_verified(nl, vf, &c, &cur, "configure", err);
 		if (r < 0)
 			return r;
-	} else if (req->has_vlan || req->has_mac || req->has_rates ||
-		   req->trusted) {
+	} else if (req->has_vlan || req->has_rates || req->trusted) {
+		/* a MAC still goes into the libvirt XML */
 		return sriov_error_set(err, -EOPNOTSUPP,
-				       "pf %s has no netdev: mac, vlan, trust "
-				       "and rates cannot be set on its VFs",
+				       "pf %s has no netdev: vlan, trust and "
+				       "rates cannot be set on its VFs",
 				       vf->pf.dev);
 	}
 	if (vf->address[0]) {
