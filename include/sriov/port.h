@@ -155,8 +155,8 @@ struct sriov_port_vf {
 };
 
 int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
-		       const char *pf, unsigned index, struct sriov_port_vf *ret,
-		       struct sriov_error *err);
+		       const char *pf, unsigned index,
+		       struct sriov_port_vf *ret, struct sriov_error *err);
 
 /* Read the VF's current state (settings, driver, netdev name). */
 int sriov_port_read(struct sriov_root *root, struct sriov_nl *nl,

@@ -166,14 +166,13 @@ int sriov_store_unbind_begin(struct sriov_store *s, const char *port_id,
  * Deletes the port (its saved state with it), sets the VF's state, and
  * closes journal entry @seq with @status.
  */
-int sriov_store_release(struct sriov_store *s, int64_t seq,
-			const char *port_id, enum sriov_vf_state state,
-			const char *reason, const char *status,
-			struct sriov_error *err);
+int sriov_store_release(struct sriov_store *s, int64_t seq, const char *port_id,
+			enum sriov_vf_state state, const char *reason,
+			const char *status, struct sriov_error *err);
 
 /* Operator action: a quarantined VF becomes free. -EBUSY when bound. */
-int sriov_store_vf_clear(struct sriov_store *s, const char *pf,
-			 unsigned index, struct sriov_error *err);
+int sriov_store_vf_clear(struct sriov_store *s, const char *pf, unsigned index,
+			 struct sriov_error *err);
 /* Quarantine a free VF (failed scrub found by a check). */
 int sriov_store_vf_quarantine(struct sriov_store *s, int64_t vf_id,
 			      const char *reason, struct sriov_error *err);
@@ -183,9 +182,8 @@ int sriov_store_vf_set_scrubbed(struct sriov_store *s, int64_t vf_id,
 /* Lists; the caller frees the arrays (and releases ports). */
 int sriov_store_list_vfs(struct sriov_store *s, struct sriov_store_vf **ret,
 			 size_t *ret_n, struct sriov_error *err);
-int sriov_store_list_ports(struct sriov_store *s,
-			   struct sriov_store_port **ret, size_t *ret_n,
-			   struct sriov_error *err);
+int sriov_store_list_ports(struct sriov_store *s, struct sriov_store_port **ret,
+			   size_t *ret_n, struct sriov_error *err);
 /* -ENOENT when no such port. */
 int sriov_store_get_port(struct sriov_store *s, const char *id,
 			 struct sriov_store_port *ret, struct sriov_error *err);

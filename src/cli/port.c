@@ -106,8 +106,7 @@ static int exchange(const char *path, const char *text, size_t len,
 	return 0;
 }
 
-static int call(struct cli *cli, const char *path, json_t *req,
-		json_t **ret)
+static int call(struct cli *cli, const char *path, json_t *req, json_t **ret)
 {
 	char *text = json_dumps(req, JSON_COMPACT);
 	json_t *resp = NULL;
@@ -122,7 +121,8 @@ static int call(struct cli *cli, const char *path, json_t *req,
 		return r;
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		json_t *e = json_object_get(resp, "error");
-		const char *m = json_string_value(json_object_get(e, "message"));
+		const char *m =
+			json_string_value(json_object_get(e, "message"));
 
 		if (cli->json) {
 			char *s = json_dumps(resp, JSON_COMPACT);
@@ -179,16 +179,16 @@ static int build_bind(int argc, char **argv, json_t **ret)
 			if (strcmp(v, "on") && strcmp(v, "off")) {
 				json_decref(port);
 				json_decref(net);
-				return cli_usage("port bind: %s takes on or off, "
-						 "not '%s'",
-						 k, v);
+				return cli_usage(
+					"port bind: %s takes on or off, "
+					"not '%s'",
+					k, v);
 			}
 			json_object_set_new(port,
 					    !strcmp(k, "trust") ? "trusted" : k,
 					    json_boolean(!strcmp(v, "on")));
 		} else if (!strcmp(k, "min_tx_rate") ||
-			   !strcmp(k, "max_tx_rate") ||
-			   !strcmp(k, "numa_node"))
+			   !strcmp(k, "max_tx_rate") || !strcmp(k, "numa_node"))
 			json_object_set_new(port, k, number_or_string(v));
 		else {
 			json_decref(port);
@@ -271,13 +271,11 @@ static int show_body(struct cli *cli, const char *what, json_t *resp)
 
 	cli_printer(cli, &p);
 	if (!strcmp(what, "list") || !strcmp(what, "vfs")) {
-		json_t *a = json_object_get(resp, !strcmp(what, "list") ?
-							  "ports" :
-							  "vfs");
+		json_t *a = json_object_get(
+			resp, !strcmp(what, "list") ? "ports" : "vfs");
 
 		print_open_array(&p, NULL);
-		json_array_foreach(a, i, v)
-		{
+		json_array_foreach(a, i, v) {
 			if (!strcmp(what, "list"))
 				print_port(&p, v);
 			else
@@ -304,8 +302,7 @@ static int show_body(struct cli *cli, const char *what, json_t *resp)
 			fputs(xml, stdout);
 		else
 			printf("(no libvirt xml: %s)\n",
-			       json_string_value(json_object_get(
-				       resp, "libvirt_xml_note")) ?:
+			       json_string_value(json_object_get(resp, "libvirt_xml_note")) ?:
 				       "");
 	} else if (!cli->json && (!strcmp(what, "unbind"))) {
 		printf("port %s unbound: pf %s vf %lld is %s\n",
@@ -392,8 +389,10 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 		json_object_set_new(req, "vf", json_integer((json_int_t)vf));
 	} else {
 		static const char *const simple[][2] = {
-			{ "list", "port.list" },   { "vfs", "vf.list" },
-			{ "health", "health" },	   { "metrics", "metrics" },
+			{ "list", "port.list" },
+			{ "vfs", "vf.list" },
+			{ "health", "health" },
+			{ "metrics", "metrics" },
 			{ "inventory", "host.inventory" },
 		};
 		size_t i;

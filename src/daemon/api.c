@@ -184,18 +184,19 @@ static char *metrics_text(struct daemon *d)
 	for (int i = 0; i < OP_MAX; i++)
 		fprintf(f, "sriovd_errors_total{op=\"%s\"} %llu\n", ops[i],
 			(unsigned long long)m->errors[i]);
-	fprintf(f, "# TYPE sriovd_bad_requests_total counter\n"
-		   "sriovd_bad_requests_total %llu\n"
-		   "# TYPE sriovd_rejected_peers_total counter\n"
-		   "sriovd_rejected_peers_total %llu\n"
-		   "# TYPE sriovd_drift_repaired_total counter\n"
-		   "sriovd_drift_repaired_total %llu\n"
-		   "# TYPE sriovd_drift_reported_total counter\n"
-		   "sriovd_drift_reported_total %llu\n"
-		   "# TYPE sriovd_quarantined_total counter\n"
-		   "sriovd_quarantined_total %llu\n"
-		   "# TYPE sriovd_recovered_operations_total counter\n"
-		   "sriovd_recovered_operations_total %llu\n",
+	fprintf(f,
+		"# TYPE sriovd_bad_requests_total counter\n"
+		"sriovd_bad_requests_total %llu\n"
+		"# TYPE sriovd_rejected_peers_total counter\n"
+		"sriovd_rejected_peers_total %llu\n"
+		"# TYPE sriovd_drift_repaired_total counter\n"
+		"sriovd_drift_repaired_total %llu\n"
+		"# TYPE sriovd_drift_reported_total counter\n"
+		"sriovd_drift_reported_total %llu\n"
+		"# TYPE sriovd_quarantined_total counter\n"
+		"sriovd_quarantined_total %llu\n"
+		"# TYPE sriovd_recovered_operations_total counter\n"
+		"sriovd_recovered_operations_total %llu\n",
 		(unsigned long long)m->bad_requests,
 		(unsigned long long)m->rejected_peers,
 		(unsigned long long)m->drift_repaired,
@@ -234,9 +235,9 @@ static json_t *health(struct daemon *d)
 			    json_integer(sriov_store_schema_version(d->store)));
 	json_object_set_new(o, "pending_operations", json_integer((int)nj));
 	for (int s = 0; s < 3; s++)
-		json_object_set_new(
-			c, sriov_vf_state_name((enum sriov_vf_state)s),
-			json_integer((json_int_t)cnt[s]));
+		json_object_set_new(c,
+				    sriov_vf_state_name((enum sriov_vf_state)s),
+				    json_integer((json_int_t)cnt[s]));
 	json_object_set_new(o, "vfs", c);
 	return ok_json(o);
 }
@@ -274,8 +275,7 @@ static json_t *dispatch(struct daemon *d, json_t *req, const char *op,
 			r = sriov_store_get_port(d->store, id, &p, &err);
 		if (r >= 0) {
 			body = json_object();
-			json_object_set_new(body, "port",
-					    ops_port_json(d, &p));
+			json_object_set_new(body, "port", ops_port_json(d, &p));
 			sriov_store_port_release(&p);
 		}
 	} else if (!strcmp(op, "port.list")) {
@@ -286,9 +286,9 @@ static json_t *dispatch(struct daemon *d, json_t *req, const char *op,
 		json_t *vf = json_object_get(req, "vf");
 
 		r = get_id(req, "pf", &id, &err);
-		if (r >= 0 && (!json_is_integer(vf) ||
-			       json_integer_value(vf) < 0 ||
-			       json_integer_value(vf) > 65535))
+		if (r >= 0 &&
+		    (!json_is_integer(vf) || json_integer_value(vf) < 0 ||
+		     json_integer_value(vf) > 65535))
 			r = sriov_error_set(&err, -EINVAL,
 					    "'vf' is required (a VF index)");
 		if (r >= 0)
@@ -356,7 +356,8 @@ json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid)
 	if (!req) {
 		d->metrics.bad_requests++;
 		snprintf(msg, sizeof(msg), "%s json at line %d column %d: %s",
-			 json_error_code(&je) == json_error_premature_end_of_input ?
+			 json_error_code(&je) ==
+					 json_error_premature_end_of_input ?
 				 "truncated" :
 				 "invalid",
 			 je.line, je.column, je.text);
@@ -412,7 +413,8 @@ int api_listen(struct daemon *d, struct sriov_error *err)
 	old = umask(0777 & ~d->cfg.socket_mode);
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r < 0 || chmod(path, d->cfg.socket_mode) < 0 || listen(fd, 128) < 0) {
+	if (r < 0 || chmod(path, d->cfg.socket_mode) < 0 ||
+	    listen(fd, 128) < 0) {
 		r = -errno;
 		close(fd);
 		return sriov_error_set(err, r, "%s: %s", path, strerror(-r));

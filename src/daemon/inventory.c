@@ -50,10 +50,9 @@ json_t *inventory_json(struct sriov_root *root, struct sriov_error *err)
 
 			json_object_set_new(nd, "name",
 					    str_or_null(pf->netdevs[j].name));
-			json_object_set_new(
-				nd, "link_type",
-				json_string(sriov_link_type_name(
-					pf->netdevs[j].link_type)));
+			json_object_set_new(nd, "link_type",
+					    json_string(sriov_link_type_name(
+						    pf->netdevs[j].link_type)));
 			json_array_append_new(nets, nd);
 		}
 		json_object_set_new(o, "netdevs", nets);

@@ -8,9 +8,9 @@
 
 void log_msg(int level, const char *fmt, ...)
 {
-	static const char *const names[] = { "emerg", "alert", "crit",
+	static const char *const names[] = { "emerg", "alert",	 "crit",
 					     "error", "warning", "notice",
-					     "info", "debug" };
+					     "info",  "debug" };
 	va_list ap;
 
 	/* under systemd the <N> prefix gives the journal the level */

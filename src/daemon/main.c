@@ -118,8 +118,8 @@ static void loop(struct daemon *d)
 			/* our own repairs raise events: drain them */
 			if (d->monitor_fd >= 0)
 				monitor_read(d->monitor_fd, NULL, 0);
-			d->next_check_ms =
-				interval ? mono_ms() + interval : UINT64_MAX;
+			d->next_check_ms = interval ? mono_ms() + interval :
+						      UINT64_MAX;
 		}
 	}
 }

@@ -6,8 +6,7 @@
 
 /* seconds; TCG guests are slow, real hosts fast: a wide range */
 const double metrics_bounds[METRICS_BUCKETS] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-	0.1,   0.25,   0.5,   1,    2.5,   10,
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
 };
 
 void histogram_add(struct histogram *h, double s)

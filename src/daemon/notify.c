@@ -43,7 +43,8 @@ int notify_send(const char *state)
 
 uint64_t notify_watchdog_ms(void)
 {
-	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	const char *usec = getenv("WATCHDOG_USEC"),
+		   *pid = getenv("WATCHDOG_PID");
 	uint64_t v, p;
 
 	if (!usec || parse_u64(usec, 10, &v) < 0 || v == 0)

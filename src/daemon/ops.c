@@ -74,9 +74,10 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 			struct sriov_pf pf;
 			unsigned numvfs = 0, total = 0;
 
-			if (sriov_pf_resolve(d->root, pn->pfs[j], &pf, &e) < 0 ||
-			    sriov_pf_numvfs(d->root, &pf, &numvfs, &total,
-					    &e) < 0) {
+			if (sriov_pf_resolve(d->root, pn->pfs[j], &pf, &e) <
+				    0 ||
+			    sriov_pf_numvfs(d->root, &pf, &numvfs, &total, &e) <
+				    0) {
 				log_warn("physnet %s: pf %s: %s; its VFs are "
 					 "not handed out",
 					 pn->name, pn->pfs[j], e.msg);
@@ -111,9 +112,10 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 		if (seen[x] || vfs[x].excluded)
 			continue;
 		if (vfs[x].state == SRIOV_VF_BOUND)
-			log_warn("pf %s vf %u (port %s) is no longer present or "
-				 "configured",
-				 vfs[x].pf, vfs[x].index, vfs[x].port);
+			log_warn(
+				"pf %s vf %u (port %s) is no longer present or "
+				"configured",
+				vfs[x].pf, vfs[x].index, vfs[x].port);
 		vfs[x].excluded = true;
 		r = sriov_store_sync_vf(d->store, &vfs[x], err);
 		if (r < 0)
@@ -148,8 +150,7 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 	r = sriov_store_get_port(d->store, id, &p, err);
 	if (r < 0)
 		return r;
-	if (sriov_port_vf_open(d->root, d->nl, p.pf, p.vf_index, &vf, &e) <
-	    0) {
+	if (sriov_port_vf_open(d->root, d->nl, p.pf, p.vf_index, &vf, &e) < 0) {
 		snprintf(reason, sizeof(reason), "cannot reach vf: %s", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 		goto record;
@@ -163,8 +164,8 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 	if (sriov_port_scrub(d->nl, &vf, &e) < 0) {
 		size_t off = strlen(reason);
 
-		snprintf(reason + off, sizeof(reason) - off, "%sscrub failed: %s",
-			 off ? "; " : "", e.msg);
+		snprintf(reason + off, sizeof(reason) - off,
+			 "%sscrub failed: %s", off ? "; " : "", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 	}
 record:
@@ -195,8 +196,8 @@ int ops_recover(struct daemon *d)
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *status =
-			!strcmp(j[i].op, "bind") ? "rolled_back" : "done";
+		const char *status = !strcmp(j[i].op, "bind") ? "rolled_back" :
+								"done";
 
 		sriov_error_clear(&err);
 		log_warn("recovery: %s of port %s (journal %lld) did not "
@@ -204,9 +205,9 @@ int ops_recover(struct daemon *d)
 			 j[i].op, j[i].port, (long long)j[i].seq,
 			 !strcmp(j[i].op, "bind") ? "rolling it back" :
 						    "finishing it");
-		r = j[i].port[0] ? release_port(d, j[i].port, j[i].seq, status,
-						&err) :
-				   -ENOENT;
+		r = j[i].port[0] ?
+			    release_port(d, j[i].port, j[i].seq, status, &err) :
+			    -ENOENT;
 		if (r == -ENOENT)
 			r = sriov_store_journal_finish(d->store, j[i].seq,
 						       "failed",
@@ -243,8 +244,9 @@ static int port_request(const struct sriov_store_port *p,
 	int r;
 
 	if (!o)
-		return sriov_error_set(err, -EIO, "port %s: stored settings: %s",
-				       p->id, je.text);
+		return sriov_error_set(err, -EIO,
+				       "port %s: stored settings: %s", p->id,
+				       je.text);
 	json_object_del(o, "guid"); /* given or allocated: read apart */
 	r = sriov_port_request_parse(o, NULL, req, err);
 	json_decref(o);
@@ -296,12 +298,13 @@ static void check_ports(struct daemon *d)
 			log_err("drift: port %s: repair failed: %s",
 				ports[i].id, err.msg);
 			d->metrics.drift_reported++;
-			sriov_store_journal_note(d->store, "repair", ports[i].id,
-						 ports[i].vf_id, err.msg, NULL);
+			sriov_store_journal_note(d->store, "repair",
+						 ports[i].id, ports[i].vf_id,
+						 err.msg, NULL);
 		} else {
 			d->metrics.drift_repaired++;
-			sriov_store_journal_note(d->store, "repair", ports[i].id,
-						 ports[i].vf_id,
+			sriov_store_journal_note(d->store, "repair",
+						 ports[i].id, ports[i].vf_id,
 						 "settings re-applied", NULL);
 		}
 next:
@@ -486,11 +489,12 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		goto rollback;
 	if (pv.infiniband) {
 		if (req->has_mac || req->has_vlan) {
-			r = sriov_error_set(err, -EINVAL,
-					    "network '%s' is InfiniBand (pf %s): "
-					    "give a pkey and a guid, not a vlan "
-					    "or mac",
-					    req->physnet, vf.pf);
+			r = sriov_error_set(
+				err, -EINVAL,
+				"network '%s' is InfiniBand (pf %s): "
+				"give a pkey and a guid, not a vlan "
+				"or mac",
+				req->physnet, vf.pf);
 			goto rollback;
 		}
 		if (req->has_guid)
@@ -545,9 +549,9 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	json_object_set_new(o, "port", json_string(req->id));
 	json_object_set_new(o, "pf", json_string(vf.pf));
 	json_object_set_new(o, "vf", json_integer(vf.index));
-	json_object_set_new(o, "address", pv.address[0] ?
-						  json_string(pv.address) :
-						  json_null());
+	json_object_set_new(o, "address",
+			    pv.address[0] ? json_string(pv.address) :
+					    json_null());
 	json_object_set_new(o, "physnet", json_string(vf.physnet));
 	json_object_set_new(o, "numa_node", json_integer(vf.numa_node));
 	json_object_set_new(o, "link_type",
@@ -563,8 +567,8 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		sriov_format_guid(guid, buf);
 		json_object_set_new(o, "guid", json_string(buf));
 	}
-	xml = sriov_port_libvirt_xml(&eff, pv.address, st.netdev,
-				     pv.infiniband, &xerr);
+	xml = sriov_port_libvirt_xml(&eff, pv.address, st.netdev, pv.infiniband,
+				     &xerr);
 	json_object_set_new(o, "libvirt_xml",
 			    xml ? json_string(xml) : json_null());
 	if (!xml)
@@ -574,13 +578,12 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	histogram_add(&d->metrics.latency[OP_BIND], mono_s() - t0);
 	return 0;
 
-rollback:
-	{
-		struct sriov_error e2 = { 0 };
+rollback : {
+	struct sriov_error e2 = { 0 };
 
-		if (release_port(d, req->id, seq, "rolled_back", &e2) < 0)
-			log_err("port %s: rollback: %s", req->id, e2.msg);
-	}
+	if (release_port(d, req->id, seq, "rolled_back", &e2) < 0)
+		log_err("port %s: rollback: %s", req->id, e2.msg);
+}
 	return r;
 }
 
@@ -606,8 +609,7 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 		json_decref(o);
 		return sriov_error_set(err, -ENOMEM, "out of memory");
 	}
-	r = sriov_store_unbind_begin(d->store, id, "unbind", intent, &seq,
-				     err);
+	r = sriov_store_unbind_begin(d->store, id, "unbind", intent, &seq, err);
 	if (r >= 0)
 		r = release_port(d, id, seq, "done", err);
 	if (r < 0) {

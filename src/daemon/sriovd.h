@@ -66,8 +66,7 @@ bool api_client_read(struct daemon *d, struct client *c);
 void api_client_close(struct client *c);
 bool api_peer_allowed(const struct sriovd_config *cfg, uid_t uid);
 /* One request's JSON text -> the response object (tests use it). */
-json_t *api_handle(struct daemon *d, const char *text, size_t len,
-		   uid_t uid);
+json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid);
 
 /* inventory.c */
 json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);

@@ -106,9 +106,10 @@ static void test_bad_requests_change_nothing(void **state)
 	expect_error("{\"op\":\"port.bind\",\"port\":{\"id\":\"x\",\"guid\":"
 		     "\"00:11\",\"network\":{\"physnet\":\"physnet1\"}}}",
 		     0, "EINVAL", "invalid guid '00:11'");
-	expect_error("{\"op\":\"port.bind\",\"port\":{\"id\":\"x\",\"pf\":"
-		     "\"eth0/../../x\",\"network\":{\"physnet\":\"physnet1\"}}}",
-		     0, "EINVAL", "invalid pf 'eth0/../../x'");
+	expect_error(
+		"{\"op\":\"port.bind\",\"port\":{\"id\":\"x\",\"pf\":"
+		"\"eth0/../../x\",\"network\":{\"physnet\":\"physnet1\"}}}",
+		0, "EINVAL", "invalid pf 'eth0/../../x'");
 	expect_error("{\"op\":\"vf.clear\",\"pf\":\"..\",\"vf\":0}", 0,
 		     "EINVAL", "invalid pf '..'");
 	expect_error("{\"op\":\"port.unbind\",\"id\":\"a/b\"}", 0, "EINVAL",

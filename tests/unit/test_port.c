@@ -61,8 +61,7 @@ static void config_err(const char *text, const char *want)
 	struct sriovd_config c;
 	struct sriov_error err = { 0 };
 
-	assert_int_equal(sriovd_config_load("t.yaml", text, &c, &err),
-			 -EINVAL);
+	assert_int_equal(sriovd_config_load("t.yaml", text, &c, &err), -EINVAL);
 	if (!strstr(err.msg, want))
 		fail_msg("got '%s', want '%s'", err.msg, want);
 }
@@ -81,8 +80,9 @@ static void test_config_errors(void **state)
 		   "physnets");
 	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth0']\n",
 		   "invalid mapping 'eth0'");
-	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth0:0000:07:00']\n",
-		   "invalid vf '0000:07:00'");
+	config_err(
+		"physnets:\n  p: [eth0]\nexclude_devices: ['eth0:0000:07:00']\n",
+		"invalid vf '0000:07:00'");
 	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth0:vf1', "
 		   "'eth0:vf2']\n",
 		   "pf 'eth0' in mapping 'eth0:vf2' is not unique");
@@ -279,8 +279,8 @@ static int validate(const char *fragment)
 	fclose(f);
 	pid_t pid = fork();
 	if (pid == 0) {
-		execlp("virt-xml-validate", "virt-xml-validate", path,
-		       "domain", (char *)NULL);
+		execlp("virt-xml-validate", "virt-xml-validate", path, "domain",
+		       (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);
@@ -335,8 +335,8 @@ static void test_libvirt_xml(void **state)
 	r.vnic = SRIOV_VNIC_DIRECT;
 	assert_null(sriov_port_libvirt_xml(&r, "", NULL, false, &err));
 	assert_non_null(strstr(err.msg, "no pci function"));
-	assert_null(sriov_port_libvirt_xml(&r, "0000:41:00", NULL, false,
-					   &err));
+	assert_null(
+		sriov_port_libvirt_xml(&r, "0000:41:00", NULL, false, &err));
 }
 
 int main(void)

@@ -35,7 +35,9 @@ static int teardown(void **state)
 {
 	char p[160];
 
-	for (const char *sfx = ""; sfx; sfx = !*sfx ? "-wal" : !strcmp(sfx, "-wal") ? "-shm" : NULL) {
+	for (const char *sfx = ""; sfx; sfx = !*sfx		   ? "-wal" :
+					      !strcmp(sfx, "-wal") ? "-shm" :
+								     NULL) {
 		snprintf(p, sizeof(p), "%s%s", db, sfx);
 		unlink(p);
 	}
@@ -137,8 +139,9 @@ static void test_schema_invariants(void **state)
 	assert_int_not_equal(raw("UPDATE vf SET state = 'bound' WHERE id = 2"),
 			     SQLITE_OK);
 	/* a quarantined VF cannot be taken */
-	assert_int_equal(raw("UPDATE vf SET state = 'quarantined' WHERE id = 2"),
-			 SQLITE_OK);
+	assert_int_equal(
+		raw("UPDATE vf SET state = 'quarantined' WHERE id = 2"),
+		SQLITE_OK);
 	assert_int_not_equal(raw("INSERT INTO port VALUES ('c', 'net1',"
 				 " 'direct', '{}', 2, 'bound', 0)"),
 			     SQLITE_OK);
@@ -160,8 +163,8 @@ static void test_bind_unbind_journal(void **state)
 	struct sriov_store *s = NULL;
 	struct sriov_error err = { 0 };
 	struct sriov_store_vf vf, vf2;
-	struct sriov_saved_state st = { .spoofchk = 1, .trust = 0,
-					.vlan = 7 }, back;
+	struct sriov_saved_state st = { .spoofchk = 1, .trust = 0, .vlan = 7 },
+				 back;
 	struct sriov_journal *j = NULL;
 	size_t n = 0;
 	int64_t seq, seq2;
@@ -212,8 +215,7 @@ static void test_bind_unbind_journal(void **state)
 					     "scrub failed", "done", &err),
 			 0);
 	/* saved state went with the port */
-	assert_int_equal(sriov_store_get_state(s, vf.id, &back, NULL),
-			 -ENOENT);
+	assert_int_equal(sriov_store_get_state(s, vf.id, &back, NULL), -ENOENT);
 	assert_int_equal(sriov_store_get_vf(s, vf.id, &vf2, &err), 0);
 	assert_int_equal(vf2.state, SRIOV_VF_QUARANTINED);
 	assert_string_equal(vf2.reason, "scrub failed");
@@ -232,8 +234,8 @@ static void test_numa_and_exclusion(void **state)
 	struct sriov_store *s = NULL;
 	struct sriov_error err = { 0 };
 	struct sriov_store_port p = { .settings = (char *)"{}" };
-	struct sriov_store_vf vf, x = { .index = 0, .numa_node = 1,
-					.excluded = true };
+	struct sriov_store_vf vf,
+		x = { .index = 0, .numa_node = 1, .excluded = true };
 	int64_t seq;
 
 	assert_int_equal(sriov_store_open(db, &s, &err), 0);
@@ -334,14 +336,14 @@ static void test_concurrent_processes(void **state)
 			int64_t seq;
 
 			assert_int_equal(sriov_store_unbind_begin(
-						 s, ports[i].id, "unbind",
-						 "{}", &seq, &err),
+						 s, ports[i].id, "unbind", "{}",
+						 &seq, &err),
 					 0);
-			assert_int_equal(sriov_store_release(
-						 s, seq, ports[i].id,
-						 SRIOV_VF_FREE, NULL, "done",
-						 &err),
-					 0);
+			assert_int_equal(
+				sriov_store_release(s, seq, ports[i].id,
+						    SRIOV_VF_FREE, NULL, "done",
+						    &err),
+				0);
 			sriov_store_port_release(&ports[i]);
 		}
 		free(ports);
@@ -356,8 +358,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_schema_invariants, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_bind_unbind_journal,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_unbind_journal, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_numa_and_exclusion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_processes,

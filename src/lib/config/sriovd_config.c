@@ -27,18 +27,18 @@ static int at(struct ctx *c, const yaml_node_t *n, int code, const char *msg)
 				  msg);
 }
 
-#define FAIL(c, n, ...)                                        \
-	({                                                     \
-		char _m[SRIOV_ERROR_MSG_MAX];                  \
-		snprintf(_m, sizeof(_m), __VA_ARGS__);         \
-		at(c, n, -EINVAL, _m);                         \
+#define FAIL(c, n, ...)                                \
+	({                                             \
+		char _m[SRIOV_ERROR_MSG_MAX];          \
+		snprintf(_m, sizeof(_m), __VA_ARGS__); \
+		at(c, n, -EINVAL, _m);                 \
 	})
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar
-							  .value :
-						  NULL;
+	return n && n->type == YAML_SCALAR_NODE ?
+		       (const char *)n->data.scalar.value :
+		       NULL;
 }
 
 static int want_scalar(struct ctx *c, const yaml_node_t *n, const char *key,
@@ -70,8 +70,7 @@ static int want_path(struct ctx *c, const yaml_node_t *n, const char *key,
 
 	if (r < 0)
 		return r;
-	if ((*ret)[0] != '/' || strstr(*ret, "/../") ||
-	    strlen(*ret) >= 108)
+	if ((*ret)[0] != '/' || strstr(*ret, "/../") || strlen(*ret) >= 108)
 		return FAIL(c, n,
 			    "%s: '%s' is not an absolute path without '..' "
 			    "(at most 107 bytes)",
@@ -135,8 +134,8 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 				    name ? name : "");
 		for (size_t i = 0; i < cfg->n_physnets; i++)
 			if (!strcmp(cfg->physnets[i].name, name))
-				return FAIL(c, k,
-					    "physnets: '%s' given twice", name);
+				return FAIL(c, k, "physnets: '%s' given twice",
+					    name);
 		if (grow_array((void **)&cfg->physnets, &cap, cfg->n_physnets,
 			       sizeof(*cfg->physnets)) < 0)
 			return -ENOMEM;
@@ -179,10 +178,11 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 					    "netdev name or PCI address)",
 					    name, pf ? pf : "");
 			if (sriovd_config_physnet_of(cfg, pf))
-				return FAIL(c, e,
-					    "physnets: pf '%s' is listed "
-					    "twice; a PF belongs to one physnet",
-					    pf);
+				return FAIL(
+					c, e,
+					"physnets: pf '%s' is listed "
+					"twice; a PF belongs to one physnet",
+					pf);
 			if (grow_array((void **)&pn->pfs, &pcap, pn->n_pfs,
 				       sizeof(char *)) < 0)
 				return -ENOMEM;
@@ -205,8 +205,9 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 	const char *colon;
 
 	if (!s)
-		return FAIL(c, e, "exclude_devices: expected a string "
-				  "'<pf>:<vf>;<vf>...'");
+		return FAIL(c, e,
+			    "exclude_devices: expected a string "
+			    "'<pf>:<vf>;<vf>...'");
 	if (strlen(s) > 12 && s[12] == ':') {
 		char head[13];
 
@@ -217,8 +218,9 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 		colon = strchr(s, ':');
 	}
 	if (!colon)
-		return FAIL(c, e, "exclude_devices: invalid mapping '%s' "
-				  "(expected '<pf>:<vf>;<vf>...')",
+		return FAIL(c, e,
+			    "exclude_devices: invalid mapping '%s' "
+			    "(expected '<pf>:<vf>;<vf>...')",
 			    s);
 	pf = strndup(s, (size_t)(colon - s));
 	list = strdup(colon + 1);
@@ -269,8 +271,9 @@ static int parse_drivers(struct ctx *c, yaml_node_t *n,
 			 struct sriovd_config *cfg)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return FAIL(c, n, "vf_driver: expected a mapping of vnic type "
-				  "to driver");
+		return FAIL(c, n,
+			    "vf_driver: expected a mapping of vnic type "
+			    "to driver");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -293,8 +296,7 @@ static int parse_drivers(struct ctx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int parse_guid(struct ctx *c, yaml_node_t *n,
-		      struct sriovd_config *cfg)
+static int parse_guid(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return FAIL(c, n, "guid: expected policy and prefix");
@@ -337,8 +339,7 @@ static int parse_guid(struct ctx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int parse_uids(struct ctx *c, yaml_node_t *n,
-		      struct sriovd_config *cfg)
+static int parse_uids(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 {
 	size_t cap = 0;
 
@@ -438,8 +439,9 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 	if (r < 0)
 		return r;
 	if (!cfg->n_physnets)
-		return FAIL(c, root, "physnets: at least one physnet with its "
-				     "PFs is required");
+		return FAIL(c, root,
+			    "physnets: at least one physnet with its "
+			    "PFs is required");
 	if (excl) {
 		if (excl->type != YAML_SEQUENCE_NODE)
 			return FAIL(c, excl,
@@ -447,9 +449,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 				    "'<pf>:<vf>;<vf>...'");
 		for (yaml_node_item_t *i = excl->data.sequence.items.start;
 		     i < excl->data.sequence.items.top; i++) {
-			r = parse_exclude(
-				c, yaml_document_get_node(c->doc, *i), cfg,
-				&xcap);
+			r = parse_exclude(c, yaml_document_get_node(c->doc, *i),
+					  cfg, &xcap);
 			if (r < 0)
 				return r;
 		}

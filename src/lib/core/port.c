@@ -91,8 +91,8 @@ static int get_string(const json_t *o, const char *key, const char **ret,
 	return 0;
 }
 
-static int get_uint(const json_t *o, const char *key, json_int_t max,
-		    bool *has, json_int_t *ret, struct sriov_error *err)
+static int get_uint(const json_t *o, const char *key, json_int_t max, bool *has,
+		    json_int_t *ret, struct sriov_error *err)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -128,9 +128,9 @@ static int get_bool(const json_t *o, const char *key, bool *ret,
 }
 
 static const char *const port_keys[] = {
-	"id",	     "network",	  "vnic_type",	 "mac",	     "guid",
-	"trusted",   "spoofchk",  "min_tx_rate", "max_tx_rate", "numa",
-	"numa_node", "pf",
+	"id",	       "network", "vnic_type", "mac",
+	"guid",	       "trusted", "spoofchk",  "min_tx_rate",
+	"max_tx_rate", "numa",	  "numa_node", "pf",
 };
 static const char *const network_keys[] = { "physnet", "vlan", "qos",
 					    "vlan_proto", "pkey" };
@@ -142,8 +142,7 @@ static int check_keys(const json_t *o, const char *what,
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)o, k, v)
-	{
+	json_object_foreach((json_t *)o, k, v) {
 		size_t i;
 
 		for (i = 0; i < n; i++)
@@ -165,10 +164,11 @@ static int parse_network(const json_t *net, const struct sriovd_config *cfg,
 	int ret;
 
 	if (!json_is_object(net))
-		return sriov_error_set(err, -EINVAL,
-				       "port: 'network' must be an object "
-				       "{\"physnet\": NAME, \"vlan\": N} or "
-				       "{\"physnet\": NAME, \"pkey\": \"0x8001\"}");
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: 'network' must be an object "
+			"{\"physnet\": NAME, \"vlan\": N} or "
+			"{\"physnet\": NAME, \"pkey\": \"0x8001\"}");
 	ret = check_keys(net, "port: network", network_keys,
 			 ARRAY_SIZE(network_keys), err);
 	if (ret < 0)
@@ -240,16 +240,18 @@ static int parse_network(const json_t *net, const struct sriovd_config *cfg,
 		uint64_t p;
 
 		if (r->has_vlan)
-			return sriov_error_set(err, -EINVAL,
-					       "port: give a vlan (Ethernet) or "
-					       "a pkey (InfiniBand), not both");
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: give a vlan (Ethernet) or "
+				"a pkey (InfiniBand), not both");
 		if (parse_u64(pkey, 16, &p) < 0 || strncmp(pkey, "0x", 2) ||
 		    (p & 0x7fff) == 0 || (p & 0x7fff) == 0x7fff || p > 0xffff)
-			return sriov_error_set(err, -EINVAL,
-					       "port: invalid pkey '%s' (expected "
-					       "0x0001..0xfffe, not the default "
-					       "0x7fff/0xffff)",
-					       pkey);
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid pkey '%s' (expected "
+				"0x0001..0xfffe, not the default "
+				"0x7fff/0xffff)",
+				pkey);
 		r->has_pkey = true;
 		r->pkey = (uint16_t)p;
 	}
@@ -276,10 +278,11 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 	if (e < 0)
 		return e;
 	if (!sriov_port_id_valid(id))
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid id '%s' (1..127 of letters, "
-				       "digits, . _ - : @; no '/' or '..')",
-				       id);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid id '%s' (1..127 of letters, "
+			"digits, . _ - : @; no '/' or '..')",
+			id);
 	snprintf(r.id, sizeof(r.id), "%s", id);
 
 	e = parse_network(json_object_get(o, "network"), cfg, &r, err);
@@ -308,11 +311,12 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 
 		if (!name_is_safe(pf) || !sriov_port_id_valid(pf) ||
 		    strlen(pf) >= sizeof(r.pf))
-			return sriov_error_set(err, -EINVAL,
-					       "port: invalid pf '%s' (a netdev "
-					       "name or PCI address; no '/' or "
-					       "'..')",
-					       pf);
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid pf '%s' (a netdev "
+				"name or PCI address; no '/' or "
+				"'..')",
+				pf);
 		net = cfg ? sriovd_config_physnet_of(cfg, pf) : r.physnet;
 		if (!net || strcmp(net, r.physnet))
 			return sriov_error_set(err, -EINVAL,
@@ -330,10 +334,11 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 		struct sriov_error e2 = { 0 };
 
 		if (sriov_parse_mac(mac, &c, &e2) < 0 || c.mac_len != 6)
-			return sriov_error_set(err, -EINVAL,
-					       "port: invalid mac '%s' (expected "
-					       "a unicast xx:xx:xx:xx:xx:xx)",
-					       mac);
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid mac '%s' (expected "
+				"a unicast xx:xx:xx:xx:xx:xx)",
+				mac);
 		if (!memcmp(c.mac, "\0\0\0\0\0\0", 6))
 			return sriov_error_set(err, -EINVAL,
 					       "port: mac '%s' is all zeros "
@@ -413,11 +418,11 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 	if (r->has_vlan) {
 		json_object_set_new(net, "vlan", json_integer(r->vlan));
 		json_object_set_new(net, "qos", json_integer(r->qos));
-		json_object_set_new(net, "vlan_proto",
-				    json_string(r->vlan_proto ==
-							SRIOV_ETH_P_8021AD ?
-						"802.1ad" :
-						"802.1Q"));
+		json_object_set_new(
+			net, "vlan_proto",
+			json_string(r->vlan_proto == SRIOV_ETH_P_8021AD ?
+					    "802.1ad" :
+					    "802.1Q"));
 	}
 	if (r->has_pkey) {
 		snprintf(buf, sizeof(buf), "0x%04x", r->pkey);
@@ -456,8 +461,7 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 uint64_t sriov_port_guid_alloc(const uint8_t prefix[4], uint32_t counter)
 {
 	return (uint64_t)prefix[0] << 56 | (uint64_t)prefix[1] << 48 |
-	       (uint64_t)prefix[2] << 40 | (uint64_t)prefix[3] << 32 |
-	       counter;
+	       (uint64_t)prefix[2] << 40 | (uint64_t)prefix[3] << 32 | counter;
 }
 
 /* "0000:41:00.2" -> domain, bus, slot, function; strict. */
@@ -527,7 +531,8 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 	}
 	if (req->has_vlan)
 		snprintf(vlan, sizeof(vlan),
-			 "  <vlan>\n    <tag id='%u'/>\n  </vlan>\n", req->vlan);
+			 "  <vlan>\n    <tag id='%u'/>\n  </vlan>\n",
+			 req->vlan);
 	n = asprintf(&xml,
 		     "<interface type='hostdev' managed='yes'>\n"
 		     "%s%s%s"

@@ -14,8 +14,8 @@
 #define ARPHRD_INFINIBAND_ 32
 
 int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
-		       const char *pf, unsigned index, struct sriov_port_vf *ret,
-		       struct sriov_error *err)
+		       const char *pf, unsigned index,
+		       struct sriov_port_vf *ret, struct sriov_error *err)
 {
 	struct sriov_port_vf v = { .index = index };
 	unsigned numvfs = 0, total = 0;
@@ -321,7 +321,8 @@ int sriov_port_restore(struct sriov_root *root, struct sriov_nl *nl,
 		if (!vf->infiniband &&
 		    sriov_parse_mac(st->mac, &c, NULL) == 0 && c.mac_len == 6)
 			c.mask |= SRIOV_VF_BIT(SRIOV_VF_MAC);
-		else if (!vf->infiniband && !strcmp(st->mac, "00:00:00:00:00:00"))
+		else if (!vf->infiniband &&
+			 !strcmp(st->mac, "00:00:00:00:00:00"))
 			c.mac_len = 6, c.mask |= SRIOV_VF_BIT(SRIOV_VF_MAC);
 		if (!vf->infiniband) {
 			c.vlan = (uint16_t)st->vlan;

@@ -53,7 +53,8 @@ static int read_one(struct sriov_nl *nl, const struct sriov_port_vf *vf,
 		}
 	sriov_link_vfs_release(&l);
 	if (r < 0)
-		return sriov_error_set(err, r, "%s: the kernel reports no vf %u",
+		return sriov_error_set(err, r,
+				       "%s: the kernel reports no vf %u",
 				       vf->pf.ifname, vf->index);
 	return 0;
 }

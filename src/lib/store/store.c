@@ -151,8 +151,7 @@ static int db_error(struct sriov_store *s, int rc, struct sriov_error *err,
 			       s->path, what, sqlite3_errmsg(s->db));
 }
 
-static int exec(struct sriov_store *s, const char *sql,
-		struct sriov_error *err)
+static int exec(struct sriov_store *s, const char *sql, struct sriov_error *err)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
@@ -505,8 +504,7 @@ int sriov_store_allocate(struct sriov_store *s,
 	if (rc != SQLITE_DONE)
 		return db_error(s, rc, err, "insert port");
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM vf WHERE id = ?1",
-		 vf_cols);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM vf WHERE id = ?1", vf_cols);
 	r = prepare(s, sql, &get, err);
 	if (r < 0)
 		return r;
@@ -617,9 +615,8 @@ int sriov_store_get_state(struct sriov_store *s, int64_t vf_id,
 	return 0;
 }
 
-static int finish_entry(struct sriov_store *s, int64_t seq,
-			const char *status, const char *detail,
-			struct sriov_error *err)
+static int finish_entry(struct sriov_store *s, int64_t seq, const char *status,
+			const char *detail, struct sriov_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -651,8 +648,8 @@ int sriov_store_journal_note(struct sriov_store *s, const char *op,
 			     const char *port_id, int64_t vf_id,
 			     const char *detail, struct sriov_error *err)
 {
-	return journal_insert(s, op, port_id, vf_id, NULL, "done", detail,
-			      NULL, err);
+	return journal_insert(s, op, port_id, vf_id, NULL, "done", detail, NULL,
+			      err);
 }
 
 static int set_port_status(struct sriov_store *s, const char *port_id,
@@ -717,10 +714,9 @@ int sriov_store_unbind_begin(struct sriov_store *s, const char *port_id,
 	return commit(&t, err);
 }
 
-int sriov_store_release(struct sriov_store *s, int64_t seq,
-			const char *port_id, enum sriov_vf_state state,
-			const char *reason, const char *status,
-			struct sriov_error *err)
+int sriov_store_release(struct sriov_store *s, int64_t seq, const char *port_id,
+			enum sriov_vf_state state, const char *reason,
+			const char *status, struct sriov_error *err)
 {
 	_cleanup_txn_ struct txn t = { 0 };
 	_cleanup_stmt_ sqlite3_stmt *del = NULL, *up = NULL;
@@ -753,8 +749,7 @@ int sriov_store_release(struct sriov_store *s, int64_t seq,
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(up, 1, p.vf_id);
-	sqlite3_bind_text(up, 2, sriov_vf_state_name(state), -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(up, 2, sriov_vf_state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(up, 3, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(up, 4, state == SRIOV_VF_FREE);
 	rc = sqlite3_step(up);
@@ -834,8 +829,7 @@ static int vf_set(struct sriov_store *s, int64_t vf_id, const char *sql,
 }
 
 int sriov_store_port_set_settings(struct sriov_store *s, const char *id,
-				  const char *settings,
-				  struct sriov_error *err)
+				  const char *settings, struct sriov_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -853,8 +847,8 @@ int sriov_store_port_set_settings(struct sriov_store *s, const char *id,
 	return 0;
 }
 
-int sriov_store_vf_clear(struct sriov_store *s, const char *pf,
-			 unsigned index, struct sriov_error *err)
+int sriov_store_vf_clear(struct sriov_store *s, const char *pf, unsigned index,
+			 struct sriov_error *err)
 {
 	_cleanup_txn_ struct txn t = { 0 };
 	struct sriov_store_vf vf;
@@ -868,10 +862,11 @@ int sriov_store_vf_clear(struct sriov_store *s, const char *pf,
 	if (r < 0)
 		return r;
 	if (vf.state == SRIOV_VF_BOUND)
-		return sriov_error_set(err, -EBUSY,
-				       "vf %u on pf '%s' is bound to port '%s'; "
-				       "unbind the port instead",
-				       index, pf, vf.port);
+		return sriov_error_set(
+			err, -EBUSY,
+			"vf %u on pf '%s' is bound to port '%s'; "
+			"unbind the port instead",
+			index, pf, vf.port);
 	if (vf.state == SRIOV_VF_FREE)
 		return commit(&t, err);
 	r = vf_set(s, vf.id,
@@ -992,9 +987,8 @@ int sriov_store_get_port(struct sriov_store *s, const char *id,
 	return 0;
 }
 
-int sriov_store_list_ports(struct sriov_store *s,
-			   struct sriov_store_port **ret, size_t *ret_n,
-			   struct sriov_error *err)
+int sriov_store_list_ports(struct sriov_store *s, struct sriov_store_port **ret,
+			   size_t *ret_n, struct sriov_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	struct sriov_store_port *v = NULL;
