@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sriovd.h"
 #include "util/macro.h"
@@ -29,6 +30,27 @@ static double mono_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Fault-injection point for the kill -9 lab test: with
+ * SRIOVD_TEST_STEP_DELAY_MS set, every step of a bind or an unbind takes
+ * that much longer, so a kill at a random moment lands inside an operation
+ * rather than between two. It only slows sriovd down.
+ */
+static void step(void)
+{
+	static long ms = -1;
+
+	if (ms < 0) {
+		const char *e = getenv("SRIOVD_TEST_STEP_DELAY_MS");
+
+		ms = e ? strtol(e, NULL, 10) : 0;
+		if (ms < 0 || ms > 10000)
+			ms = 0;
+	}
+	if (ms)
+		usleep((useconds_t)ms * 1000);
 }
 
 int ops_sync(struct daemon *d, struct sriov_error *err)
@@ -155,12 +177,14 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 		verdict = SRIOV_VF_QUARANTINED;
 		goto record;
 	}
+	step();
 	r = sriov_store_get_state(d->store, p.vf_id, &st, NULL);
 	if (r == 0 && sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0) {
 		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 	}
 	sriov_error_clear(&e);
+	step();
 	if (sriov_port_scrub(d->nl, &vf, &e) < 0) {
 		size_t off = strlen(reason);
 
@@ -168,6 +192,7 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 			 "%sscrub failed: %s", off ? "; " : "", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 	}
+	step();
 record:
 	if (verdict == SRIOV_VF_QUARANTINED) {
 		log_err("port %s: pf %s vf %u quarantined: %s", id, p.pf,
@@ -484,6 +509,7 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		return r;
 
 	/* From here on every failure is rolled back through the journal. */
+	step();
 	r = sriov_port_vf_open(d->root, d->nl, vf.pf, vf.index, &pv, err);
 	if (r < 0)
 		goto rollback;
@@ -537,10 +563,12 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	r = sriov_store_save_state(d->store, vf.id, &st, err);
 	if (r < 0)
 		goto rollback;
+	step();
 	r = sriov_port_apply(d->root, d->nl, &pv, &eff, guid,
 			     d->cfg.driver[req->vnic], err);
 	if (r < 0)
 		goto rollback;
+	step();
 	r = sriov_store_bind_done(d->store, seq, req->id, err);
 	if (r < 0)
 		goto rollback;

@@ -28,7 +28,8 @@ socket: $S
 check_interval: 0
 EOF
 start() {
-	sriovd 2>>/tmp/sriovd.log &
+	# each step of an operation 40 ms longer, so most kills land inside one
+	SRIOVD_TEST_STEP_DELAY_MS=${STEP_MS:-40} sriovd 2>>/tmp/sriovd.log &
 	PID=$!
 	for _ in $(seq 200); do P health >/dev/null 2>&1 && return 0; sleep 0.05; done
 	echo "sriovd did not come up"
@@ -112,7 +113,8 @@ done
 kill -- -$CPID
 wait $CPID 2>/dev/null
 echo "faults: $KILLS kills, $recovered half-done operations finished or rolled back on restart"
-[ $recovered -gt 0 ] || fail "faults: no kill landed inside an operation (test too coarse)"
+[ $recovered -ge $((KILLS / 2)) ] ||
+	fail "faults: only $recovered of $KILLS kills landed inside an operation (test too coarse)"
 # the end: everything unbinds cleanly
 for id in $(PJ list | jq -r '.[].id'); do P unbind $id >/dev/null || fail "final unbind $id"; done
 verify final && pass "final: all unbound and clean" || fail "final: all unbound and clean"
