@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
 	{ "render", cmd_render,
 	  "write a udev rule or systemd unit that applies host.yaml at boot" },
 	{ "ib", cmd_ib, "VF P-key tables (mlx4) and VF GUIDs" },
+	{ "port", cmd_port, "bind, unbind and list ports through sriovd" },
 };
 
 static int cmd_version(struct cli *cli, int argc, char **argv)

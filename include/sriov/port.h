@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOV_PORT_H
+#define SRIOV_PORT_H
+
+/*
+ * Ports: a workload's network attachment bound to a VF. This header holds
+ * what sriovd and sriovctl share: the daemon's configuration, the bind
+ * request and its validation, the VF operations of a port's life (save the
+ * original state, configure, restore, scrub, check for drift), and the
+ * libvirt XML that hands the VF to a VM.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sriov/error.h>
+#include <sriov/store.h>
+#include <sriov/vf.h>
+
+struct json_t;
+
+enum sriov_vnic_type {
+	SRIOV_VNIC_DIRECT, /* a VF for the VM, bound to vfio-pci */
+	SRIOV_VNIC_MACVTAP, /* the VF netdev stays on the host */
+	SRIOV_VNIC_DIRECT_PHYSICAL, /* a whole PF */
+	SRIOV_VNIC_MAX,
+};
+const char *sriov_vnic_type_name(enum sriov_vnic_type t);
+int sriov_vnic_type_parse(const char *s, enum sriov_vnic_type *ret);
+
+/* As Nova's PCI NUMA affinity policies. */
+enum sriov_numa_policy {
+	SRIOV_NUMA_NONE, /* any node */
+	SRIOV_NUMA_PREFERRED, /* the node if it has a free VF, else any */
+	SRIOV_NUMA_REQUIRED, /* only the node */
+	SRIOV_NUMA_LEGACY, /* the node, or VFs whose node is unknown */
+};
+const char *sriov_numa_policy_name(enum sriov_numa_policy p);
+int sriov_numa_policy_parse(const char *s, enum sriov_numa_policy *ret);
+
+enum sriov_guid_policy {
+	SRIOV_GUID_ALLOCATE, /* guid_prefix + a per-host counter */
+	SRIOV_GUID_GIVEN, /* the request must give one */
+};
+
+/* ---- configuration: sriovd -c FILE (YAML) ---- */
+
+struct sriovd_physnet {
+	char *name;
+	char **pfs; /* netdev names or PCI addresses */
+	size_t n_pfs;
+};
+
+/* Neutron's exclude_devices: "<pf>:<vf>;<vf>...", a VF being its PCI
+ * address or "vfN" (for VFs that have no PCI function). */
+struct sriovd_exclude {
+	char *pf;
+	char *vf;
+};
+
+struct sriovd_config {
+	char *path;
+	struct sriovd_physnet *physnets;
+	size_t n_physnets;
+	struct sriovd_exclude *excludes;
+	size_t n_excludes;
+	enum sriov_vf_driver driver[SRIOV_VNIC_MAX];
+	enum sriov_guid_policy guid_policy;
+	uint8_t guid_prefix[4]; /* first four bytes of allocated GUIDs */
+	enum sriov_numa_policy numa_policy; /* default of requests */
+	char *state_dir;
+	char *socket;
+	mode_t socket_mode;
+	uid_t *allowed_uids; /* besides root and sriovd's own uid */
+	size_t n_allowed_uids;
+	size_t max_request; /* bytes */
+	unsigned check_interval; /* seconds between drift checks; 0 = off */
+	char *metrics_file; /* Prometheus textfile; NULL = none */
+};
+
+#define SRIOVD_CONFIG_DEFAULT "/etc/sriov/sriovd.yaml"
+#define SRIOVD_MAX_REQUEST_DEFAULT 65536
+
+/* Defaults without a file. */
+void sriovd_config_init(struct sriovd_config *c);
+void sriovd_config_release(struct sriovd_config *c);
+/**
+ * sriovd_config_load() - read and validate sriovd's YAML configuration
+ * @text: the file's contents when not NULL (tests), else @path is read
+ *
+ * Every error is reported as "path:line:column: message". Return: 0 or
+ * -errno; @c is filled only on success.
+ */
+int sriovd_config_load(const char *path, const char *text,
+		       struct sriovd_config *c, struct sriov_error *err);
+/* The physnet that lists @pf, or NULL. */
+const char *sriovd_config_physnet_of(const struct sriovd_config *c,
+				     const char *pf);
+bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
+			    unsigned index, const char *address);
+
+/* ---- a bind request ---- */
+
+struct sriov_port_request {
+	char id[128];
+	char physnet[64];
+	char pf[64]; /* empty: any PF of the physnet */
+	enum sriov_vnic_type vnic;
+	bool has_vlan;
+	uint16_t vlan;
+	uint8_t qos;
+	uint16_t vlan_proto; /* host order */
+	bool has_pkey;
+	uint16_t pkey;
+	bool has_mac;
+	uint8_t mac[6];
+	bool has_guid;
+	uint64_t guid;
+	bool trusted;
+	bool spoofchk;
+	bool has_rates;
+	uint32_t min_tx_rate, max_tx_rate;
+	enum sriov_numa_policy numa;
+	int numa_node; /* -1: none */
+};
+
+/* A port id or device name: [A-Za-z0-9._:@-], 1..127 bytes, no "..". */
+bool sriov_port_id_valid(const char *s);
+
+/**
+ * sriov_port_request_parse() - validate a port.bind request's "port"
+ * @cfg: to check the physnet and the PF against
+ *
+ * Nothing is touched; every field is checked before the first VF is.
+ * Return: 0, or -EINVAL with a message naming the field and what is
+ * accepted.
+ */
+int sriov_port_request_parse(const struct json_t *obj,
+			     const struct sriovd_config *cfg,
+			     struct sriov_port_request *ret,
+			     struct sriov_error *err);
+/* The request as stored (JSON text, owned by the caller). */
+char *sriov_port_request_dump(const struct sriov_port_request *r);
+
+/* ---- VF operations of a port's life ---- */
+
+/* A VF as the port code needs it: the PF resolved, and the VF's index. */
+struct sriov_port_vf {
+	struct sriov_pf pf;
+	unsigned index;
+	bool infiniband; /* the PF is ARPHRD_INFINIBAND */
+	char address[64]; /* PCI address, empty when none */
+};
+
+int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
+		       const char *pf, unsigned index,
+		       struct sriov_port_vf *ret, struct sriov_error *err);
+
+/* Read the VF's current state (settings, driver, netdev name). */
+int sriov_port_read(struct sriov_root *root, struct sriov_nl *nl,
+		    const struct sriov_port_vf *vf,
+		    struct sriov_saved_state *ret, struct sriov_error *err);
+
+/**
+ * sriov_port_apply() - configure the VF for the port and read it back
+ * @guid: the GUID to give an InfiniBand VF (node and port)
+ *
+ * Settings first, then the driver. Return: 0, or the first error with the
+ * attribute named.
+ */
+int sriov_port_apply(struct sriov_root *root, struct sriov_nl *nl,
+		     const struct sriov_port_vf *vf,
+		     const struct sriov_port_request *req, uint64_t guid,
+		     enum sriov_vf_driver drv, struct sriov_error *err);
+
+/* The settings of @req that differ from the kernel's; a mask of
+ * SRIOV_VF_BIT(attr); <0 on read errors. */
+int sriov_port_drift(struct sriov_nl *nl, const struct sriov_port_vf *vf,
+		     const struct sriov_port_request *req, uint64_t guid,
+		     struct sriov_error *err);
+
+/* Put back what was saved: driver first, then the settings. */
+int sriov_port_restore(struct sriov_root *root, struct sriov_nl *nl,
+		       const struct sriov_port_vf *vf,
+		       const struct sriov_saved_state *st,
+		       struct sriov_error *err);
+
+/* The GUID a scrubbed InfiniBand VF carries: all ones, never valid. */
+#define SRIOV_GUID_INVALID UINT64_MAX
+
+/**
+ * sriov_port_scrub() - leave the VF in the quarantine state, verified
+ *
+ * No VLAN (0, qos 0, 802.1Q), MAC zero, trust off, spoofchk on where the
+ * driver has it, link disabled, GUIDs invalid on InfiniBand; then read
+ * back. Return: 0 when every setting reads back so, else -EIO naming what
+ * did not.
+ */
+int sriov_port_scrub(struct sriov_nl *nl, const struct sriov_port_vf *vf,
+		     struct sriov_error *err);
+/* 1 when the VF reads back in the quarantine state, 0 when not (@err says
+ * what differs), <0 on read errors. */
+int sriov_port_is_scrubbed(struct sriov_nl *nl, const struct sriov_port_vf *vf,
+			   struct sriov_error *err);
+
+/**
+ * sriov_port_libvirt_xml() - the XML that attaches the VF to a domain
+ *
+ * Ethernet direct: <interface type='hostdev'> with MAC and VLAN; macvtap:
+ * <interface type='direct'> on the VF netdev; InfiniBand and
+ * direct-physical: <hostdev>. Return: a malloc'd string, or NULL with
+ * -ENOENT in @err when the VF has no PCI function to hand over.
+ */
+char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
+			     const char *address, const char *netdev,
+			     bool infiniband, struct sriov_error *err);
+
+/* Format a GUID allocated under @prefix with @counter. */
+uint64_t sriov_port_guid_alloc(const uint8_t prefix[4], uint32_t counter);
+
+#endif

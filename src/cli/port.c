@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/* sriovctl port: talk to sriovd over its socket. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "util/macro.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+#define DEFAULT_SOCKET "/run/sriovd/sriovd.sock"
+
+static int port_usage(void)
+{
+	return cli_usage(
+		"sriovctl port [--socket PATH] COMMAND\n"
+		"  bind ID network PHYSNET [vlan N [qos N] [proto 802.1Q|802.1ad]"
+		" | pkey 0xNNNN]\n"
+		"       [vnic direct|macvtap] [mac M] [guid G] [trust on|off]"
+		" [spoofchk on|off]\n"
+		"       [min_tx_rate N] [max_tx_rate N] [numa none|preferred|"
+		"required|legacy] [numa_node N] [pf DEV]\n"
+		"  unbind ID | show ID | list | vfs | clear PF VF | health | "
+		"metrics | inventory\n"
+		"  request JSON   send one raw request line (for tests)");
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Send @text as one line, read one line back. */
+static int exchange(const char *path, const char *text, size_t len,
+		    json_t **ret)
+{
+	_cleanup_close_ int fd = connect_to(path);
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0, cap = 0;
+	json_error_t je;
+	size_t off = 0;
+
+	if (fd < 0)
+		return cli_error("cannot connect to sriovd at %s: %s (is it "
+				 "running? --socket PATH)",
+				 path, strerror(-fd));
+	while (off < len) {
+		ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (w < 0)
+			break; /* the daemon may have answered and closed */
+		off += (size_t)w;
+	}
+	send(fd, "\n", 1, MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		ssize_t r;
+
+		if (n + 4096 > cap) {
+			char *b = realloc(buf, cap + 65536);
+
+			if (!b)
+				return cli_error("out of memory");
+			buf = b;
+			cap += 65536;
+		}
+		r = recv(fd, buf + n, cap - n - 1, 0);
+		if (r < 0)
+			return cli_error("reading from sriovd: %s",
+					 strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (memchr(buf + n - (size_t)r, '\n', (size_t)r))
+			break;
+	}
+	if (!n)
+		return cli_error("sriovd closed the connection without an "
+				 "answer");
+	*ret = json_loadb(buf, n, JSON_DISABLE_EOF_CHECK, &je);
+	if (!*ret)
+		return cli_error("sriovd answered with invalid json: %s",
+				 je.text);
+	return 0;
+}
+
+static int call(struct cli *cli, const char *path, json_t *req, json_t **ret)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_t *resp = NULL;
+	int r;
+
+	json_decref(req);
+	if (!text)
+		return cli_error("out of memory");
+	r = exchange(path, text, strlen(text), &resp);
+	free(text);
+	if (r)
+		return r;
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		json_t *e = json_object_get(resp, "error");
+		const char *m =
+			json_string_value(json_object_get(e, "message"));
+
+		if (cli->json) {
+			char *s = json_dumps(resp, JSON_COMPACT);
+
+			if (s)
+				puts(s);
+			free(s);
+		}
+		r = cli_error("%s", m ? m : "request failed");
+		json_decref(resp);
+		return r;
+	}
+	json_object_del(resp, "ok");
+	*ret = resp;
+	return 0;
+}
+
+static json_t *number_or_string(const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, 10, &n) == 0 && n <= INT64_MAX)
+		return json_integer((json_int_t)n);
+	return json_string(v);
+}
+
+static int build_bind(int argc, char **argv, json_t **ret)
+{
+	json_t *port = json_object(), *net = json_object();
+
+	json_object_set_new(port, "id", json_string(argv[0]));
+	for (int i = 1; i < argc; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v) {
+			json_decref(port);
+			json_decref(net);
+			return cli_usage("port bind: '%s' needs a value", k);
+		}
+		if (!strcmp(k, "network") || !strcmp(k, "physnet"))
+			json_object_set_new(net, "physnet", json_string(v));
+		else if (!strcmp(k, "vlan") || !strcmp(k, "qos"))
+			json_object_set_new(net, k, number_or_string(v));
+		else if (!strcmp(k, "proto"))
+			json_object_set_new(net, "vlan_proto", json_string(v));
+		else if (!strcmp(k, "pkey"))
+			json_object_set_new(net, "pkey", json_string(v));
+		else if (!strcmp(k, "vnic") || !strcmp(k, "vnic_type"))
+			json_object_set_new(port, "vnic_type", json_string(v));
+		else if (!strcmp(k, "mac") || !strcmp(k, "guid") ||
+			 !strcmp(k, "numa") || !strcmp(k, "pf"))
+			json_object_set_new(port, k, json_string(v));
+		else if (!strcmp(k, "trust") || !strcmp(k, "spoofchk")) {
+			if (strcmp(v, "on") && strcmp(v, "off")) {
+				json_decref(port);
+				json_decref(net);
+				return cli_usage(
+					"port bind: %s takes on or off, "
+					"not '%s'",
+					k, v);
+			}
+			json_object_set_new(port,
+					    !strcmp(k, "trust") ? "trusted" : k,
+					    json_boolean(!strcmp(v, "on")));
+		} else if (!strcmp(k, "min_tx_rate") ||
+			   !strcmp(k, "max_tx_rate") || !strcmp(k, "numa_node"))
+			json_object_set_new(port, k, number_or_string(v));
+		else {
+			json_decref(port);
+			json_decref(net);
+			return cli_usage("port bind: unknown keyword '%s'", k);
+		}
+	}
+	json_object_set_new(port, "network", net);
+	*ret = port;
+	return 0;
+}
+
+static void print_port(struct printer *p, json_t *o)
+{
+	json_t *s = json_object_get(o, "settings");
+	json_t *net = json_object_get(s, "network");
+	const char *addr = json_string_value(json_object_get(o, "address"));
+
+	print_open_object(p, NULL);
+	print_string(p, PRINT_ANY, "id", "%-20s",
+		     json_string_value(json_object_get(o, "id")));
+	print_string(p, PRINT_ANY, "status", " %-9s",
+		     json_string_value(json_object_get(o, "status")));
+	print_string(p, PRINT_ANY, "network", " %-10s",
+		     json_string_value(json_object_get(o, "network")));
+	print_string(p, PRINT_ANY, "pf", " %s",
+		     json_string_value(json_object_get(o, "pf")));
+	print_uint(p, PRINT_ANY, "vf", " vf %u",
+		   (unsigned)json_integer_value(json_object_get(o, "vf")));
+	if (addr)
+		print_string(p, PRINT_ANY, "address", " %s", addr);
+	if (json_object_get(net, "vlan"))
+		print_uint(p, PRINT_TEXT, NULL, " vlan %u",
+			   (unsigned)json_integer_value(
+				   json_object_get(net, "vlan")));
+	if (json_object_get(net, "pkey"))
+		print_string(p, PRINT_TEXT, NULL, " pkey %s",
+			     json_string_value(json_object_get(net, "pkey")));
+	print_text(p, "\n");
+	if (s)
+		print_json(p, "settings", json_incref(s));
+	print_close_object(p);
+}
+
+static void print_vf(struct printer *p, json_t *o)
+{
+	const char *port = json_string_value(json_object_get(o, "port"));
+	const char *addr = json_string_value(json_object_get(o, "address"));
+	const char *reason = json_string_value(json_object_get(o, "reason"));
+
+	print_open_object(p, NULL);
+	print_string(p, PRINT_ANY, "pf", "%-14s",
+		     json_string_value(json_object_get(o, "pf")));
+	print_uint(p, PRINT_ANY, "vf", " vf %-3u",
+		   (unsigned)json_integer_value(json_object_get(o, "vf")));
+	print_string(p, PRINT_ANY, "address", " %-12s", addr ? addr : "-");
+	print_string(p, PRINT_ANY, "physnet", " %-10s",
+		     json_string_value(json_object_get(o, "physnet")));
+	print_string(p, PRINT_ANY, "state", " %-11s",
+		     json_string_value(json_object_get(o, "state")));
+	print_bool(p, PRINT_JSON, "excluded", NULL,
+		   json_is_true(json_object_get(o, "excluded")));
+	if (json_is_true(json_object_get(o, "excluded")))
+		print_text(p, " excluded");
+	print_bool(p, PRINT_JSON, "scrubbed", NULL,
+		   json_is_true(json_object_get(o, "scrubbed")));
+	if (port)
+		print_string(p, PRINT_ANY, "port", " port %s", port);
+	if (reason)
+		print_string(p, PRINT_ANY, "reason", " (%s)", reason);
+	print_text(p, "\n");
+	print_close_object(p);
+}
+
+static int show_body(struct cli *cli, const char *what, json_t *resp)
+{
+	struct printer p;
+	json_t *v;
+	size_t i;
+
+	cli_printer(cli, &p);
+	if (!strcmp(what, "list") || !strcmp(what, "vfs")) {
+		json_t *a = json_object_get(
+			resp, !strcmp(what, "list") ? "ports" : "vfs");
+
+		print_open_array(&p, NULL);
+		json_array_foreach(a, i, v) {
+			if (!strcmp(what, "list"))
+				print_port(&p, v);
+			else
+				print_vf(&p, v);
+		}
+		print_close_array(&p);
+	} else if (!strcmp(what, "show")) {
+		print_port(&p, json_object_get(resp, "port"));
+	} else if (!strcmp(what, "metrics") && !cli->json) {
+		fputs(json_string_value(json_object_get(resp, "text")) ?: "",
+		      stdout);
+	} else if (!strcmp(what, "bind") && !cli->json) {
+		const char *addr =
+			json_string_value(json_object_get(resp, "address"));
+		const char *xml =
+			json_string_value(json_object_get(resp, "libvirt_xml"));
+
+		printf("port %s bound: pf %s vf %lld%s%s\n",
+		       json_string_value(json_object_get(resp, "port")),
+		       json_string_value(json_object_get(resp, "pf")),
+		       json_integer_value(json_object_get(resp, "vf")),
+		       addr ? " pci " : "", addr ? addr : "");
+		if (xml)
+			fputs(xml, stdout);
+		else
+			printf("(no libvirt xml: %s)\n",
+			       json_string_value(json_object_get(resp, "libvirt_xml_note")) ?:
+				       "");
+	} else if (!cli->json && (!strcmp(what, "unbind"))) {
+		printf("port %s unbound: pf %s vf %lld is %s\n",
+		       json_string_value(json_object_get(resp, "port")),
+		       json_string_value(json_object_get(resp, "pf")),
+		       json_integer_value(json_object_get(resp, "vf")),
+		       json_string_value(json_object_get(resp, "vf_state")));
+	} else {
+		print_json(&p, NULL, json_incref(resp));
+		if (!cli->json) {
+			char *s = json_dumps(resp, JSON_INDENT(2));
+
+			if (s)
+				puts(s);
+			free(s);
+		}
+	}
+	json_decref(resp);
+	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+}
+
+int cmd_port(struct cli *cli, int argc, char **argv)
+{
+	const char *path = getenv("SRIOVD_SOCKET") ?: DEFAULT_SOCKET;
+	json_t *req = NULL, *resp = NULL;
+	const char *what;
+	int r;
+
+	argc--, argv++;
+	while (argc >= 2 && !strcmp(argv[0], "--socket")) {
+		path = argv[1];
+		argc -= 2, argv += 2;
+	}
+	if (argc < 1)
+		return port_usage();
+	what = argv[0];
+	argc--, argv++;
+	if (!strcmp(what, "request")) {
+		if (argc != 1)
+			return port_usage();
+		r = exchange(path, argv[0], strlen(argv[0]), &resp);
+		if (r)
+			return r;
+		char *s = json_dumps(resp, JSON_COMPACT);
+		if (s)
+			puts(s);
+		free(s);
+		r = json_is_true(json_object_get(resp, "ok")) ? 0 : EXIT_FAIL;
+		json_decref(resp);
+		return r;
+	}
+	req = json_object();
+	if (!strcmp(what, "bind")) {
+		json_t *port = NULL;
+
+		if (argc < 1)
+			return port_usage();
+		r = build_bind(argc, argv, &port);
+		if (r) {
+			json_decref(req);
+			return r;
+		}
+		json_object_set_new(req, "op", json_string("port.bind"));
+		json_object_set_new(req, "port", port);
+	} else if (!strcmp(what, "unbind") || !strcmp(what, "show")) {
+		if (argc != 1) {
+			json_decref(req);
+			return port_usage();
+		}
+		json_object_set_new(req, "op",
+				    json_string(!strcmp(what, "unbind") ?
+							"port.unbind" :
+							"port.show"));
+		json_object_set_new(req, "id", json_string(argv[0]));
+	} else if (!strcmp(what, "clear")) {
+		uint64_t vf;
+
+		if (argc != 2 || parse_u64(argv[1], 10, &vf) < 0) {
+			json_decref(req);
+			return port_usage();
+		}
+		json_object_set_new(req, "op", json_string("vf.clear"));
+		json_object_set_new(req, "pf", json_string(argv[0]));
+		json_object_set_new(req, "vf", json_integer((json_int_t)vf));
+	} else {
+		static const char *const simple[][2] = {
+			{ "list", "port.list" },
+			{ "vfs", "vf.list" },
+			{ "health", "health" },
+			{ "metrics", "metrics" },
+			{ "inventory", "host.inventory" },
+		};
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(simple); i++)
+			if (!strcmp(what, simple[i][0]))
+				break;
+		if (i == ARRAY_SIZE(simple) || argc) {
+			json_decref(req);
+			return port_usage();
+		}
+		json_object_set_new(req, "op", json_string(simple[i][1]));
+	}
+	r = call(cli, path, req, &resp);
+	if (r)
+		return r;
+	return show_body(cli, what, resp);
+}

@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operations: bind, unbind, recovery after a crash, drift checks. Each
+ * one that touches a VF is journaled before it starts (store.h), and every
+ * way out of a bind that did not finish goes through release_port(): put
+ * back what was saved, scrub, read back, then free or quarantine.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sriovd.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Fault-injection point for the kill -9 lab test: with
+ * SRIOVD_TEST_STEP_DELAY_MS set, every step of a bind or an unbind takes
+ * that much longer, so a kill at a random moment lands inside an operation
+ * rather than between two. It only slows sriovd down.
+ */
+static void step(void)
+{
+	static long ms = -1;
+
+	if (ms < 0) {
+		const char *e = getenv("SRIOVD_TEST_STEP_DELAY_MS");
+
+		ms = e ? strtol(e, NULL, 10) : 0;
+		if (ms < 0 || ms > 10000)
+			ms = 0;
+	}
+	if (ms)
+		usleep((useconds_t)ms * 1000);
+}
+
+int ops_sync(struct daemon *d, struct sriov_error *err)
+{
+	struct sriov_store_vf *vfs = NULL;
+	size_t n_vfs = 0, n_pfs = 0, k = 0;
+	const char **names;
+	int *numa, r = 0;
+
+	for (size_t i = 0; i < d->cfg.n_physnets; i++)
+		n_pfs += d->cfg.physnets[i].n_pfs;
+	names = calloc(n_pfs ?: 1, sizeof(*names));
+	numa = calloc(n_pfs ?: 1, sizeof(*numa));
+	free(d->watch_ifindex);
+	d->watch_ifindex = calloc(n_pfs ?: 1, sizeof(int));
+	d->n_watch = 0;
+	if (!names || !numa || !d->watch_ifindex) {
+		free(names);
+		free(numa);
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < d->cfg.n_physnets; i++)
+		for (size_t j = 0; j < d->cfg.physnets[i].n_pfs; j++)
+			names[k++] = d->cfg.physnets[i].pfs[j];
+	inventory_numa(d->root, names, n_pfs, numa);
+
+	r = sriov_store_list_vfs(d->store, &vfs, &n_vfs, err);
+	if (r < 0)
+		goto out;
+	/* VFs the store knows that are not seen below get excluded */
+	bool *seen = calloc(n_vfs ?: 1, sizeof(bool));
+	if (!seen) {
+		r = sriov_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+
+	k = 0;
+	for (size_t i = 0; i < d->cfg.n_physnets; i++) {
+		const struct sriovd_physnet *pn = &d->cfg.physnets[i];
+
+		for (size_t j = 0; j < pn->n_pfs; j++, k++) {
+			struct sriov_error e = { 0 };
+			struct sriov_pf pf;
+			unsigned numvfs = 0, total = 0;
+
+			if (sriov_pf_resolve(d->root, pn->pfs[j], &pf, &e) <
+				    0 ||
+			    sriov_pf_numvfs(d->root, &pf, &numvfs, &total, &e) <
+				    0) {
+				log_warn("physnet %s: pf %s: %s; its VFs are "
+					 "not handed out",
+					 pn->name, pn->pfs[j], e.msg);
+				continue;
+			}
+			if (pf.ifindex > 0)
+				d->watch_ifindex[d->n_watch++] = pf.ifindex;
+			for (unsigned v = 0; v < numvfs; v++) {
+				struct sriov_store_vf sv = { .index = v };
+
+				snprintf(sv.pf, sizeof(sv.pf), "%s",
+					 pn->pfs[j]);
+				snprintf(sv.physnet, sizeof(sv.physnet), "%s",
+					 pn->name);
+				if (sriov_vf_pci(d->root, &pf, v, sv.address,
+						 sizeof(sv.address), NULL) < 0)
+					sv.address[0] = '\0';
+				sv.numa_node = numa[k];
+				sv.excluded = sriovd_config_excluded(
+					&d->cfg, sv.pf, v, sv.address);
+				r = sriov_store_sync_vf(d->store, &sv, err);
+				if (r < 0)
+					goto out_seen;
+				for (size_t x = 0; x < n_vfs; x++)
+					if (!strcmp(vfs[x].pf, sv.pf) &&
+					    vfs[x].index == v)
+						seen[x] = true;
+			}
+		}
+	}
+	for (size_t x = 0; x < n_vfs; x++) {
+		if (seen[x] || vfs[x].excluded)
+			continue;
+		if (vfs[x].state == SRIOV_VF_BOUND)
+			log_warn(
+				"pf %s vf %u (port %s) is no longer present or "
+				"configured",
+				vfs[x].pf, vfs[x].index, vfs[x].port);
+		vfs[x].excluded = true;
+		r = sriov_store_sync_vf(d->store, &vfs[x], err);
+		if (r < 0)
+			goto out_seen;
+	}
+	r = 0;
+out_seen:
+	free(seen);
+out:
+	free(vfs);
+	free(names);
+	free(numa);
+	return r;
+}
+
+/*
+ * Put the port's VF back and scrub it, then record the verdict: free when
+ * the scrub reads back, quarantined otherwise. Closes journal entry @seq
+ * with @status.
+ */
+static int release_port(struct daemon *d, const char *id, int64_t seq,
+			const char *status, struct sriov_error *err)
+{
+	struct sriov_store_port p = { 0 };
+	struct sriov_saved_state st;
+	struct sriov_port_vf vf;
+	struct sriov_error e = { 0 };
+	char reason[SRIOV_ERROR_MSG_MAX + 32] = "";
+	enum sriov_vf_state verdict = SRIOV_VF_FREE;
+	int r;
+
+	r = sriov_store_get_port(d->store, id, &p, err);
+	if (r < 0)
+		return r;
+	if (sriov_port_vf_open(d->root, d->nl, p.pf, p.vf_index, &vf, &e) < 0) {
+		snprintf(reason, sizeof(reason), "cannot reach vf: %s", e.msg);
+		verdict = SRIOV_VF_QUARANTINED;
+		goto record;
+	}
+	step();
+	r = sriov_store_get_state(d->store, p.vf_id, &st, NULL);
+	if (r == 0 && sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0) {
+		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
+		verdict = SRIOV_VF_QUARANTINED;
+	}
+	sriov_error_clear(&e);
+	step();
+	if (sriov_port_scrub(d->nl, &vf, &e) < 0) {
+		size_t off = strlen(reason);
+
+		snprintf(reason + off, sizeof(reason) - off,
+			 "%sscrub failed: %s", off ? "; " : "", e.msg);
+		verdict = SRIOV_VF_QUARANTINED;
+	}
+	step();
+record:
+	if (verdict == SRIOV_VF_QUARANTINED) {
+		log_err("port %s: pf %s vf %u quarantined: %s", id, p.pf,
+			p.vf_index, reason);
+		d->metrics.quarantined++;
+	}
+	r = sriov_store_release(d->store, seq, id, verdict,
+				verdict == SRIOV_VF_QUARANTINED ? reason : NULL,
+				status, err);
+	sriov_store_port_release(&p);
+	if (r < 0)
+		return r;
+	return verdict == SRIOV_VF_FREE ? 0 : 1;
+}
+
+int ops_recover(struct daemon *d)
+{
+	struct sriov_journal *j = NULL;
+	struct sriov_error err = { 0 };
+	size_t n = 0;
+	int r;
+
+	r = sriov_store_pending(d->store, &j, &n, &err);
+	if (r < 0) {
+		log_err("recovery: %s", err.msg);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *status = !strcmp(j[i].op, "bind") ? "rolled_back" :
+								"done";
+
+		sriov_error_clear(&err);
+		log_warn("recovery: %s of port %s (journal %lld) did not "
+			 "finish; %s",
+			 j[i].op, j[i].port, (long long)j[i].seq,
+			 !strcmp(j[i].op, "bind") ? "rolling it back" :
+						    "finishing it");
+		r = j[i].port[0] ?
+			    release_port(d, j[i].port, j[i].seq, status, &err) :
+			    -ENOENT;
+		if (r == -ENOENT)
+			r = sriov_store_journal_finish(d->store, j[i].seq,
+						       "failed",
+						       "no such port any more",
+						       &err);
+		if (r < 0)
+			log_err("recovery: journal %lld: %s",
+				(long long)j[i].seq, err.msg);
+		d->metrics.recovered++;
+		sriov_journal_release(&j[i]);
+	}
+	free(j);
+	return 0;
+}
+
+static uint64_t port_guid(const json_t *settings)
+{
+	const char *s = json_string_value(json_object_get(settings, "guid"));
+	uint64_t g = 0;
+
+	if (s)
+		sriov_parse_guid(s, &g, NULL);
+	return g;
+}
+
+/* The stored request back as a struct; the config is not consulted, so a
+ * changed config cannot make a bound port unreadable. */
+static int port_request(const struct sriov_store_port *p,
+			struct sriov_port_request *req, uint64_t *guid,
+			struct sriov_error *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(p->settings, 0, &je);
+	int r;
+
+	if (!o)
+		return sriov_error_set(err, -EIO,
+				       "port %s: stored settings: %s", p->id,
+				       je.text);
+	json_object_del(o, "guid"); /* given or allocated: read apart */
+	r = sriov_port_request_parse(o, NULL, req, err);
+	json_decref(o);
+	o = json_loads(p->settings, 0, &je);
+	*guid = port_guid(o);
+	json_decref(o);
+	return r;
+}
+
+static void check_ports(struct daemon *d)
+{
+	struct sriov_store_port *ports = NULL;
+	struct sriov_error err = { 0 };
+	size_t n = 0;
+
+	if (sriov_store_list_ports(d->store, &ports, &n, &err) < 0) {
+		log_err("check: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sriov_port_request req;
+		struct sriov_port_vf vf;
+		uint64_t guid = 0;
+		int dr;
+
+		sriov_error_clear(&err);
+		if (strcmp(ports[i].status, "bound"))
+			goto next;
+		if (port_request(&ports[i], &req, &guid, &err) < 0 ||
+		    sriov_port_vf_open(d->root, d->nl, ports[i].pf,
+				       ports[i].vf_index, &vf, &err) < 0) {
+			log_err("check: port %s: %s", ports[i].id, err.msg);
+			d->metrics.drift_reported++;
+			goto next;
+		}
+		dr = sriov_port_drift(d->nl, &vf, &req, guid, &err);
+		if (dr <= 0) {
+			if (dr < 0)
+				log_err("check: port %s: %s", ports[i].id,
+					err.msg);
+			goto next;
+		}
+		log_warn("drift: port %s (pf %s vf %u) changed behind sriovd's "
+			 "back (attributes 0x%x); repairing",
+			 ports[i].id, ports[i].pf, ports[i].vf_index,
+			 (unsigned)dr);
+		if (sriov_port_apply(d->root, d->nl, &vf, &req, guid,
+				     d->cfg.driver[req.vnic], &err) < 0) {
+			log_err("drift: port %s: repair failed: %s",
+				ports[i].id, err.msg);
+			d->metrics.drift_reported++;
+			sriov_store_journal_note(d->store, "repair",
+						 ports[i].id, ports[i].vf_id,
+						 err.msg, NULL);
+		} else {
+			d->metrics.drift_repaired++;
+			sriov_store_journal_note(d->store, "repair",
+						 ports[i].id, ports[i].vf_id,
+						 "settings re-applied", NULL);
+		}
+next:
+		sriov_store_port_release(&ports[i]);
+	}
+	free(ports);
+}
+
+static void check_free_vfs(struct daemon *d)
+{
+	struct sriov_store_vf *vfs = NULL;
+	struct sriov_error err = { 0 };
+	size_t n = 0;
+
+	if (sriov_store_list_vfs(d->store, &vfs, &n, &err) < 0) {
+		log_err("check: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct sriov_port_vf vf;
+		int r;
+
+		if (vfs[i].state != SRIOV_VF_FREE || vfs[i].excluded)
+			continue;
+		sriov_error_clear(&err);
+		if (sriov_port_vf_open(d->root, d->nl, vfs[i].pf, vfs[i].index,
+				       &vf, &err) < 0)
+			continue; /* sync reports PFs that went away */
+		if (vfs[i].scrubbed) {
+			r = sriov_port_is_scrubbed(d->nl, &vf, &err);
+			if (r != 0)
+				continue;
+			log_warn("drift: free %s; scrubbing again", err.msg);
+			d->metrics.drift_repaired++;
+		}
+		sriov_error_clear(&err);
+		if (sriov_port_scrub(d->nl, &vf, &err) < 0) {
+			char reason[SRIOV_ERROR_MSG_MAX + 16];
+
+			snprintf(reason, sizeof(reason), "scrub failed: %s",
+				 err.msg);
+			log_err("pf %s vf %u quarantined: %s", vfs[i].pf,
+				vfs[i].index, reason);
+			sriov_store_vf_quarantine(d->store, vfs[i].id, reason,
+						  NULL);
+			d->metrics.quarantined++;
+		} else if (!vfs[i].scrubbed) {
+			sriov_store_vf_set_scrubbed(d->store, vfs[i].id, true,
+						    NULL);
+		}
+	}
+	free(vfs);
+}
+
+void ops_check(struct daemon *d)
+{
+	struct sriov_error err = { 0 };
+
+	if (ops_sync(d, &err) < 0)
+		log_err("sync: %s", err.msg);
+	check_ports(d);
+	check_free_vfs(d);
+}
+
+static bool guid_in_use(struct daemon *d, uint64_t guid, const char *self)
+{
+	struct sriov_store_port *ports = NULL;
+	size_t n = 0;
+	bool used = false;
+
+	if (sriov_store_list_ports(d->store, &ports, &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_loads(ports[i].settings, 0, NULL);
+
+		if (strcmp(ports[i].id, self) && port_guid(o) == guid)
+			used = true;
+		json_decref(o);
+		sriov_store_port_release(&ports[i]);
+	}
+	free(ports);
+	return used;
+}
+
+json_t *ops_vf_json(const struct sriov_store_vf *v)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "pf", json_string(v->pf));
+	json_object_set_new(o, "vf", json_integer(v->index));
+	json_object_set_new(o, "address",
+			    v->address[0] ? json_string(v->address) :
+					    json_null());
+	json_object_set_new(o, "physnet", json_string(v->physnet));
+	json_object_set_new(o, "numa_node", json_integer(v->numa_node));
+	json_object_set_new(o, "state",
+			    json_string(sriov_vf_state_name(v->state)));
+	json_object_set_new(o, "excluded", json_boolean(v->excluded));
+	json_object_set_new(o, "scrubbed", json_boolean(v->scrubbed));
+	json_object_set_new(o, "port",
+			    v->port[0] ? json_string(v->port) : json_null());
+	if (v->reason[0])
+		json_object_set_new(o, "reason", json_string(v->reason));
+	return o;
+}
+
+json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_string(p->id));
+	json_object_set_new(o, "network", json_string(p->network));
+	json_object_set_new(o, "vnic_type", json_string(p->vnic_type));
+	json_object_set_new(o, "status", json_string(p->status));
+	json_object_set_new(o, "pf", json_string(p->pf));
+	json_object_set_new(o, "vf", json_integer(p->vf_index));
+	json_object_set_new(o, "address",
+			    p->address[0] ? json_string(p->address) :
+					    json_null());
+	json_object_set_new(o, "settings", json_loads(p->settings, 0, NULL));
+	return o;
+}
+
+int ops_bind(struct daemon *d, const struct sriov_port_request *req,
+	     json_t **ret, struct sriov_error *err)
+{
+	struct sriov_store_port port = { 0 };
+	struct sriov_store_vf vf;
+	struct sriov_saved_state st;
+	struct sriov_port_vf pv;
+	struct sriov_port_request eff = *req;
+	_cleanup_free_ char *intent = NULL, *settings = NULL, *xml = NULL;
+	struct sriov_error xerr = { 0 };
+	int64_t seq;
+	uint64_t guid = 0;
+	int node = -1, mode = 0, r;
+	double t0 = mono_s();
+	json_t *o;
+	char buf[32];
+
+	switch (req->numa) {
+	case SRIOV_NUMA_NONE:
+		break;
+	case SRIOV_NUMA_PREFERRED:
+		node = req->numa_node;
+		break;
+	case SRIOV_NUMA_REQUIRED:
+		node = req->numa_node;
+		mode = 1;
+		break;
+	case SRIOV_NUMA_LEGACY:
+		node = req->numa_node;
+		mode = req->numa_node >= 0 ? 2 : 0;
+		break;
+	}
+	intent = sriov_port_request_dump(req);
+	if (!intent)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	snprintf(port.id, sizeof(port.id), "%s", req->id);
+	snprintf(port.network, sizeof(port.network), "%s", req->physnet);
+	snprintf(port.vnic_type, sizeof(port.vnic_type), "%s",
+		 sriov_vnic_type_name(req->vnic));
+	port.settings = intent;
+	r = sriov_store_allocate(d->store, &port, req->pf[0] ? req->pf : NULL,
+				 node, mode, intent, &vf, &seq, err);
+	if (r == -ENOSPC) {
+		/* VFs may have appeared since the last sync (numvfs raised) */
+		struct sriov_error e2 = { 0 };
+
+		if (ops_sync(d, &e2) == 0)
+			r = sriov_store_allocate(d->store, &port,
+						 req->pf[0] ? req->pf : NULL,
+						 node, mode, intent, &vf, &seq,
+						 err);
+	}
+	if (r < 0)
+		return r;
+
+	/* From here on every failure is rolled back through the journal. */
+	step();
+	r = sriov_port_vf_open(d->root, d->nl, vf.pf, vf.index, &pv, err);
+	if (r < 0)
+		goto rollback;
+	if (pv.infiniband) {
+		if (req->has_mac || req->has_vlan) {
+			r = sriov_error_set(
+				err, -EINVAL,
+				"network '%s' is InfiniBand (pf %s): "
+				"give a pkey and a guid, not a vlan "
+				"or mac",
+				req->physnet, vf.pf);
+			goto rollback;
+		}
+		if (req->has_guid)
+			guid = req->guid;
+		else if (d->cfg.guid_policy == SRIOV_GUID_GIVEN) {
+			r = sriov_error_set(err, -EINVAL,
+					    "port %s: a guid is required (guid "
+					    "policy 'given' in %s)",
+					    req->id, d->cfg.path);
+			goto rollback;
+		} else
+			guid = sriov_port_guid_alloc(d->cfg.guid_prefix,
+						     (uint32_t)seq);
+		if (guid_in_use(d, guid, req->id)) {
+			sriov_format_guid(guid, buf);
+			r = sriov_error_set(err, -EEXIST,
+					    "port %s: guid %s is in use by "
+					    "another port",
+					    req->id, buf);
+			goto rollback;
+		}
+		eff.has_guid = true;
+		eff.guid = guid;
+		settings = sriov_port_request_dump(&eff);
+		r = settings ? sriov_store_port_set_settings(d->store, req->id,
+							     settings, err) :
+			       -ENOMEM;
+		if (r < 0)
+			goto rollback;
+	} else if (req->has_pkey || req->has_guid) {
+		r = sriov_error_set(err, -EINVAL,
+				    "network '%s' is Ethernet (pf %s): give a "
+				    "vlan, not a pkey or guid",
+				    req->physnet, vf.pf);
+		goto rollback;
+	}
+	r = sriov_port_read(d->root, d->nl, &pv, &st, err);
+	if (r < 0)
+		goto rollback;
+	r = sriov_store_save_state(d->store, vf.id, &st, err);
+	if (r < 0)
+		goto rollback;
+	step();
+	r = sriov_port_apply(d->root, d->nl, &pv, &eff, guid,
+			     d->cfg.driver[req->vnic], err);
+	if (r < 0)
+		goto rollback;
+	step();
+	r = sriov_store_bind_done(d->store, seq, req->id, err);
+	if (r < 0)
+		goto rollback;
+
+	o = json_object();
+	json_object_set_new(o, "port", json_string(req->id));
+	json_object_set_new(o, "pf", json_string(vf.pf));
+	json_object_set_new(o, "vf", json_integer(vf.index));
+	json_object_set_new(o, "address",
+			    pv.address[0] ? json_string(pv.address) :
+					    json_null());
+	json_object_set_new(o, "physnet", json_string(vf.physnet));
+	json_object_set_new(o, "numa_node", json_integer(vf.numa_node));
+	json_object_set_new(o, "link_type",
+			    json_string(pv.infiniband ? "infiniband" :
+							"ethernet"));
+	if (req->has_vlan)
+		json_object_set_new(o, "vlan", json_integer(req->vlan));
+	if (req->has_pkey) {
+		snprintf(buf, sizeof(buf), "0x%04x", req->pkey);
+		json_object_set_new(o, "pkey", json_string(buf));
+	}
+	if (pv.infiniband) {
+		sriov_format_guid(guid, buf);
+		json_object_set_new(o, "guid", json_string(buf));
+	}
+	xml = sriov_port_libvirt_xml(&eff, pv.address, st.netdev, pv.infiniband,
+				     &xerr);
+	json_object_set_new(o, "libvirt_xml",
+			    xml ? json_string(xml) : json_null());
+	if (!xml)
+		json_object_set_new(o, "libvirt_xml_note",
+				    json_string(xerr.msg));
+	*ret = o;
+	histogram_add(&d->metrics.latency[OP_BIND], mono_s() - t0);
+	return 0;
+
+rollback : {
+	struct sriov_error e2 = { 0 };
+
+	if (release_port(d, req->id, seq, "rolled_back", &e2) < 0)
+		log_err("port %s: rollback: %s", req->id, e2.msg);
+}
+	return r;
+}
+
+int ops_unbind(struct daemon *d, const char *id, json_t **ret,
+	       struct sriov_error *err)
+{
+	struct sriov_store_port p = { 0 };
+	_cleanup_free_ char *intent = NULL;
+	double t0 = mono_s();
+	int64_t seq;
+	json_t *o;
+	int r;
+
+	r = sriov_store_get_port(d->store, id, &p, err);
+	if (r < 0)
+		return r;
+	o = json_object();
+	json_object_set_new(o, "port", json_string(id));
+	json_object_set_new(o, "pf", json_string(p.pf));
+	json_object_set_new(o, "vf", json_integer(p.vf_index));
+	sriov_store_port_release(&p);
+	if (asprintf(&intent, "{\"unbind\":\"%s\"}", id) < 0) {
+		json_decref(o);
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	}
+	r = sriov_store_unbind_begin(d->store, id, "unbind", intent, &seq, err);
+	if (r >= 0)
+		r = release_port(d, id, seq, "done", err);
+	if (r < 0) {
+		json_decref(o);
+		return r;
+	}
+	json_object_set_new(o, "vf_state",
+			    json_string(r == 0 ? "free" : "quarantined"));
+	*ret = o;
+	histogram_add(&d->metrics.latency[OP_UNBIND], mono_s() - t0);
+	return 0;
+}

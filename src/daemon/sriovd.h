@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SRIOVD_H
+#define SRIOVD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include <sriov/port.h>
+#include <sriov/store.h>
+
+#include "metrics.h"
+
+struct client {
+	int fd;
+	uid_t uid;
+	pid_t pid;
+	char *buf;
+	size_t len, cap;
+};
+
+struct daemon {
+	struct sriovd_config cfg;
+	struct sriov_store *store;
+	struct sriov_root *root;
+	struct sriov_nl *nl;
+	int listen_fd;
+	int monitor_fd; /* RTM_NEWLINK subscription, -1 when none */
+	struct client *clients;
+	size_t n_clients, cap_clients;
+	struct metrics metrics;
+	int *watch_ifindex; /* PFs whose links we follow */
+	size_t n_watch;
+	bool dirty; /* a watched PF changed: check soon */
+	uint64_t next_check_ms;
+	bool quit;
+};
+
+/* log to stderr with a level prefix systemd understands (<N>) */
+void log_msg(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(3, __VA_ARGS__)
+#define log_warn(...) log_msg(4, __VA_ARGS__)
+#define log_info(...) log_msg(6, __VA_ARGS__)
+
+uint64_t mono_ms(void);
+
+/* ops.c: the operations, each journaled */
+int ops_sync(struct daemon *d, struct sriov_error *err);
+int ops_recover(struct daemon *d);
+void ops_check(struct daemon *d);
+int ops_bind(struct daemon *d, const struct sriov_port_request *req,
+	     json_t **ret, struct sriov_error *err);
+int ops_unbind(struct daemon *d, const char *id, json_t **ret,
+	       struct sriov_error *err);
+json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p);
+json_t *ops_vf_json(const struct sriov_store_vf *v);
+
+/* api.c: the socket, framing, peer credentials, dispatch */
+int api_listen(struct daemon *d, struct sriov_error *err);
+void api_accept(struct daemon *d);
+/* Read what client @i sent; false when it is to be closed. */
+bool api_client_read(struct daemon *d, struct client *c);
+void api_client_close(struct client *c);
+bool api_peer_allowed(const struct sriovd_config *cfg, uid_t uid);
+/* One request's JSON text -> the response object (tests use it). */
+json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid);
+
+/* inventory.c */
+json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);
+/* NUMA node of each named PF (-1 unknown). */
+int inventory_numa(struct sriov_root *root, const char *const *pfs, size_t n,
+		   int *ret);
+
+/* monitor.c */
+int monitor_open(void);
+/* Drain the socket; true when a watched link changed. */
+bool monitor_read(int fd, const int *ifindex, size_t n);
+
+/* notify.c: the sd_notify datagram protocol */
+int notify_send(const char *state);
+/* WATCHDOG_USEC / 2 in ms, 0 when no watchdog is asked for. */
+uint64_t notify_watchdog_ms(void);
+
+#endif

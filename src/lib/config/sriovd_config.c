@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: MIT */
+/* sriovd's YAML configuration; every error carries file:line:column. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include <sriov/port.h>
+#include "util/macro.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+struct ctx {
+	yaml_document_t *doc;
+	const char *path;
+	struct sriov_error *err;
+};
+
+static int at(struct ctx *c, const yaml_node_t *n, int code, const char *msg)
+{
+	return sriov_error_set_at(c->err, code, c->path,
+				  (unsigned)n->start_mark.line + 1,
+				  (unsigned)n->start_mark.column + 1, "%s",
+				  msg);
+}
+
+#define FAIL(c, n, ...)                                \
+	({                                             \
+		char _m[SRIOV_ERROR_MSG_MAX];          \
+		snprintf(_m, sizeof(_m), __VA_ARGS__); \
+		at(c, n, -EINVAL, _m);                 \
+	})
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ?
+		       (const char *)n->data.scalar.value :
+		       NULL;
+}
+
+static int want_scalar(struct ctx *c, const yaml_node_t *n, const char *key,
+		       const char **ret)
+{
+	if (!scalar(n))
+		return FAIL(c, n, "%s: expected a single value", key);
+	*ret = scalar(n);
+	return 0;
+}
+
+static int want_str(struct ctx *c, const yaml_node_t *n, const char *key,
+		    char **ret)
+{
+	const char *s = NULL;
+	int r = want_scalar(c, n, key, &s);
+
+	if (r < 0)
+		return r;
+	free(*ret);
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int want_path(struct ctx *c, const yaml_node_t *n, const char *key,
+		     char **ret)
+{
+	int r = want_str(c, n, key, ret);
+
+	if (r < 0)
+		return r;
+	if ((*ret)[0] != '/' || strstr(*ret, "/../") || strlen(*ret) >= 108)
+		return FAIL(c, n,
+			    "%s: '%s' is not an absolute path without '..' "
+			    "(at most 107 bytes)",
+			    key, *ret);
+	return 0;
+}
+
+static int want_uint(struct ctx *c, const yaml_node_t *n, const char *key,
+		     int base, uint64_t max, uint64_t *ret)
+{
+	const char *s = NULL;
+	int r = want_scalar(c, n, key, &s);
+
+	if (r < 0)
+		return r;
+	if (parse_u64(s, base, ret) < 0 || *ret > max)
+		return FAIL(c, n, "%s: invalid number '%s' (expected 0..%llu)",
+			    key, s, (unsigned long long)max);
+	return 0;
+}
+
+static bool is_pci(const char *s)
+{
+	unsigned d, b, sl, f;
+	char t;
+
+	return strlen(s) == 12 &&
+	       sscanf(s, "%4x:%2x:%2x.%1x%c", &d, &b, &sl, &f, &t) == 4;
+}
+
+static bool valid_vf_name(const char *s)
+{
+	uint64_t v;
+
+	if (is_pci(s))
+		return true;
+	return !strncmp(s, "vf", 2) && s[2] && parse_u64(s + 2, 10, &v) == 0;
+}
+
+static int parse_physnets(struct ctx *c, yaml_node_t *n,
+			  struct sriovd_config *cfg)
+{
+	size_t cap = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return FAIL(c, n,
+			    "physnets: expected a mapping of physnet names "
+			    "to lists of PFs");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		struct sriovd_physnet *pn;
+		const char *name = scalar(k);
+		size_t pcap = 0;
+
+		if (!name || !sriov_port_id_valid(name) || strlen(name) >= 64)
+			return FAIL(c, k,
+				    "physnets: invalid physnet name '%s' "
+				    "(letters, digits, . _ - : @)",
+				    name ? name : "");
+		for (size_t i = 0; i < cfg->n_physnets; i++)
+			if (!strcmp(cfg->physnets[i].name, name))
+				return FAIL(c, k, "physnets: '%s' given twice",
+					    name);
+		if (grow_array((void **)&cfg->physnets, &cap, cfg->n_physnets,
+			       sizeof(*cfg->physnets)) < 0)
+			return -ENOMEM;
+		pn = &cfg->physnets[cfg->n_physnets++];
+		memset(pn, 0, sizeof(*pn));
+		pn->name = strdup(name);
+		if (!pn->name)
+			return -ENOMEM;
+		if (scalar(v)) {
+			/* one PF may be given without a list */
+			yaml_node_t *one = v;
+
+			if (grow_array((void **)&pn->pfs, &pcap, 0,
+				       sizeof(char *)) < 0)
+				return -ENOMEM;
+			if (!name_is_safe(scalar(one)) ||
+			    !sriov_port_id_valid(scalar(one)))
+				return FAIL(c, one,
+					    "physnets: %s: invalid pf '%s' (a "
+					    "netdev name or PCI address)",
+					    name, scalar(one));
+			pn->pfs[pn->n_pfs++] = strdup(scalar(one));
+			continue;
+		}
+		if (v->type != YAML_SEQUENCE_NODE ||
+		    v->data.sequence.items.start == v->data.sequence.items.top)
+			return FAIL(c, v,
+				    "physnets: %s: expected a non-empty list "
+				    "of PFs",
+				    name);
+		for (yaml_node_item_t *i = v->data.sequence.items.start;
+		     i < v->data.sequence.items.top; i++) {
+			yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+			const char *pf = scalar(e);
+
+			if (!pf || !name_is_safe(pf) ||
+			    !sriov_port_id_valid(pf) || strlen(pf) >= 64)
+				return FAIL(c, e,
+					    "physnets: %s: invalid pf '%s' (a "
+					    "netdev name or PCI address)",
+					    name, pf ? pf : "");
+			if (sriovd_config_physnet_of(cfg, pf))
+				return FAIL(
+					c, e,
+					"physnets: pf '%s' is listed "
+					"twice; a PF belongs to one physnet",
+					pf);
+			if (grow_array((void **)&pn->pfs, &pcap, pn->n_pfs,
+				       sizeof(char *)) < 0)
+				return -ENOMEM;
+			pn->pfs[pn->n_pfs] = strdup(pf);
+			if (!pn->pfs[pn->n_pfs++])
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Neutron's form: "<pf>:<vf>;<vf>". A PF named by PCI address contains
+ * colons itself, so it is recognised by its shape first. */
+static int parse_exclude(struct ctx *c, yaml_node_t *e,
+			 struct sriovd_config *cfg, size_t *cap)
+{
+	const char *s = scalar(e);
+	_cleanup_free_ char *pf = NULL, *list = NULL;
+	char *save = NULL, *tok;
+	const char *colon;
+
+	if (!s)
+		return FAIL(c, e,
+			    "exclude_devices: expected a string "
+			    "'<pf>:<vf>;<vf>...'");
+	if (strlen(s) > 12 && s[12] == ':') {
+		char head[13];
+
+		memcpy(head, s, 12);
+		head[12] = '\0';
+		colon = is_pci(head) ? s + 12 : strchr(s, ':');
+	} else {
+		colon = strchr(s, ':');
+	}
+	if (!colon)
+		return FAIL(c, e,
+			    "exclude_devices: invalid mapping '%s' "
+			    "(expected '<pf>:<vf>;<vf>...')",
+			    s);
+	pf = strndup(s, (size_t)(colon - s));
+	list = strdup(colon + 1);
+	if (!pf || !list)
+		return -ENOMEM;
+	if (!pf[0])
+		return FAIL(c, e, "exclude_devices: missing pf in mapping '%s'",
+			    s);
+	if (!sriovd_config_physnet_of(cfg, pf))
+		return FAIL(c, e,
+			    "exclude_devices: pf '%s' is missing from "
+			    "physnets",
+			    pf);
+	for (size_t i = 0; i < cfg->n_excludes; i++)
+		if (!strcmp(cfg->excludes[i].pf, pf))
+			return FAIL(c, e,
+				    "exclude_devices: pf '%s' in mapping '%s' "
+				    "is not unique",
+				    pf, s);
+	for (tok = strtok_r(list, ";", &save); tok;
+	     tok = strtok_r(NULL, ";", &save)) {
+		char *t = tok;
+		struct sriovd_exclude *x;
+
+		while (*t == ' ')
+			t++;
+		strip_trailing(t);
+		if (!*t)
+			continue;
+		if (!valid_vf_name(t))
+			return FAIL(c, e,
+				    "exclude_devices: invalid vf '%s' of pf "
+				    "'%s' (a PCI address 0000:07:00.2, or vfN)",
+				    t, pf);
+		if (grow_array((void **)&cfg->excludes, cap, cfg->n_excludes,
+			       sizeof(*cfg->excludes)) < 0)
+			return -ENOMEM;
+		x = &cfg->excludes[cfg->n_excludes++];
+		x->pf = strdup(pf);
+		x->vf = strdup(t);
+		if (!x->pf || !x->vf)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int parse_drivers(struct ctx *c, yaml_node_t *n,
+			 struct sriovd_config *cfg)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return FAIL(c, n,
+			    "vf_driver: expected a mapping of vnic type "
+			    "to driver");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		enum sriov_vnic_type t;
+
+		if (!scalar(k) || sriov_vnic_type_parse(scalar(k), &t) < 0)
+			return FAIL(c, k,
+				    "vf_driver: unknown vnic type '%s' "
+				    "(expected direct, macvtap or "
+				    "direct-physical)",
+				    scalar(k) ? scalar(k) : "");
+		if (!scalar(v) ||
+		    sriov_vf_driver_parse(scalar(v), &cfg->driver[t], NULL) < 0)
+			return FAIL(c, v,
+				    "vf_driver: %s: invalid driver '%s' "
+				    "(expected vfio-pci, default or none)",
+				    scalar(k), scalar(v) ? scalar(v) : "");
+	}
+	return 0;
+}
+
+static int parse_guid(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return FAIL(c, n, "guid: expected policy and prefix");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		const char *key = scalar(k) ? scalar(k) : "", *val = scalar(v);
+
+		if (!strcmp(key, "policy")) {
+			if (val && !strcmp(val, "allocate"))
+				cfg->guid_policy = SRIOV_GUID_ALLOCATE;
+			else if (val && !strcmp(val, "given"))
+				cfg->guid_policy = SRIOV_GUID_GIVEN;
+			else
+				return FAIL(c, v,
+					    "guid: invalid policy '%s' "
+					    "(expected allocate or given)",
+					    val ? val : "");
+		} else if (!strcmp(key, "prefix")) {
+			unsigned b[4];
+			char t;
+
+			if (!val || strlen(val) != 11 ||
+			    sscanf(val, "%2x:%2x:%2x:%2x%c", &b[0], &b[1],
+				   &b[2], &b[3], &t) != 4)
+				return FAIL(c, v,
+					    "guid: invalid prefix '%s' "
+					    "(expected four bytes xx:xx:xx:xx)",
+					    val ? val : "");
+			for (int i = 0; i < 4; i++)
+				cfg->guid_prefix[i] = (uint8_t)b[i];
+		} else {
+			return FAIL(c, k,
+				    "guid: unknown key '%s' (expected policy, "
+				    "prefix)",
+				    key);
+		}
+	}
+	return 0;
+}
+
+static int parse_uids(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
+{
+	size_t cap = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return FAIL(c, n, "allowed_uids: expected a list of uids");
+	for (yaml_node_item_t *i = n->data.sequence.items.start;
+	     i < n->data.sequence.items.top; i++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+		uint64_t v;
+		int r = want_uint(c, e, "allowed_uids", 10, 0xfffffffe, &v);
+
+		if (r < 0)
+			return r;
+		if (grow_array((void **)&cfg->allowed_uids, &cap,
+			       cfg->n_allowed_uids, sizeof(uid_t)) < 0)
+			return -ENOMEM;
+		cfg->allowed_uids[cfg->n_allowed_uids++] = (uid_t)v;
+	}
+	return 0;
+}
+
+static int parse_root(struct ctx *c, yaml_node_t *root,
+		      struct sriovd_config *cfg)
+{
+	yaml_node_t *excl = NULL;
+	size_t xcap = 0;
+	uint64_t v;
+	int r = 0;
+
+	if (!root)
+		return sriov_error_set_at(c->err, -EINVAL, c->path, 1, 1,
+					  "empty configuration (expected at "
+					  "least physnets)");
+	if (root->type != YAML_MAPPING_NODE)
+		return FAIL(c, root, "expected a mapping at the top level");
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top && r >= 0; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *n = yaml_document_get_node(c->doc, p->value);
+		const char *key = scalar(k) ? scalar(k) : "";
+
+		if (!strcmp(key, "physnets")) {
+			r = parse_physnets(c, n, cfg);
+		} else if (!strcmp(key, "exclude_devices")) {
+			excl = n; /* after physnets, wherever they are */
+		} else if (!strcmp(key, "vf_driver")) {
+			r = parse_drivers(c, n, cfg);
+		} else if (!strcmp(key, "guid")) {
+			r = parse_guid(c, n, cfg);
+		} else if (!strcmp(key, "numa_policy")) {
+			const char *s = NULL;
+
+			r = want_scalar(c, n, key, &s);
+			if (r >= 0 &&
+			    sriov_numa_policy_parse(s, &cfg->numa_policy) < 0)
+				r = FAIL(c, n,
+					 "numa_policy: invalid '%s' (expected "
+					 "none, preferred, required or legacy)",
+					 s);
+		} else if (!strcmp(key, "state_dir")) {
+			r = want_path(c, n, key, &cfg->state_dir);
+		} else if (!strcmp(key, "socket")) {
+			r = want_path(c, n, key, &cfg->socket);
+		} else if (!strcmp(key, "metrics_file")) {
+			r = want_path(c, n, key, &cfg->metrics_file);
+		} else if (!strcmp(key, "socket_mode")) {
+			r = want_uint(c, n, key, 8, 0777, &v);
+			cfg->socket_mode = (mode_t)v;
+			if (r >= 0 && (v & 0111))
+				r = FAIL(c, n,
+					 "socket_mode: %03llo has execute bits "
+					 "(expected e.g. 0600 or 0660)",
+					 (unsigned long long)v);
+		} else if (!strcmp(key, "allowed_uids")) {
+			r = parse_uids(c, n, cfg);
+		} else if (!strcmp(key, "max_request")) {
+			r = want_uint(c, n, key, 10, 16 << 20, &v);
+			if (r >= 0 && v < 1024)
+				r = FAIL(c, n,
+					 "max_request: %llu is too small "
+					 "(expected 1024..16777216)",
+					 (unsigned long long)v);
+			cfg->max_request = (size_t)v;
+		} else if (!strcmp(key, "check_interval")) {
+			r = want_uint(c, n, key, 10, 86400, &v);
+			cfg->check_interval = (unsigned)v;
+		} else {
+			r = FAIL(c, k,
+				 "unknown key '%s' (expected physnets, "
+				 "exclude_devices, vf_driver, guid, "
+				 "numa_policy, state_dir, socket, socket_mode, "
+				 "allowed_uids, max_request, check_interval, "
+				 "metrics_file)",
+				 key);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (!cfg->n_physnets)
+		return FAIL(c, root,
+			    "physnets: at least one physnet with its "
+			    "PFs is required");
+	if (excl) {
+		if (excl->type != YAML_SEQUENCE_NODE)
+			return FAIL(c, excl,
+				    "exclude_devices: expected a list of "
+				    "'<pf>:<vf>;<vf>...'");
+		for (yaml_node_item_t *i = excl->data.sequence.items.start;
+		     i < excl->data.sequence.items.top; i++) {
+			r = parse_exclude(c, yaml_document_get_node(c->doc, *i),
+					  cfg, &xcap);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+void sriovd_config_init(struct sriovd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->driver[SRIOV_VNIC_DIRECT] = SRIOV_VF_DRIVER_VFIO;
+	c->driver[SRIOV_VNIC_MACVTAP] = SRIOV_VF_DRIVER_DEFAULT;
+	c->driver[SRIOV_VNIC_DIRECT_PHYSICAL] = SRIOV_VF_DRIVER_VFIO;
+	c->guid_policy = SRIOV_GUID_ALLOCATE;
+	/* locally administered (bit 1 of the first byte), as MACs are */
+	c->guid_prefix[0] = 0x02;
+	c->numa_policy = SRIOV_NUMA_PREFERRED;
+	c->socket_mode = 0600;
+	c->max_request = SRIOVD_MAX_REQUEST_DEFAULT;
+	c->check_interval = 30;
+}
+
+void sriovd_config_release(struct sriovd_config *c)
+{
+	for (size_t i = 0; i < c->n_physnets; i++) {
+		for (size_t j = 0; j < c->physnets[i].n_pfs; j++)
+			free(c->physnets[i].pfs[j]);
+		free(c->physnets[i].pfs);
+		free(c->physnets[i].name);
+	}
+	free(c->physnets);
+	for (size_t i = 0; i < c->n_excludes; i++) {
+		free(c->excludes[i].pf);
+		free(c->excludes[i].vf);
+	}
+	free(c->excludes);
+	free(c->allowed_uids);
+	free(c->state_dir);
+	free(c->socket);
+	free(c->metrics_file);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+static int read_file(const char *path, char **ret, struct sriov_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return sriov_error_set(err, -errno, "%s: %s", path,
+				       strerror(errno));
+	if (getdelim(&buf, &n, '\0', f) < 0 && ferror(f)) {
+		free(buf);
+		return sriov_error_set(err, -EIO, "%s: read error", path);
+	}
+	*ret = buf ? buf : strdup("");
+	return *ret ? 0 : -ENOMEM;
+}
+
+int sriovd_config_load(const char *path, const char *text,
+		       struct sriovd_config *out, struct sriov_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct sriovd_config cfg;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ctx c = { .doc = &doc, .path = path, .err = err };
+	int r;
+
+	if (!text) {
+		r = read_file(path, &buf, err);
+		if (r < 0)
+			return r;
+		text = buf;
+	}
+	sriovd_config_init(&cfg);
+	if (!yaml_parser_initialize(&parser))
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     strlen(text));
+	if (!yaml_parser_load(&parser, &doc)) {
+		r = sriov_error_set_at(err, -EINVAL, path,
+				       (unsigned)parser.problem_mark.line + 1,
+				       (unsigned)parser.problem_mark.column + 1,
+				       "%s", parser.problem ?: "yaml error");
+		yaml_parser_delete(&parser);
+		return r;
+	}
+	r = parse_root(&c, yaml_document_get_root_node(&doc), &cfg);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (r == -ENOMEM)
+		sriov_error_set(err, r, "out of memory");
+	if (r < 0) {
+		sriovd_config_release(&cfg);
+		return r;
+	}
+	if (!cfg.state_dir)
+		cfg.state_dir = strdup("/var/lib/sriovd");
+	if (!cfg.socket)
+		cfg.socket = strdup("/run/sriovd/sriovd.sock");
+	cfg.path = strdup(path);
+	if (!cfg.state_dir || !cfg.socket || !cfg.path) {
+		sriovd_config_release(&cfg);
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	}
+	*out = cfg;
+	return 0;
+}
+
+const char *sriovd_config_physnet_of(const struct sriovd_config *c,
+				     const char *pf)
+{
+	for (size_t i = 0; i < c->n_physnets; i++)
+		for (size_t j = 0; j < c->physnets[i].n_pfs; j++)
+			if (!strcmp(c->physnets[i].pfs[j], pf))
+				return c->physnets[i].name;
+	return NULL;
+}
+
+bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
+			    unsigned index, const char *address)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "vf%u", index);
+	for (size_t i = 0; i < c->n_excludes; i++) {
+		if (strcmp(c->excludes[i].pf, pf))
+			continue;
+		if (!strcmp(c->excludes[i].vf, name) ||
+		    (address && address[0] &&
+		     !strcmp(c->excludes[i].vf, address)))
+			return true;
+	}
+	return false;
+}

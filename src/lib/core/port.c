@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/* Port requests: validation, the stored form, libvirt XML. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <sriov/port.h>
+#include "util/macro.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+static const char *const vnic_names[SRIOV_VNIC_MAX] = {
+	[SRIOV_VNIC_DIRECT] = "direct",
+	[SRIOV_VNIC_MACVTAP] = "macvtap",
+	[SRIOV_VNIC_DIRECT_PHYSICAL] = "direct-physical",
+};
+
+const char *sriov_vnic_type_name(enum sriov_vnic_type t)
+{
+	return (unsigned)t < SRIOV_VNIC_MAX ? vnic_names[t] : "?";
+}
+
+int sriov_vnic_type_parse(const char *s, enum sriov_vnic_type *ret)
+{
+	for (unsigned i = 0; i < SRIOV_VNIC_MAX; i++)
+		if (!strcmp(s, vnic_names[i])) {
+			*ret = (enum sriov_vnic_type)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static const char *const numa_names[] = {
+	[SRIOV_NUMA_NONE] = "none",
+	[SRIOV_NUMA_PREFERRED] = "preferred",
+	[SRIOV_NUMA_REQUIRED] = "required",
+	[SRIOV_NUMA_LEGACY] = "legacy",
+};
+
+const char *sriov_numa_policy_name(enum sriov_numa_policy p)
+{
+	return (unsigned)p < ARRAY_SIZE(numa_names) ? numa_names[p] : "?";
+}
+
+int sriov_numa_policy_parse(const char *s, enum sriov_numa_policy *ret)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(numa_names); i++)
+		if (!strcmp(s, numa_names[i])) {
+			*ret = (enum sriov_numa_policy)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool sriov_port_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 127 || strstr(s, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-' || c == ':' || c == '@'))
+			return false;
+	}
+	return true;
+}
+
+static int get_string(const json_t *o, const char *key, const char **ret,
+		      bool required, struct sriov_error *err)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v) {
+		if (required)
+			return sriov_error_set(err, -EINVAL,
+					       "port: '%s' is required", key);
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return sriov_error_set(err, -EINVAL,
+				       "port: '%s' must be a string", key);
+	*ret = json_string_value(v);
+	return 0;
+}
+
+static int get_uint(const json_t *o, const char *key, json_int_t max, bool *has,
+		    json_int_t *ret, struct sriov_error *err)
+{
+	json_t *v = json_object_get(o, key);
+
+	*has = false;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > max) {
+		_cleanup_free_ char *s = json_dumps(v, JSON_ENCODE_ANY);
+
+		return sriov_error_set(err, -EINVAL,
+				       "port: invalid %s %s (expected an "
+				       "integer 0..%lld)",
+				       key, s ? s : "?", (long long)max);
+	}
+	*has = true;
+	*ret = json_integer_value(v);
+	return 0;
+}
+
+static int get_bool(const json_t *o, const char *key, bool *ret,
+		    struct sriov_error *err)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return sriov_error_set(err, -EINVAL,
+				       "port: '%s' must be true or false", key);
+	*ret = json_is_true(v);
+	return 0;
+}
+
+static const char *const port_keys[] = {
+	"id",	       "network", "vnic_type", "mac",
+	"guid",	       "trusted", "spoofchk",  "min_tx_rate",
+	"max_tx_rate", "numa",	  "numa_node", "pf",
+};
+static const char *const network_keys[] = { "physnet", "vlan", "qos",
+					    "vlan_proto", "pkey" };
+
+static int check_keys(const json_t *o, const char *what,
+		      const char *const *keys, size_t n,
+		      struct sriov_error *err)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if (!strcmp(k, keys[i]))
+				break;
+		if (i == n)
+			return sriov_error_set(err, -EINVAL,
+					       "%s: unknown key '%s'", what, k);
+	}
+	return 0;
+}
+
+static int parse_network(const json_t *net, const struct sriovd_config *cfg,
+			 struct sriov_port_request *r, struct sriov_error *err)
+{
+	const char *physnet, *proto, *pkey;
+	json_int_t v;
+	bool has;
+	int ret;
+
+	if (!json_is_object(net))
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: 'network' must be an object "
+			"{\"physnet\": NAME, \"vlan\": N} or "
+			"{\"physnet\": NAME, \"pkey\": \"0x8001\"}");
+	ret = check_keys(net, "port: network", network_keys,
+			 ARRAY_SIZE(network_keys), err);
+	if (ret < 0)
+		return ret;
+	ret = get_string(net, "physnet", &physnet, true, err);
+	if (ret < 0)
+		return ret;
+	if (!sriov_port_id_valid(physnet) || strlen(physnet) >= 64)
+		return sriov_error_set(err, -EINVAL,
+				       "port: invalid physnet '%s' (letters, "
+				       "digits, . _ - : @; no '/' or '..')",
+				       physnet);
+	if (cfg && !cfg->physnets)
+		return sriov_error_set(err, -EINVAL,
+				       "port: unknown network '%s' (no physnet "
+				       "is configured)",
+				       physnet);
+	if (cfg) {
+		size_t i;
+
+		for (i = 0; i < cfg->n_physnets; i++)
+			if (!strcmp(cfg->physnets[i].name, physnet))
+				break;
+		if (i == cfg->n_physnets)
+			return sriov_error_set(err, -EINVAL,
+					       "port: unknown network '%s' "
+					       "(not in the physnets of %s)",
+					       physnet, cfg->path);
+	}
+	snprintf(r->physnet, sizeof(r->physnet), "%s", physnet);
+
+	ret = get_uint(net, "vlan", 4094, &has, &v, err);
+	if (ret < 0)
+		return ret;
+	if (has && v == 0)
+		return sriov_error_set(err, -EINVAL,
+				       "port: invalid vlan %lld (expected "
+				       "1..4094; omit it for a flat network)",
+				       (long long)v);
+	r->has_vlan = has;
+	r->vlan = (uint16_t)v;
+	ret = get_uint(net, "qos", 7, &has, &v, err);
+	if (ret < 0)
+		return ret;
+	if (has && !r->has_vlan)
+		return sriov_error_set(err, -EINVAL, "port: qos needs a vlan");
+	r->qos = has ? (uint8_t)v : 0;
+	ret = get_string(net, "vlan_proto", &proto, false, err);
+	if (ret < 0)
+		return ret;
+	r->vlan_proto = SRIOV_ETH_P_8021Q;
+	if (proto) {
+		if (!r->has_vlan)
+			return sriov_error_set(err, -EINVAL,
+					       "port: vlan_proto needs a vlan");
+		if (!strcmp(proto, "802.1ad"))
+			r->vlan_proto = SRIOV_ETH_P_8021AD;
+		else if (strcmp(proto, "802.1Q"))
+			return sriov_error_set(err, -EINVAL,
+					       "port: invalid vlan_proto '%s' "
+					       "(expected 802.1Q or 802.1ad)",
+					       proto);
+	}
+
+	ret = get_string(net, "pkey", &pkey, false, err);
+	if (ret < 0)
+		return ret;
+	if (pkey) {
+		uint64_t p;
+
+		if (r->has_vlan)
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: give a vlan (Ethernet) or "
+				"a pkey (InfiniBand), not both");
+		if (parse_u64(pkey, 16, &p) < 0 || strncmp(pkey, "0x", 2) ||
+		    (p & 0x7fff) == 0 || (p & 0x7fff) == 0x7fff || p > 0xffff)
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid pkey '%s' (expected "
+				"0x0001..0xfffe, not the default "
+				"0x7fff/0xffff)",
+				pkey);
+		r->has_pkey = true;
+		r->pkey = (uint16_t)p;
+	}
+	return 0;
+}
+
+int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
+			     struct sriov_port_request *ret,
+			     struct sriov_error *err)
+{
+	struct sriov_port_request r = { .spoofchk = true, .numa_node = -1 };
+	const char *id, *vnic, *mac, *guid, *numa, *pf;
+	json_int_t v;
+	bool has;
+	int e;
+
+	if (!json_is_object(o))
+		return sriov_error_set(err, -EINVAL,
+				       "'port' must be an object");
+	e = check_keys(o, "port", port_keys, ARRAY_SIZE(port_keys), err);
+	if (e < 0)
+		return e;
+	e = get_string(o, "id", &id, true, err);
+	if (e < 0)
+		return e;
+	if (!sriov_port_id_valid(id))
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid id '%s' (1..127 of letters, "
+			"digits, . _ - : @; no '/' or '..')",
+			id);
+	snprintf(r.id, sizeof(r.id), "%s", id);
+
+	e = parse_network(json_object_get(o, "network"), cfg, &r, err);
+	if (e < 0)
+		return e;
+
+	e = get_string(o, "vnic_type", &vnic, false, err);
+	if (e < 0)
+		return e;
+	r.vnic = SRIOV_VNIC_DIRECT;
+	if (vnic && sriov_vnic_type_parse(vnic, &r.vnic) < 0)
+		return sriov_error_set(err, -EINVAL,
+				       "port: invalid vnic_type '%s' (expected "
+				       "direct, macvtap or direct-physical)",
+				       vnic);
+	if (r.vnic == SRIOV_VNIC_DIRECT_PHYSICAL)
+		return sriov_error_set(err, -EOPNOTSUPP,
+				       "port: vnic_type direct-physical is not "
+				       "supported by this sriovd yet");
+
+	e = get_string(o, "pf", &pf, false, err);
+	if (e < 0)
+		return e;
+	if (pf) {
+		const char *net;
+
+		if (!name_is_safe(pf) || !sriov_port_id_valid(pf) ||
+		    strlen(pf) >= sizeof(r.pf))
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid pf '%s' (a netdev "
+				"name or PCI address; no '/' or "
+				"'..')",
+				pf);
+		net = cfg ? sriovd_config_physnet_of(cfg, pf) : r.physnet;
+		if (!net || strcmp(net, r.physnet))
+			return sriov_error_set(err, -EINVAL,
+					       "port: pf '%s' is not a pf of "
+					       "network '%s'",
+					       pf, r.physnet);
+		snprintf(r.pf, sizeof(r.pf), "%s", pf);
+	}
+
+	e = get_string(o, "mac", &mac, false, err);
+	if (e < 0)
+		return e;
+	if (mac) {
+		struct sriov_vf_config c = { 0 };
+		struct sriov_error e2 = { 0 };
+
+		if (sriov_parse_mac(mac, &c, &e2) < 0 || c.mac_len != 6)
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid mac '%s' (expected "
+				"a unicast xx:xx:xx:xx:xx:xx)",
+				mac);
+		if (!memcmp(c.mac, "\0\0\0\0\0\0", 6))
+			return sriov_error_set(err, -EINVAL,
+					       "port: mac '%s' is all zeros "
+					       "(give a unicast address)",
+					       mac);
+		memcpy(r.mac, c.mac, 6);
+		r.has_mac = true;
+	}
+	e = get_string(o, "guid", &guid, false, err);
+	if (e < 0)
+		return e;
+	if (guid) {
+		struct sriov_error e2 = { 0 };
+
+		if (sriov_parse_guid(guid, &r.guid, &e2) < 0)
+			return sriov_error_set(err, -EINVAL, "port: %s",
+					       e2.msg);
+		r.has_guid = true;
+	}
+	e = get_bool(o, "trusted", &r.trusted, err);
+	if (e < 0)
+		return e;
+	e = get_bool(o, "spoofchk", &r.spoofchk, err);
+	if (e < 0)
+		return e;
+	e = get_uint(o, "min_tx_rate", UINT32_MAX, &has, &v, err);
+	if (e < 0)
+		return e;
+	r.min_tx_rate = has ? (uint32_t)v : 0;
+	r.has_rates |= has;
+	e = get_uint(o, "max_tx_rate", UINT32_MAX, &has, &v, err);
+	if (e < 0)
+		return e;
+	r.max_tx_rate = has ? (uint32_t)v : 0;
+	r.has_rates |= has;
+	if (r.max_tx_rate && r.min_tx_rate > r.max_tx_rate)
+		return sriov_error_set(err, -EINVAL,
+				       "port: min_tx_rate %u is above "
+				       "max_tx_rate %u",
+				       r.min_tx_rate, r.max_tx_rate);
+
+	r.numa = cfg ? cfg->numa_policy : SRIOV_NUMA_PREFERRED;
+	e = get_string(o, "numa", &numa, false, err);
+	if (e < 0)
+		return e;
+	if (numa && sriov_numa_policy_parse(numa, &r.numa) < 0)
+		return sriov_error_set(err, -EINVAL,
+				       "port: invalid numa policy '%s' "
+				       "(expected none, preferred, required "
+				       "or legacy)",
+				       numa);
+	e = get_uint(o, "numa_node", 1023, &has, &v, err);
+	if (e < 0)
+		return e;
+	r.numa_node = has ? (int)v : -1;
+	if (r.numa == SRIOV_NUMA_REQUIRED && r.numa_node < 0)
+		return sriov_error_set(err, -EINVAL,
+				       "port: numa policy required needs a "
+				       "numa_node");
+	*ret = r;
+	return 0;
+}
+
+char *sriov_port_request_dump(const struct sriov_port_request *r)
+{
+	json_t *o = json_object(), *net = json_object();
+	char buf[64];
+	char *s;
+
+	if (!o || !net) {
+		json_decref(o);
+		json_decref(net);
+		return NULL;
+	}
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(net, "physnet", json_string(r->physnet));
+	if (r->has_vlan) {
+		json_object_set_new(net, "vlan", json_integer(r->vlan));
+		json_object_set_new(net, "qos", json_integer(r->qos));
+		json_object_set_new(
+			net, "vlan_proto",
+			json_string(r->vlan_proto == SRIOV_ETH_P_8021AD ?
+					    "802.1ad" :
+					    "802.1Q"));
+	}
+	if (r->has_pkey) {
+		snprintf(buf, sizeof(buf), "0x%04x", r->pkey);
+		json_object_set_new(net, "pkey", json_string(buf));
+	}
+	json_object_set_new(o, "network", net);
+	json_object_set_new(o, "vnic_type",
+			    json_string(sriov_vnic_type_name(r->vnic)));
+	if (r->pf[0])
+		json_object_set_new(o, "pf", json_string(r->pf));
+	if (r->has_mac) {
+		sriov_format_mac(r->mac, 6, buf, sizeof(buf));
+		json_object_set_new(o, "mac", json_string(buf));
+	}
+	if (r->has_guid) {
+		sriov_format_guid(r->guid, buf);
+		json_object_set_new(o, "guid", json_string(buf));
+	}
+	json_object_set_new(o, "trusted", json_boolean(r->trusted));
+	json_object_set_new(o, "spoofchk", json_boolean(r->spoofchk));
+	if (r->has_rates) {
+		json_object_set_new(o, "min_tx_rate",
+				    json_integer(r->min_tx_rate));
+		json_object_set_new(o, "max_tx_rate",
+				    json_integer(r->max_tx_rate));
+	}
+	json_object_set_new(o, "numa",
+			    json_string(sriov_numa_policy_name(r->numa)));
+	if (r->numa_node >= 0)
+		json_object_set_new(o, "numa_node", json_integer(r->numa_node));
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
+}
+
+uint64_t sriov_port_guid_alloc(const uint8_t prefix[4], uint32_t counter)
+{
+	return (uint64_t)prefix[0] << 56 | (uint64_t)prefix[1] << 48 |
+	       (uint64_t)prefix[2] << 40 | (uint64_t)prefix[3] << 32 | counter;
+}
+
+/* "0000:41:00.2" -> domain, bus, slot, function; strict. */
+static int split_pci(const char *a, unsigned *dom, unsigned *bus,
+		     unsigned *slot, unsigned *fn)
+{
+	char tail;
+
+	if (strlen(a) != 12 ||
+	    sscanf(a, "%4x:%2x:%2x.%1x%c", dom, bus, slot, fn, &tail) != 4)
+		return -EINVAL;
+	if (*slot > 31 || *fn > 7)
+		return -EINVAL;
+	return 0;
+}
+
+char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
+			     const char *address, const char *netdev,
+			     bool infiniband, struct sriov_error *err)
+{
+	unsigned dom, bus, slot, fn;
+	char src[160], mac[32] = "", vlan[96] = "", *xml = NULL;
+	int n;
+
+	if (req->has_mac) {
+		char m[24];
+
+		sriov_format_mac(req->mac, 6, m, sizeof(m));
+		snprintf(mac, sizeof(mac), "%s", m);
+	}
+	if (req->vnic == SRIOV_VNIC_MACVTAP) {
+		if (!netdev || !netdev[0] || !name_is_safe(netdev))
+			return sriov_error_set(err, -ENOENT,
+					       "the vf has no netdev for "
+					       "macvtap"),
+			       NULL;
+		n = asprintf(&xml,
+			     "<interface type='direct'>\n"
+			     "%s%s%s"
+			     "  <source dev='%s' mode='passthrough'/>\n"
+			     "</interface>\n",
+			     mac[0] ? "  <mac address='" : "", mac,
+			     mac[0] ? "'/>\n" : "", netdev);
+		return n < 0 ? NULL : xml;
+	}
+	if (!address || !address[0] ||
+	    split_pci(address, &dom, &bus, &slot, &fn) < 0) {
+		sriov_error_set(err, -ENOENT,
+				"the vf has no pci function to hand to a vm "
+				"(non-PCI PF); no libvirt xml");
+		return NULL;
+	}
+	/* <interface type='hostdev'> takes type='pci' on the address,
+	 * <hostdev> refuses it (libvirt's domain schema) */
+	snprintf(src, sizeof(src),
+		 "    <address%s domain='0x%04x' bus='0x%02x' "
+		 "slot='0x%02x' function='0x%x'/>\n",
+		 infiniband ? "" : " type='pci'", dom, bus, slot, fn);
+	if (infiniband) {
+		n = asprintf(&xml,
+			     "<hostdev mode='subsystem' type='pci' "
+			     "managed='yes'>\n"
+			     "  <source>\n%s  </source>\n"
+			     "</hostdev>\n",
+			     src);
+		return n < 0 ? NULL : xml;
+	}
+	if (req->has_vlan)
+		snprintf(vlan, sizeof(vlan),
+			 "  <vlan>\n    <tag id='%u'/>\n  </vlan>\n",
+			 req->vlan);
+	n = asprintf(&xml,
+		     "<interface type='hostdev' managed='yes'>\n"
+		     "%s%s%s"
+		     "  <source>\n%s  </source>\n"
+		     "%s"
+		     "</interface>\n",
+		     mac[0] ? "  <mac address='" : "", mac,
+		     mac[0] ? "'/>\n" : "", src, vlan);
+	return n < 0 ? NULL : xml;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Port requests, sriovd's YAML configuration, and the libvirt XML (checked
+ * against libvirt's own schema with virt-xml-validate, not against text we
+ * wrote).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include <sriov/port.h>
+
+static void test_config_ok(void **state)
+{
+	struct sriovd_config c;
+	struct sriov_error err = { 0 };
+	const char *text = "physnets:\n"
+			   "  physnet1: [eth0, eth1]\n"
+			   "  ibnet: ib0\n"
+			   "  nv: ['0000:41:00.0']\n"
+			   "exclude_devices:\n"
+			   "  - 'eth0:0000:07:00.2; vf3'\n"
+			   "  - '0000:41:00.0:vf1'\n"
+			   "guid: {policy: given, prefix: '02:5e:00:01'}\n"
+			   "socket_mode: '0660'\n"
+			   "allowed_uids: [1000]\n"
+			   "max_request: 4096\n";
+
+	assert_int_equal(sriovd_config_load("t.yaml", text, &c, &err), 0);
+	assert_int_equal(c.n_physnets, 3);
+	assert_string_equal(sriovd_config_physnet_of(&c, "eth1"), "physnet1");
+	assert_string_equal(sriovd_config_physnet_of(&c, "ib0"), "ibnet");
+	assert_null(sriovd_config_physnet_of(&c, "eth9"));
+	assert_true(sriovd_config_excluded(&c, "eth0", 9, "0000:07:00.2"));
+	assert_true(sriovd_config_excluded(&c, "eth0", 3, ""));
+	assert_false(sriovd_config_excluded(&c, "eth0", 2, "0000:07:00.3"));
+	assert_true(sriovd_config_excluded(&c, "0000:41:00.0", 1, NULL));
+	assert_int_equal(c.guid_policy, SRIOV_GUID_GIVEN);
+	assert_int_equal(c.guid_prefix[1], 0x5e);
+	assert_int_equal(c.socket_mode, 0660);
+	assert_int_equal(c.n_allowed_uids, 1);
+	assert_int_equal(c.max_request, 4096);
+	/* defaults */
+	assert_int_equal(c.driver[SRIOV_VNIC_DIRECT], SRIOV_VF_DRIVER_VFIO);
+	assert_string_equal(c.socket, "/run/sriovd/sriovd.sock");
+	sriovd_config_release(&c);
+}
+
+static void config_err(const char *text, const char *want)
+{
+	struct sriovd_config c;
+	struct sriov_error err = { 0 };
+
+	assert_int_equal(sriovd_config_load("t.yaml", text, &c, &err), -EINVAL);
+	if (!strstr(err.msg, want))
+		fail_msg("got '%s', want '%s'", err.msg, want);
+}
+
+static void test_config_errors(void **state)
+{
+	config_err("", "t.yaml:1:1: empty configuration");
+	config_err("physnets:\n  p: [eth0]\n  q: [eth0]\n",
+		   "t.yaml:3:7: physnets: pf 'eth0' is listed twice");
+	config_err("physnets:\n  p: [../eth0]\n",
+		   "t.yaml:2:7: physnets: p: invalid pf '../eth0'");
+	config_err("physnets:\n  p: [eth0]\nsocket: run/x\n",
+		   "t.yaml:3:9: socket: 'run/x' is not an absolute path");
+	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth9:vf1']\n",
+		   "t.yaml:3:19: exclude_devices: pf 'eth9' is missing from "
+		   "physnets");
+	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth0']\n",
+		   "invalid mapping 'eth0'");
+	config_err(
+		"physnets:\n  p: [eth0]\nexclude_devices: ['eth0:0000:07:00']\n",
+		"invalid vf '0000:07:00'");
+	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth0:vf1', "
+		   "'eth0:vf2']\n",
+		   "pf 'eth0' in mapping 'eth0:vf2' is not unique");
+	config_err("physnets:\n  p: [eth0]\nvf_driver: {direct: ixgbevf}\n",
+		   "t.yaml:3:21: vf_driver: direct: invalid driver 'ixgbevf'");
+	config_err("physnets:\n  p: [eth0]\nsocket_mode: '0777'\n",
+		   "socket_mode: 777 has execute bits");
+	config_err("physnets:\n  p: [eth0]\nguid: {prefix: '02:00'}\n",
+		   "guid: invalid prefix '02:00'");
+	config_err("physnets:\n  p: [eth0]\nfoo: 1\n",
+		   "t.yaml:3:1: unknown key 'foo'");
+	config_err("physnets: [\n", "t.yaml:2:1:");
+	config_err("state_dir: /x\n", "physnets: at least one physnet");
+}
+
+static struct sriovd_config cfg;
+
+static int cfg_setup(void **state)
+{
+	struct sriov_error err = { 0 };
+
+	return sriovd_config_load("c.yaml",
+				  "physnets:\n  physnet1: [eth0, eth1]\n"
+				  "  ibnet: [ib0]\n",
+				  &cfg, &err);
+}
+
+static int cfg_teardown(void **state)
+{
+	sriovd_config_release(&cfg);
+	return 0;
+}
+
+static int parse(const char *json, struct sriov_port_request *r,
+		 struct sriov_error *err)
+{
+	json_error_t je;
+	json_t *o = json_loads(json, 0, &je);
+	int ret;
+
+	if (!o)
+		fail_msg("test json: %s", je.text);
+	ret = sriov_port_request_parse(o, &cfg, r, err);
+	json_decref(o);
+	return ret;
+}
+
+static void bad(const char *json, const char *want)
+{
+	struct sriov_port_request r;
+	struct sriov_error err = { 0 };
+
+	assert_true(parse(json, &r, &err) < 0);
+	if (!strstr(err.msg, want))
+		fail_msg("%s: got '%s', want '%s'", json, err.msg, want);
+}
+
+static void test_request_ok(void **state)
+{
+	struct sriov_port_request r;
+	struct sriov_error err = { 0 };
+	char *dump;
+
+	assert_int_equal(
+		parse("{\"id\":\"p-1\",\"network\":{\"physnet\":\"physnet1\","
+		      "\"vlan\":4094,\"qos\":7,\"vlan_proto\":\"802.1ad\"},"
+		      "\"mac\":\"02:AA:bb:cc:dd:ee\",\"trusted\":true,"
+		      "\"spoofchk\":false,\"min_tx_rate\":10,"
+		      "\"max_tx_rate\":100,\"numa\":\"required\","
+		      "\"numa_node\":1,\"pf\":\"eth1\"}",
+		      &r, &err),
+		0);
+	assert_int_equal(r.vlan, 4094);
+	assert_int_equal(r.qos, 7);
+	assert_int_equal(r.vlan_proto, SRIOV_ETH_P_8021AD);
+	assert_int_equal(r.mac[1], 0xaa);
+	assert_true(r.trusted);
+	assert_false(r.spoofchk);
+	assert_int_equal(r.numa, SRIOV_NUMA_REQUIRED);
+	assert_string_equal(r.pf, "eth1");
+	/* the stored form parses back to the same request */
+	dump = sriov_port_request_dump(&r);
+	{
+		struct sriov_port_request r2;
+		json_t *o = json_loads(dump, 0, NULL);
+
+		assert_int_equal(sriov_port_request_parse(o, &cfg, &r2, &err),
+				 0);
+		json_decref(o);
+		assert_memory_equal(&r, &r2, sizeof(r));
+	}
+	free(dump);
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"ibnet\",\"pkey\":\"0x8001\"},\"guid\":"
+			       "\"02:5e:00:01:00:00:00:07\"}",
+			       &r, &err),
+			 0);
+	assert_int_equal(r.pkey, 0x8001);
+	assert_int_equal(r.guid, 0x025e000100000007ull);
+	/* defaults: spoofchk on, trust off, preferred NUMA */
+	assert_int_equal(parse("{\"id\":\"y\",\"network\":{\"physnet\":"
+			       "\"physnet1\"}}",
+			       &r, &err),
+			 0);
+	assert_true(r.spoofchk);
+	assert_false(r.trusted);
+	assert_false(r.has_vlan);
+	assert_int_equal(r.numa, SRIOV_NUMA_PREFERRED);
+}
+
+static void test_request_bad(void **state)
+{
+	bad("[]", "'port' must be an object");
+	bad("{\"network\":{\"physnet\":\"physnet1\"}}", "'id' is required");
+	bad("{\"id\":\"../x\",\"network\":{\"physnet\":\"physnet1\"}}",
+	    "invalid id '../x'");
+	bad("{\"id\":\"a/b\",\"network\":{\"physnet\":\"physnet1\"}}",
+	    "invalid id 'a/b'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"nope\"}}",
+	    "unknown network 'nope'");
+	bad("{\"id\":\"x\"}", "'network' must be an object");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"vlan\":"
+	    "4096}}",
+	    "invalid vlan 4096");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"vlan\":0}}",
+	    "invalid vlan 0");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"vlan\":"
+	    "\"7\"}}",
+	    "invalid vlan \"7\"");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"qos\":1}}",
+	    "qos needs a vlan");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"vlan\":3,"
+	    "\"vlan_proto\":\"802.1x\"}}",
+	    "invalid vlan_proto '802.1x'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x7fff\"}}",
+	    "invalid pkey '0x7fff'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"8001\"}}",
+	    "invalid pkey '8001'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"mac\":"
+	    "\"02:00:00:00:00\"}",
+	    "invalid mac '02:00:00:00:00'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"mac\":"
+	    "\"03:00:00:00:00:01\"}",
+	    "invalid mac '03:00:00:00:00:01'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"mac\":"
+	    "\"00:00:00:00:00:00\"}",
+	    "all zeros");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\"},\"guid\":"
+	    "\"12:34\"}",
+	    "invalid guid '12:34'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\"},\"guid\":"
+	    "\"ff:ff:ff:ff:ff:ff:ff:ff\"}",
+	    "reserved");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"pf\":"
+	    "\"../eth0\"}",
+	    "invalid pf '../eth0'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"pf\":"
+	    "\"ib0\"}",
+	    "pf 'ib0' is not a pf of network 'physnet1'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"vnic_type\":\"normal\"}",
+	    "invalid vnic_type 'normal'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"min_tx_rate\":20,\"max_tx_rate\":10}",
+	    "min_tx_rate 20 is above max_tx_rate 10");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"numa\":\"required\"}",
+	    "needs a numa_node");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"trusted\":\"yes\"}",
+	    "'trusted' must be true or false");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"colour\":1}",
+	    "unknown key 'colour'");
+}
+
+/* libvirt's schema is the judge; skipped loudly without libvirt-clients. */
+static int validate(const char *fragment)
+{
+	char path[] = "/tmp/test_port_xml.XXXXXX";
+	int fd = mkstemp(path), st;
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f,
+		"<domain type='kvm'>\n  <name>t</name>\n"
+		"  <memory>1048576</memory>\n"
+		"  <os><type arch='x86_64'>hvm</type></os>\n"
+		"  <devices>\n%s  </devices>\n</domain>\n",
+		fragment);
+	fclose(f);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("virt-xml-validate", "virt-xml-validate", path, "domain",
+		       (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	unlink(path);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_libvirt_xml(void **state)
+{
+	struct sriov_port_request r = { .has_mac = true,
+					.mac = { 2, 0x11, 0x22, 0x33, 0x44,
+						 0x55 },
+					.has_vlan = true,
+					.vlan = 100 };
+	struct sriov_error err = { 0 };
+	char *x, *bad_xml;
+	int v;
+
+	x = sriov_port_libvirt_xml(&r, "0000:41:00.2", NULL, false, &err);
+	assert_non_null(x);
+	assert_non_null(strstr(x, "<interface type='hostdev' managed='yes'>"));
+	assert_non_null(strstr(x, "<mac address='02:11:22:33:44:55'/>"));
+	assert_non_null(strstr(x, "domain='0x0000' bus='0x41' slot='0x00' "
+				  "function='0x2'"));
+	assert_non_null(strstr(x, "<tag id='100'/>"));
+	v = validate(x);
+	if (v == 127) {
+		fprintf(stderr, "SKIP: virt-xml-validate (libvirt-clients) "
+				"is not installed\n");
+		free(x);
+		skip();
+	}
+	assert_int_equal(v, 0);
+	/* the validator can fail: a broken element is refused */
+	bad_xml = strdup(x);
+	*strstr(bad_xml, "hostdev") = 'X';
+	assert_int_not_equal(validate(bad_xml), 0);
+	free(bad_xml);
+	free(x);
+
+	x = sriov_port_libvirt_xml(&r, "0000:41:00.3", NULL, true, &err);
+	assert_non_null(strstr(x, "<hostdev mode='subsystem' type='pci'"));
+	assert_int_equal(validate(x), 0);
+	free(x);
+	r.vnic = SRIOV_VNIC_MACVTAP;
+	x = sriov_port_libvirt_xml(&r, "0000:41:00.3", "enp65s0f0v3", false,
+				   &err);
+	assert_non_null(strstr(x, "<source dev='enp65s0f0v3' "
+				  "mode='passthrough'/>"));
+	assert_int_equal(validate(x), 0);
+	free(x);
+	r.vnic = SRIOV_VNIC_DIRECT;
+	assert_null(sriov_port_libvirt_xml(&r, "", NULL, false, &err));
+	assert_non_null(strstr(err.msg, "no pci function"));
+	assert_null(
+		sriov_port_libvirt_xml(&r, "0000:41:00", NULL, false, &err));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_ok),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test_setup_teardown(test_request_ok, cfg_setup,
+						cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_request_bad, cfg_setup,
+						cfg_teardown),
+		cmocka_unit_test(test_libvirt_xml),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
