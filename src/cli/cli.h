@@ -55,4 +55,9 @@ int cmd_render(struct cli *cli, int argc, char **argv);
 int cmd_ib(struct cli *cli, int argc, char **argv);
 int cmd_port(struct cli *cli, int argc, char **argv);
 
+/* render KINDs from this host's hardware (src/cli/nova.c); render.c
+ * dispatches, argv[0] is the KIND. */
+int render_nova(struct cli *cli, int argc, char **argv);
+int render_neutron(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -23,7 +23,7 @@ static const struct cli_command commands[] = {
 	  "InfiniBand partitions: check, render, predict" },
 	{ "apply", cmd_apply, "bring PFs and VFs to the state of host.yaml" },
 	{ "render", cmd_render,
-	  "write a udev rule or systemd unit that applies host.yaml at boot" },
+	  "write configuration: udev, systemd (host.yaml); nova, neutron (hardware)" },
 	{ "ib", cmd_ib, "VF P-key tables (mlx4) and VF GUIDs" },
 	{ "port", cmd_port, "bind, unbind and list ports through sriovd" },
 };

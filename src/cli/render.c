@@ -143,10 +143,21 @@ static const struct {
 	{ "systemd", render_systemd },
 };
 
+/* Kinds written from this host's hardware, with their own options
+ * (src/cli/nova.c). */
+static const struct {
+	const char *kind;
+	int (*run)(struct cli *cli, int argc, char **argv);
+} hw_renderers[] = {
+	{ "nova", render_nova },
+	{ "neutron", render_neutron },
+};
+
 static int render_usage(void)
 {
 	return cli_usage("sriovctl render udev|systemd -f host.yaml "
-			 "[--sriovctl PATH]");
+			 "[--sriovctl PATH] | render nova|neutron "
+			 "--physnet-map PHYSNET=DEV,... (docs/nova.md)");
 }
 
 int cmd_render(struct cli *cli, int argc, char **argv)
@@ -164,6 +175,9 @@ int cmd_render(struct cli *cli, int argc, char **argv)
 	size_t n_sel = 0, k;
 	int c, r;
 
+	for (k = 0; argc >= 2 && k < ARRAY_SIZE(hw_renderers); k++)
+		if (!strcmp(argv[1], hw_renderers[k].kind))
+			return hw_renderers[k].run(cli, argc - 1, argv + 1);
 	optind = 0; /* glibc: restart the scan */
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		switch (c) {
@@ -183,8 +197,8 @@ int cmd_render(struct cli *cli, int argc, char **argv)
 		if (!strcmp(argv[optind], renderers[k].kind))
 			break;
 	if (k == ARRAY_SIZE(renderers))
-		return cli_usage("unknown render kind '%s' (expected udev or "
-				 "systemd)",
+		return cli_usage("unknown render kind '%s' (expected udev, "
+				 "systemd, nova or neutron)",
 				 argv[optind]);
 	file = realpath(path, NULL);
 	if (!file)
