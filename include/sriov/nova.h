@@ -106,6 +106,9 @@ struct nova_request {
 	/* private: per pool class, 1 the spec matches, 2 it does not */
 	unsigned char *memo;
 	size_t memo_n;
+	/* private: 0 not computed, else 1 | the dev_type and remote_managed
+	 * wishes of the spec (they do not depend on the host) */
+	unsigned char wants;
 };
 
 /**

@@ -45,9 +45,30 @@ struct devspec {
 	size_t value;
 };
 
+/* A device address as PhysicalPciAddress parsed it, or its error. */
+struct phys_memo {
+	char *key;
+	struct addr_spec *a; /* NULL: r and msg hold the error */
+	int r;
+	char *msg;
+};
+
 struct nova_whitelist {
 	struct devspec *specs;
 	size_t n;
+	bool remote_managed; /* some spec has the tag */
+	/* phys_parse() of device address strings: a pure function of the
+	 * string, and a cloud repeats the same addresses on every host */
+	struct phys_memo *pm;
+	size_t npm, cap_pm;
+	size_t *pmh; /* open addressing: index + 1, 0 empty */
+	size_t npmh;
+	/* pool signature (what stats.c builds a pool's keys from) -> class */
+	char **sig;
+	size_t *sig_cls;
+	size_t nsig, cap_sig, cap_sig_cls;
+	size_t *sigh;
+	size_t nsigh;
 	/* pool classes seen by nova_stats_new(), for request memos */
 	char **cls;
 	size_t ncls, cap_cls;
@@ -62,6 +83,58 @@ static size_t str_hash(const char *s)
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
 	return h;
+}
+
+/* Open addressing over strings: index + 1 in h, 0 empty. */
+static size_t *str_table_slot(char **keys, size_t n, size_t **h, size_t *nh,
+			      const char *key)
+{
+	if (n * 2 >= *nh) {
+		size_t m = *nh ? *nh * 2 : 64;
+		size_t *t = calloc(m, sizeof(*t));
+
+		if (!t)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			size_t b = str_hash(keys[i]) & (m - 1);
+			while (t[b])
+				b = (b + 1) & (m - 1);
+			t[b] = i + 1;
+		}
+		free(*h);
+		*h = t;
+		*nh = m;
+	}
+	size_t b = str_hash(key) & (*nh - 1);
+	while ((*h)[b] && strcmp(keys[(*h)[b] - 1], key))
+		b = (b + 1) & (*nh - 1);
+	return &(*h)[b];
+}
+
+long nova_sig_class(const struct nova_whitelist *cwl, const char *sig)
+{
+	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	size_t *slot =
+		str_table_slot(wl->sig, wl->nsig, &wl->sigh, &wl->nsigh, sig);
+
+	return *slot ? (long)wl->sig_cls[*slot - 1] : -1;
+}
+
+void nova_sig_class_set(const struct nova_whitelist *cwl, const char *sig,
+			size_t cls)
+{
+	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	size_t *slot =
+		str_table_slot(wl->sig, wl->nsig, &wl->sigh, &wl->nsigh, sig);
+
+	if (*slot)
+		return;
+	grow_array((void **)&wl->sig, &wl->cap_sig, wl->nsig, sizeof(char *));
+	grow_array((void **)&wl->sig_cls, &wl->cap_sig_cls, wl->nsig,
+		   sizeof(size_t));
+	wl->sig[wl->nsig] = strdup(sig);
+	wl->sig_cls[wl->nsig] = cls;
+	*slot = ++wl->nsig;
 }
 
 size_t nova_intern_pool(const struct nova_whitelist *cwl, const char *key);
@@ -728,6 +801,8 @@ int nova_whitelist_parse(struct sriov_root *root, const char *const *values,
 			r = devspec_init(root, e, &wl->specs[wl->n], err);
 			if (r < 0)
 				break;
+			wl->remote_managed = wl->remote_managed ||
+					     wl->specs[wl->n].remote_managed;
 			wl->specs[wl->n++].value = i;
 		}
 		json_decref(list);
@@ -749,6 +824,18 @@ void nova_whitelist_free(struct nova_whitelist *wl)
 		devspec_free(&wl->specs[i]);
 	for (size_t i = 0; i < wl->ncls; i++)
 		free(wl->cls[i]);
+	for (size_t i = 0; i < wl->npm; i++) {
+		free(wl->pm[i].key);
+		addr_free(wl->pm[i].a);
+		free(wl->pm[i].msg);
+	}
+	free(wl->pm);
+	free(wl->pmh);
+	for (size_t i = 0; i < wl->nsig; i++)
+		free(wl->sig[i]);
+	free(wl->sig);
+	free(wl->sig_cls);
+	free(wl->sigh);
 	free(wl->cls);
 	free(wl->hash);
 	free(wl->specs);
@@ -786,27 +873,105 @@ static bool addr_match(const struct addr_spec *a, const struct addr_spec *p)
 	return true;
 }
 
+#define PHYS_MEMO_MAX 65536
+
+/* phys_parse() through the whitelist's memo; *ret is borrowed when
+ * *owned is false. */
+static int phys_parse_memo(const struct nova_whitelist *cwl, json_t *addr,
+			   struct addr_spec **ret, bool *owned,
+			   struct sriov_error *err)
+{
+	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	const char *key = json_string_value(addr);
+	size_t b = 0;
+
+	*owned = true;
+	if (!wl || !key || strlen(key) != json_string_length(addr) ||
+	    wl->npm >= PHYS_MEMO_MAX)
+		return phys_parse(addr, ret, err);
+	if (wl->npm * 2 >= wl->npmh) {
+		size_t nh = wl->npmh ? wl->npmh * 2 : 256;
+		size_t *h = calloc(nh, sizeof(*h));
+
+		if (!h)
+			return phys_parse(addr, ret, err);
+		for (size_t i = 0; i < wl->npm; i++) {
+			size_t c = str_hash(wl->pm[i].key) & (nh - 1);
+			while (h[c])
+				c = (c + 1) & (nh - 1);
+			h[c] = i + 1;
+		}
+		free(wl->pmh);
+		wl->pmh = h;
+		wl->npmh = nh;
+	}
+	b = str_hash(key) & (wl->npmh - 1);
+	while (wl->pmh[b]) {
+		struct phys_memo *m = &wl->pm[wl->pmh[b] - 1];
+		if (!strcmp(m->key, key)) {
+			if (!m->a)
+				return sriov_error_set(err, m->r, "%s", m->msg);
+			*ret = m->a;
+			*owned = false;
+			return 0;
+		}
+		b = (b + 1) & (wl->npmh - 1);
+	}
+	struct sriov_error e = { 0 };
+	struct addr_spec *a = NULL;
+	int r = phys_parse(addr, &a, &e);
+
+	grow_array((void **)&wl->pm, &wl->cap_pm, wl->npm, sizeof(*wl->pm));
+	wl->pm[wl->npm] =
+		(struct phys_memo){ .key = strdup(key),
+				    .a = r < 0 ? NULL : a,
+				    .r = r,
+				    .msg = r < 0 ? strdup(e.msg) : NULL };
+	wl->pmh[b] = ++wl->npm;
+	if (r < 0)
+		return sriov_error_set(err, r, "%s", e.msg);
+	*ret = a;
+	*owned = false;
+	return 0;
+}
+
 /* WhitelistPciAddress.match() */
-static int wl_addr_match(const struct addr_spec *a, json_t *addr,
+static int wl_addr_match(const struct nova_whitelist *wl,
+			 const struct addr_spec *a, json_t *addr,
 			 json_t *parent, struct sriov_error *err)
 {
 	struct addr_spec *p;
+	bool owned;
 	int r;
 
 	if (a->is_pf && parent && py_truthy(parent)) {
-		r = phys_parse(parent, &p, err);
+		r = phys_parse_memo(wl, parent, &p, &owned, err);
 		if (r < 0)
 			return r;
 		bool m = addr_match(a, p);
-		addr_free(p);
+		if (owned)
+			addr_free(p);
 		if (m)
 			return 1;
 	}
-	r = phys_parse(addr, &p, err);
+	r = phys_parse_memo(wl, addr, &p, &owned, err);
 	if (r < 0)
 		return r;
 	r = addr_match(a, p);
-	addr_free(p);
+	if (owned)
+		addr_free(p);
+	return r;
+}
+
+/* py_eq(str(id), v) without allocating for the common string case. */
+static bool id_eq(const char *id, json_t *v)
+{
+	if (json_is_string(v))
+		return strlen(id) == json_string_length(v) &&
+		       !memcmp(id, json_string_value(v), strlen(id));
+	json_t *sv = json_string(id);
+	bool r = py_eq(sv, v);
+	json_decref(sv);
 	return r;
 }
 
@@ -821,9 +986,8 @@ static int dict_get(json_t *d, const char *k, json_t **ret,
 }
 
 /* PciDeviceSpec.match(dev_dict) */
-int devspec_match(const struct devspec *s, json_t *dev,
-		  struct sriov_error *err);
-int devspec_match(const struct devspec *s, json_t *dev, struct sriov_error *err)
+static int spec_match(const struct nova_whitelist *wl, const struct devspec *s,
+		      json_t *dev, struct sriov_error *err)
 {
 	json_t *v, *p;
 	int r;
@@ -833,20 +997,16 @@ int devspec_match(const struct devspec *s, json_t *dev, struct sriov_error *err)
 	v = json_object_get(dev, "vendor_id");
 	if (!v)
 		return nova_err(err, "'vendor_id'");
-	json_t *sv = json_string(s->vendor_id);
-	bool ok = !strcmp(s->vendor_id, ANY) || py_eq(sv, v);
-	json_decref(sv);
+	bool ok = !strcmp(s->vendor_id, ANY) || id_eq(s->vendor_id, v);
 	p = json_object_get(dev, "product_id");
 	if (!p)
 		return nova_err(err, "'product_id'");
-	json_t *sp = json_string(s->product_id);
-	ok = (!strcmp(s->product_id, ANY) || py_eq(sp, p)) && ok;
-	json_decref(sp);
+	ok = (!strcmp(s->product_id, ANY) || id_eq(s->product_id, p)) && ok;
 	json_t *addr = json_object_get(dev, "address");
 	if (!addr)
 		return nova_err(err, "'address'");
-	r = wl_addr_match(s->addr, addr, json_object_get(dev, "parent_addr"),
-			  err);
+	r = wl_addr_match(wl, s->addr, addr,
+			  json_object_get(dev, "parent_addr"), err);
 	if (r < 0)
 		return r;
 	ok = r && ok;
@@ -867,11 +1027,23 @@ int devspec_match(const struct devspec *s, json_t *dev, struct sriov_error *err)
 	return ok;
 }
 
+int devspec_match(const struct devspec *s, json_t *dev,
+		  struct sriov_error *err);
+int devspec_match(const struct devspec *s, json_t *dev, struct sriov_error *err)
+{
+	return spec_match(NULL, s, dev, err);
+}
+
+bool nova_whitelist_remote_managed(const struct nova_whitelist *wl)
+{
+	return wl->remote_managed;
+}
+
 int nova_whitelist_match(const struct nova_whitelist *wl, json_t *dev,
 			 struct sriov_error *err)
 {
 	for (size_t i = 0; i < wl->n; i++) {
-		int r = devspec_match(&wl->specs[i], dev, err);
+		int r = spec_match(wl, &wl->specs[i], dev, err);
 
 		if (r < 0)
 			return r;

@@ -13,4 +13,13 @@
 int nova_err(struct sriov_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Does some spec carry remote_managed (the only reader of a device's
+ * capabilities)? */
+bool nova_whitelist_remote_managed(const struct nova_whitelist *wl);
+
+/* Pool classes by the inputs of their keys (see stats.c): -1 unknown. */
+long nova_sig_class(const struct nova_whitelist *wl, const char *sig);
+void nova_sig_class_set(const struct nova_whitelist *wl, const char *sig,
+			size_t cls);
+
 #endif

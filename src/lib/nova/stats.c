@@ -29,6 +29,11 @@ struct pool {
 	long numa;
 	bool pf, vdpa, rm;
 	json_t *devs; /* the pool's free devices (tracked indexes), in order */
+	/* What the keys were built from (borrowed from the first device):
+	 * a device with the same inputs has equal keys, without building
+	 * them. sig_m < 0: no signature. */
+	long sig_m;
+	json_t *sig_prod, *sig_vend, *sig_numa, *sig_dt, *sig_pi;
 };
 
 /* A whitelisted device as the tracker holds it. */
@@ -57,7 +62,8 @@ struct nova_stats {
 static const char *const dev_types[] = { "type-PCI", "type-PF", "type-VF",
 					 "vdpa" };
 
-static void pool_finish(const struct nova_whitelist *wl, struct pool *p)
+static void pool_finish(const struct nova_whitelist *wl, struct pool *p,
+			const char *sig)
 {
 	json_t *nn = json_object_get(p->keys, "numa_node");
 	json_t *dt = json_object_get(p->keys, "dev_type");
@@ -74,10 +80,19 @@ static void pool_finish(const struct nova_whitelist *wl, struct pool *p)
 	p->pf = json_is_string(dt) && !strcmp(json_string_value(dt), "type-PF");
 	p->vdpa = json_is_string(dt) && !strcmp(json_string_value(dt), "vdpa");
 	p->rm = py_bool_from_string(rm ? rm : json_null());
+	/* equal signatures build identical keys, so the class found once
+	 * by serialising them holds for every pool with that signature */
+	long c = sig ? nova_sig_class(wl, sig) : -1;
+	if (c >= 0) {
+		p->cls = (size_t)c;
+		return;
+	}
 	char *k = json_dumps(p->keys,
 			     JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
 	p->cls = nova_intern_pool(wl, k);
 	free(k);
+	if (sig)
+		nova_sig_class_set(wl, sig, p->cls);
 }
 
 int nova_numa_policy_parse(const char *s, enum nova_numa_policy *ret)
@@ -131,8 +146,70 @@ static struct pool *find_pool(struct nova_stats *st, json_t *keys)
 	return NULL;
 }
 
+static bool jstr_eq(json_t *a, json_t *b)
+{
+	if (!a || !b)
+		return a == b;
+	return json_string_length(a) == json_string_length(b) &&
+	       !memcmp(json_string_value(a), json_string_value(b),
+		       json_string_length(a));
+}
+
+/* numa_node: null or an integer (checked by the caller). */
+static bool numa_same(json_t *a, json_t *b)
+{
+	if (json_is_null(a) || json_is_null(b))
+		return json_is_null(a) && json_is_null(b);
+	return json_integer_value(a) == json_integer_value(b);
+}
+
+/* The signature as a string for the whitelist's class table; NULL when a
+ * value does not fit or holds a NUL. Lengths prefix the strings so that no
+ * two signatures give the same text. */
+static const char *sig_key(char *buf, size_t size, long m, json_t *prod,
+			   json_t *vend, json_t *numa, json_t *dt, json_t *pi)
+{
+	json_t *s[4] = { prod, vend, dt, pi };
+	size_t at;
+	int n = snprintf(buf, size, "%ld|%s%" JSON_INTEGER_FORMAT, m,
+			 json_is_null(numa) ? "n" : "i",
+			 json_is_null(numa) ? 0 : json_integer_value(numa));
+
+	if (n < 0 || (size_t)n >= size)
+		return NULL;
+	at = (size_t)n;
+	for (int i = 0; i < 4; i++) {
+		const char *v = s[i] ? json_string_value(s[i]) : "";
+		size_t len = s[i] ? json_string_length(s[i]) : 0;
+
+		if (strlen(v) != len)
+			return NULL;
+		n = snprintf(buf + at, size - at, "|%zu:%s", len, v);
+		if (n < 0 || (size_t)n >= size - at)
+			return NULL;
+		at += (size_t)n;
+	}
+	return buf;
+}
+
+/* The pool whose keys are built from the same inputs, or NULL. */
+static struct pool *find_pool_sig(struct nova_stats *st, long m, json_t *prod,
+				  json_t *vend, json_t *numa, json_t *dt,
+				  json_t *pi)
+{
+	for (size_t k = 0; k < st->n; k++) {
+		struct pool *p = &st->pools[k];
+
+		if (p->sig_m == m && numa_same(p->sig_numa, numa) &&
+		    jstr_eq(p->sig_prod, prod) && jstr_eq(p->sig_vend, vend) &&
+		    jstr_eq(p->sig_dt, dt) && jstr_eq(p->sig_pi, pi))
+			return p;
+	}
+	return NULL;
+}
+
 /* add_device(): the pool with these keys, or a new one in len() order. */
-static void add_device(struct nova_stats *st, size_t t)
+static struct pool *add_device(struct nova_stats *st, size_t t, const char *sig)
 {
 	json_t *keys = st->tr[t].keys;
 	struct pool *found = find_pool(st, keys);
@@ -148,13 +225,15 @@ static void add_device(struct nova_stats *st, size_t t)
 		memmove(&st->pools[at + 1], &st->pools[at],
 			(st->n - at) * sizeof(*st->pools));
 		st->pools[at] = (struct pool){ .keys = json_incref(keys),
-					       .devs = json_array() };
-		pool_finish(st->wl, &st->pools[at]);
+					       .devs = json_array(),
+					       .sig_m = -1 };
+		pool_finish(st->wl, &st->pools[at], sig);
 		st->n++;
 		found = &st->pools[at];
 	}
 	found->count++;
 	json_array_append_new(found->devs, json_integer((json_int_t)t));
+	return found;
 }
 
 static void build_tree(struct nova_stats *st);
@@ -229,7 +308,11 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 				i);
 			goto fail;
 		}
-		json_t *od = obj_dev_dict(d);
+		/* match_pci_obj()'s dict differs from the device only in
+		 * capabilities, which only remote_managed specs read */
+		json_t *od = nova_whitelist_remote_managed(wl) ?
+				     obj_dev_dict(d) :
+				     json_incref(d);
 		int m = nova_whitelist_match(wl, od, err);
 		json_decref(od);
 		if (m == -ENOENT)
@@ -238,13 +321,40 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 			r = m;
 			goto fail;
 		}
+		json_t *pi = json_object_get(d, "parent_ifname");
+		json_t *prod = json_object_get(d, "product_id");
+		json_t *vend = json_object_get(d, "vendor_id");
+		json_t *numa = nn ? nn : json_null();
+		/* parent_ifname as a key: a non-empty string (other values
+		 * are stringified: no signature for them) */
+		bool sig = !pi || json_is_string(pi) || !py_truthy(pi);
+		json_t *sig_pi =
+			pi && json_is_string(pi) && py_truthy(pi) ? pi : NULL;
+		struct pool *same = sig ? find_pool_sig(st, m, prod, vend, numa,
+							dt, sig_pi) :
+					  NULL;
+		if (same) {
+			const char *t = json_string_value(dt);
+			struct tdev *td = &st->tr[st->ntr];
+			td->dev = json_incref(d);
+			td->keys = json_incref(same->keys);
+			td->addr = json_string_value(
+				json_object_get(d, "address"));
+			td->pf = !strcmp(t, "type-PF");
+			td->vf = !strcmp(t, "type-VF") || !strcmp(t, "vdpa");
+			td->parent = -1;
+			same->count++;
+			json_array_append_new(
+				same->devs, json_integer((json_int_t)st->ntr));
+			st->ntr++;
+			continue;
+		}
 		json_t *keys =
 			json_pack("{s:O,s:O,s:O,s:O}", "product_id",
 				  json_object_get(d, "product_id"), "vendor_id",
 				  json_object_get(d, "vendor_id"), "numa_node",
 				  nn ? nn : json_null(), "dev_type", dt);
 		json_object_update(keys, nova_whitelist_tags(wl, (size_t)m));
-		json_t *pi = json_object_get(d, "parent_ifname");
 		if (pi && py_truthy(pi)) {
 			if (json_is_string(pi)) {
 				json_object_set(keys, "parent_ifname", pi);
@@ -268,7 +378,21 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 		td->pf = !strcmp(t, "type-PF");
 		td->vf = !strcmp(t, "type-VF") || !strcmp(t, "vdpa");
 		td->parent = -1;
-		add_device(st, st->ntr++);
+		size_t before = st->n;
+		char sigbuf[512];
+		const char *sigkey = sig ? sig_key(sigbuf, sizeof(sigbuf), m,
+						   prod, vend, numa, dt,
+						   sig_pi) :
+					   NULL;
+		struct pool *p = add_device(st, st->ntr++, sigkey);
+		if (sig && st->n > before) {
+			p->sig_m = m;
+			p->sig_prod = prod;
+			p->sig_vend = vend;
+			p->sig_numa = numa;
+			p->sig_dt = dt;
+			p->sig_pi = sig_pi;
+		}
 	}
 	if (devs != in)
 		json_decref(devs);
@@ -456,6 +580,34 @@ static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
 		n = _m;                                       \
 	} while (0)
 
+enum { WANT_KNOWN = 1, WANT_PF = 2, WANT_VDPA = 4, WANT_RM = 8 };
+
+/* What the request's specs ask of dev_type and remote_managed. */
+static unsigned request_wants(const struct nova_request *rq)
+{
+	struct nova_request *r = (struct nova_request *)rq;
+	size_t k;
+	json_t *sp;
+
+	if (r->wants)
+		return r->wants;
+	r->wants = WANT_KNOWN;
+	json_array_foreach(rq->spec, k, sp) {
+		json_t *dt = json_object_get(sp, "dev_type");
+		json_t *rm = json_object_get(sp, "remote_managed");
+
+		if (json_is_string(dt) &&
+		    !strcmp(json_string_value(dt), "type-PF"))
+			r->wants |= WANT_PF;
+		if (json_is_string(dt) &&
+		    !strcmp(json_string_value(dt), "vdpa"))
+			r->wants |= WANT_VDPA;
+		if (py_bool_from_string(rm ? rm : json_null()))
+			r->wants |= WANT_RM;
+	}
+	return r->wants;
+}
+
 /* _filter_pools(); returns the number of pools in idx, or -1 for None. */
 static long filter_pools(const struct nova_stats *st, const long *cnt,
 			 const bool *alive, const struct nova_request *rq,
@@ -540,22 +692,9 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 		if (sum(st->pools, cnt, idx, n) < rq->count)
 			return -1;
 	}
-	bool want_pf = false, want_vdpa = false, want_rm = false;
-	size_t k;
-	json_t *sp;
-	json_array_foreach(rq->spec, k, sp) {
-		json_t *dt = json_object_get(sp, "dev_type");
-		json_t *rm = json_object_get(sp, "remote_managed");
-
-		if (json_is_string(dt) &&
-		    !strcmp(json_string_value(dt), "type-PF"))
-			want_pf = true;
-		if (json_is_string(dt) &&
-		    !strcmp(json_string_value(dt), "vdpa"))
-			want_vdpa = true;
-		if (py_bool_from_string(rm ? rm : json_null()))
-			want_rm = true;
-	}
+	unsigned w = request_wants(rq);
+	bool want_pf = w & WANT_PF, want_vdpa = w & WANT_VDPA,
+	     want_rm = w & WANT_RM;
 	if (!want_pf) {
 		KEEP(!p->pf);
 		if (sum(st->pools, cnt, idx, n) < rq->count)
@@ -575,8 +714,10 @@ bool nova_stats_support(const struct nova_stats *st,
 			const long *cells, size_t ncells)
 {
 	size_t np = st->n ? st->n : 1;
-	long *cnt =
-		malloc(np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t)));
+	/* a host has a handful of pools: no allocation per host */
+	long small[16 * 5];
+	size_t need = np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t));
+	long *cnt = need <= sizeof(small) ? small : malloc(need);
 	size_t *idx = (size_t *)(cnt + np), *tmp = idx + np, *all = tmp + np;
 	bool *alive = (bool *)(all + np);
 	bool ok = true;
@@ -610,7 +751,8 @@ bool nova_stats_support(const struct nova_stats *st,
 				break;
 		}
 	}
-	free(cnt);
+	if (cnt != small)
+		free(cnt);
 	return ok;
 }
 
@@ -752,7 +894,8 @@ int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
 				json_t *a = json_array_get(alloc, last);
 				add_device(st,
 					   (size_t)json_integer_value(
-						   json_object_get(a, "t")));
+						   json_object_get(a, "t")),
+					   NULL);
 				json_array_remove(alloc, last);
 			}
 			free(idx);
