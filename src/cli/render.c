@@ -6,6 +6,9 @@
  *            file appears (the job Kayobe's SR-IOV role does with a rule)
  *   systemd  a oneshot unit that runs `sriovctl apply` before
  *            network-pre.target, after the PFs named in the file exist
+ * and, from this host's hardware and --physnet-map (src/cli/nova.c):
+ *   nova     [pci] device_spec and alias lines
+ *   neutron  sriov_agent.ini [sriov_nic]
  */
 #include <errno.h>
 #include <getopt.h>
