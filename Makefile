@@ -8,6 +8,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CMAKE ?= cmake
 CTEST ?= ctest
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build test demo install deps deps-all format clean bench
 
@@ -21,11 +22,11 @@ deps-all:
 
 build: deps
 	@$(CMAKE) --preset default -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
-	@$(CMAKE) --build --preset default -j
+	@$(CMAKE) --build --preset default -j$(JOBS)
 
 test: deps-all
 	@$(CMAKE) --preset test >/dev/null
-	@$(CMAKE) --build --preset test -j
+	@$(CMAKE) --build --preset test -j$(JOBS)
 	@$(CTEST) --preset test
 
 demo: deps-all build

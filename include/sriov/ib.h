@@ -18,7 +18,7 @@
 #include <sriov/root.h>
 
 /* One LID-bearing port: a CA or router port, or a switch's port 0. */
-struct sriov_ib_port {
+struct sriov_mad_port {
 	uint64_t guid, node_guid;
 	enum sriov_node_type type;
 	uint16_t lid;
@@ -30,7 +30,7 @@ struct sriov_ib_port {
 };
 
 struct sriov_ib_fabric {
-	struct sriov_ib_port *ports; /* sorted by LID, then GUID */
+	struct sriov_mad_port *ports; /* sorted by LID, then GUID */
 	size_t n_ports;
 	uint64_t sm_guid; /* port whose LID is PortInfo.MasterSMLID; 0 unknown */
 };

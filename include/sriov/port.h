@@ -148,7 +148,7 @@ char *sriov_port_request_dump(const struct sriov_port_request *r);
 
 /* A VF as the port code needs it: the PF resolved, and the VF's index. */
 struct sriov_port_vf {
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	unsigned index;
 	bool infiniband; /* the PF is ARPHRD_INFINIBAND */
 	char address[64]; /* PCI address, empty when none */

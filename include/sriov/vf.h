@@ -156,7 +156,7 @@ int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 		 struct sriov_error *err);
 
 /* A PF named by netdev name or PCI address. */
-struct sriov_pf {
+struct sriov_pf_ref {
 	char ifname[16]; /* empty when the PF has no netdev */
 	int ifindex; /* 0 when the PF has no netdev */
 	char bus[32]; /* "pci", "netdevsim", ... */
@@ -165,8 +165,8 @@ struct sriov_pf {
 
 /* Resolve @name (netdev name or PCI address) through the rooted sysfs. */
 int sriov_pf_resolve(struct sriov_root *root, const char *name,
-		     struct sriov_pf *ret, struct sriov_error *err);
-int sriov_pf_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+		     struct sriov_pf_ref *ret, struct sriov_error *err);
+int sriov_pf_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned *numvfs, unsigned *totalvfs,
 		    struct sriov_error *err);
 
@@ -182,7 +182,7 @@ enum {
  * Return: 1 when changed, 0 when already so, -errno with a message saying
  * what to do.
  */
-int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			unsigned n, unsigned flags, unsigned timeout_ms,
 			struct sriov_error *err);
 
@@ -193,10 +193,10 @@ enum sriov_vf_driver {
 };
 
 /* The PCI address of VF @vf (virtfnN); -ENOENT when there is none. */
-int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, char *buf, size_t size, struct sriov_error *err);
 /* The driver bound to VF @vf, or an empty string. */
-int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned vf, char *buf, size_t size,
 		    struct sriov_error *err);
 
@@ -206,7 +206,7 @@ int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf *pf,
  *
  * Return: 1 when changed, 0 when already so, -errno.
  */
-int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		  unsigned vf, enum sriov_vf_driver drv, bool force,
 		  struct sriov_error *err);
 /**
@@ -218,7 +218,7 @@ int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf *pf,
  * Return: 1 when rebound, 0 when there is nothing to rebind (the PF is not
  * on PCI, e.g. netdevsim, or the VF is unbound), -errno.
  */
-int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned vf, unsigned timeout_ms, struct sriov_error *err);
 int sriov_vf_driver_parse(const char *s, enum sriov_vf_driver *ret,
 			  struct sriov_error *err);

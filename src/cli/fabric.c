@@ -481,7 +481,8 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 	return print_end(&p) < 0 ? EXIT_FAIL : 0;
 }
 
-static void print_port_head(struct printer *p, const struct sriov_ib_port *port)
+static void print_port_head(struct printer *p,
+			    const struct sriov_mad_port *port)
 {
 	char s[24];
 
@@ -545,7 +546,7 @@ static int fabric_show(struct cli *cli, int argc, char **argv)
 	cli_printer(cli, &p);
 	print_open_array(&p, NULL);
 	for (size_t i = 0; i < f.n_ports; i++) {
-		const struct sriov_ib_port *pt = &f.ports[i];
+		const struct sriov_mad_port *pt = &f.ports[i];
 
 		print_open_object(&p, NULL);
 		print_port_head(&p, pt);
@@ -645,7 +646,7 @@ static int fabric_verify(struct cli *cli, int argc, char **argv)
 	print_uint(&p, PRINT_JSON, "differences", NULL, n);
 	print_open_array(&p, "diffs");
 	for (size_t i = 0; i < n; i++) {
-		const struct sriov_ib_port *pt = &f.ports[d[i].port];
+		const struct sriov_mad_port *pt = &f.ports[d[i].port];
 
 		print_open_object(&p, NULL);
 		print_port_head(&p, pt);

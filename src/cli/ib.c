@@ -655,7 +655,7 @@ static int ib_guids_check(struct cli *cli, int argc, char **argv)
 	print_open_array(&p, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct sriov_error ve = { 0 };
-		const struct sriov_ib_port *hit = NULL;
+		const struct sriov_mad_port *hit = NULL;
 		bool node = false;
 		char s[19];
 

@@ -23,7 +23,7 @@ static int pf_usage(void)
 }
 
 static int pf_show(struct cli *cli, struct sriov_root *root,
-		   const struct sriov_pf *pf)
+		   const struct sriov_pf_ref *pf)
 {
 	struct sriov_error err = { 0 };
 	struct printer p;
@@ -48,7 +48,7 @@ int cmd_pf(struct cli *cli, int argc, char **argv)
 {
 	_cleanup_(root_freep) struct sriov_root *root = NULL;
 	struct sriov_error err = { 0 };
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	unsigned flags = 0, timeout = 10000;
 	uint64_t n = 0;
 	bool have_n = false;

@@ -54,7 +54,7 @@ static void print_setting(struct printer *p, const char *key, const char *label,
 }
 
 static void print_vf(struct printer *p, struct sriov_root *root,
-		     const struct sriov_pf *pf, unsigned vf,
+		     const struct sriov_pf_ref *pf, unsigned vf,
 		     const struct sriov_vf_info *vi)
 {
 	char pci[64], drv[64], s[128];
@@ -100,7 +100,7 @@ static void print_vf(struct printer *p, struct sriov_root *root,
 }
 
 /* Read the PF's VFs over rtnetlink when it has a netdev. */
-static int read_link(const struct sriov_pf *pf, struct sriov_nl **nl,
+static int read_link(const struct sriov_pf_ref *pf, struct sriov_nl **nl,
 		     struct sriov_link_vfs *l, struct sriov_error *err)
 {
 	int r;
@@ -116,7 +116,7 @@ static int read_link(const struct sriov_pf *pf, struct sriov_nl **nl,
 }
 
 static int parse_vf_index(const char *s, unsigned numvfs, unsigned *ret,
-			  const struct sriov_pf *pf)
+			  const struct sriov_pf_ref *pf)
 {
 	uint64_t v;
 
@@ -132,7 +132,7 @@ static int parse_vf_index(const char *s, unsigned numvfs, unsigned *ret,
 }
 
 static int vf_show(struct cli *cli, struct sriov_root *root,
-		   const struct sriov_pf *pf, int argc, char **argv)
+		   const struct sriov_pf_ref *pf, int argc, char **argv)
 {
 	_cleanup_(nl_closep) struct sriov_nl *nl = NULL;
 	_cleanup_(link_releasep) struct sriov_link_vfs l = { 0 };
@@ -164,7 +164,7 @@ static int vf_show(struct cli *cli, struct sriov_root *root,
 }
 
 static int vf_set(struct cli *cli, struct sriov_root *root,
-		  const struct sriov_pf *pf, int argc, char **argv)
+		  const struct sriov_pf_ref *pf, int argc, char **argv)
 {
 	_cleanup_(nl_closep) struct sriov_nl *nl = NULL;
 	_cleanup_(link_releasep) struct sriov_link_vfs l = { 0 };
@@ -302,7 +302,7 @@ int cmd_vf(struct cli *cli, int argc, char **argv)
 {
 	_cleanup_(root_freep) struct sriov_root *root = NULL;
 	struct sriov_error err = { 0 };
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 
 	if (argc < 3)
 		return vf_usage();

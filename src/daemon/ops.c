@@ -93,7 +93,7 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 
 		for (size_t j = 0; j < pn->n_pfs; j++, k++) {
 			struct sriov_error e = { 0 };
-			struct sriov_pf pf;
+			struct sriov_pf_ref pf;
 			unsigned numvfs = 0, total = 0;
 
 			if (sriov_pf_resolve(d->root, pn->pfs[j], &pf, &e) <

@@ -254,7 +254,7 @@ static void test_pool_yaml(void **state)
 
 static void test_fabric_guids(void **state)
 {
-	struct sriov_ib_port ports[3] = {
+	struct sriov_mad_port ports[3] = {
 		{ .guid = 0x21, .node_guid = 0x20 },
 		{ .guid = 0xa01, .node_guid = 0xa01 },
 		{ .guid = 0x11, .node_guid = 0x10 },

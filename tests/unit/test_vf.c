@@ -282,7 +282,7 @@ static struct pf_ops ops_for(struct fake *f)
 static void test_resolve(void **state)
 {
 	struct fake *f = *state;
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	struct sriov_error e = { 0 };
 
 	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
@@ -302,7 +302,7 @@ static void test_resolve(void **state)
 static void test_numvfs_through_zero(void **state)
 {
 	struct fake *f = *state;
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	struct sriov_error e = { 0 };
 	struct pf_ops ops = ops_for(f);
 	unsigned n;
@@ -340,7 +340,7 @@ static void test_numvfs_through_zero(void **state)
 static void test_numvfs_errors(void **state)
 {
 	struct fake *f = *state;
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	struct sriov_error e = { 0 };
 	struct pf_ops ops = ops_for(f);
 
@@ -375,7 +375,7 @@ static void test_numvfs_errors(void **state)
 static void test_bind(void **state)
 {
 	struct fake *f = *state;
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	struct sriov_error e = { 0 };
 	struct pf_ops ops = ops_for(f);
 	char drv[64];
@@ -437,7 +437,7 @@ static void test_bind(void **state)
 static void test_bind_no_vfio(void **state)
 {
 	struct fake *f = *state;
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	struct sriov_error e = { 0 };
 	struct pf_ops ops = ops_for(f);
 	char p[PATH_MAX];
@@ -458,7 +458,7 @@ static void test_bind_no_vfio(void **state)
 static void test_rebind(void **state)
 {
 	struct fake *f = *state;
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	struct sriov_error e = { 0 };
 	struct pf_ops ops = ops_for(f);
 

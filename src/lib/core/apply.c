@@ -30,7 +30,7 @@ struct want_vf {
 };
 
 struct want_pf {
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	bool has_numvfs;
 	unsigned numvfs;
 	struct want_vf *vfs; /* indexed by VF, n_vfs entries */
@@ -83,7 +83,7 @@ static int read_hexid(struct sriov_root *root, const char *dev,
 }
 
 static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
-		    const struct sriov_pf *pf)
+		    const struct sriov_pf_ref *pf)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (!strcmp((*arr)[i].pf.bus, pf->bus) &&
@@ -98,7 +98,7 @@ static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
 }
 
 static struct want_pf *find_want(struct want_pf *arr, size_t n,
-				 const struct sriov_pf *pf)
+				 const struct sriov_pf_ref *pf)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(arr[i].pf.bus, pf->bus) &&
@@ -109,7 +109,7 @@ static struct want_pf *find_want(struct want_pf *arr, size_t n,
 
 /* The PFs an entry selects: pci:, name:, or every SR-IOV PF with ids. */
 static int select_pfs(struct sriov_root *root, const char *path,
-		      const struct host_pf *hp, struct sriov_pf **ret,
+		      const struct host_pf *hp, struct sriov_pf_ref **ret,
 		      size_t *ret_n, struct sriov_error *err)
 {
 	const struct host_kv *pci = host_kv_get(hp->kv, hp->n_kv, "pci"),
@@ -117,7 +117,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 			     *ven = host_kv_get(hp->kv, hp->n_kv, "vendor"),
 			     *dev = host_kv_get(hp->kv, hp->n_kv, "device");
 	struct sriov_error e = { 0 };
-	struct sriov_pf *pfs = NULL;
+	struct sriov_pf_ref *pfs = NULL;
 	size_t n = 0, cap = 0;
 	unsigned want_v, want_d;
 	char **devs = NULL;
@@ -875,7 +875,7 @@ int sriov_apply_buffer(struct sriov_root *root, const char *name,
 		return r;
 	/* Pass 1: resolve and validate everything; nothing changes. */
 	for (size_t i = 0; i < h.n_pfs && r >= 0; i++) {
-		struct sriov_pf *pfs = NULL;
+		struct sriov_pf_ref *pfs = NULL;
 		size_t n = 0;
 
 		r = select_pfs(root, name, &h.pfs[i], &pfs, &n, err);

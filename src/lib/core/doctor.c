@@ -253,6 +253,16 @@ static int check_mlx4(struct sriov_root *root, struct sriov_doctor *d)
 	return r;
 }
 
+/* Only InfiniBand ports have VF GUIDs; a RoCE port's GIDs are MAC-based. */
+static bool port_is_ib(const struct sriov_ib_device *ib, unsigned port)
+{
+	for (size_t i = 0; i < ib->n_ports; i++)
+		if (ib->ports[i].port == port)
+			return !ib->ports[i].link_layer ||
+			       !strcmp(ib->ports[i].link_layer, "InfiniBand");
+	return true;
+}
+
 static bool vf_guid_zero(const struct sriov_pf *pf, const struct sriov_vf *vf)
 {
 	if (vf->ib)
@@ -268,6 +278,8 @@ static bool vf_guid_zero(const struct sriov_pf *pf, const struct sriov_vf *vf)
 				const struct sriov_mlx4_vf_port *vp =
 					&iov->vfs[i].ports[j];
 
+				if (!port_is_ib(pf->ib, vp->port))
+					continue;
 				for (size_t k = 0; k < iov->n_ports; k++)
 					if (iov->ports[k].port == vp->port &&
 					    vp->gid_idx >= 0 &&
@@ -304,7 +316,9 @@ static int check_ib_guids(const struct sriov_host *h, struct sriov_doctor *d)
 		}
 		if (nzero)
 			r = add(d, "ib_vf_guids", pf->address, SRIOV_FAIL,
-				"give each VF a GUID: sriovctl vf set DEV VF node_guid G port_guid G",
+				pf->ib->mlx4_iov ?
+					"give each VF an alias GUID: sriovctl ib guid DEV VF --allocate (or --sm to let the subnet manager assign one)" :
+					"give each VF a GUID: sriovctl ib guid DEV VF --allocate, or sriovctl vf set DEV VF node_guid G port_guid G",
 				"VF(s) %s have an all-zero GUID: the subnet manager will not bring them up",
 				zero);
 		else

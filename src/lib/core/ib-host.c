@@ -144,7 +144,7 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 			struct sriov_error *err)
 {
 	struct sriov_ib_vf v = { 0 };
-	struct sriov_pf pf;
+	struct sriov_pf_ref pf;
 	_cleanup_free_ char *pci = NULL;
 	const char *pfname = dev;
 	unsigned numvfs = 0, total = 0;

@@ -59,9 +59,9 @@ static int copy_str(char *dst, size_t size, const char *src)
 }
 
 int sriov_pf_resolve(struct sriov_root *root, const char *name,
-		     struct sriov_pf *ret, struct sriov_error *err)
+		     struct sriov_pf_ref *ret, struct sriov_error *err)
 {
-	struct sriov_pf pf = { 0 };
+	struct sriov_pf_ref pf = { 0 };
 	_cleanup_free_ char *dev = NULL, *bus = NULL;
 	int r, ifindex;
 
@@ -131,7 +131,7 @@ int sriov_pf_resolve(struct sriov_root *root, const char *name,
 	return 0;
 }
 
-int sriov_pf_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_pf_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned *numvfs, unsigned *totalvfs,
 		    struct sriov_error *err)
 {
@@ -179,7 +179,7 @@ static uint64_t now_ms(void)
 }
 
 /* Is VF @vf present, and, when a netdev driver is bound, its netdev? */
-static bool vf_ready(struct sriov_root *root, const struct sriov_pf *pf,
+static bool vf_ready(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		     unsigned vf)
 {
 	char link[32], **nets = NULL;
@@ -207,7 +207,7 @@ static bool vf_ready(struct sriov_root *root, const struct sriov_pf *pf,
 	return ok;
 }
 
-static int numvfs_write_error(const struct sriov_pf *pf, unsigned n, int r,
+static int numvfs_write_error(const struct sriov_pf_ref *pf, unsigned n, int r,
 			      struct sriov_error *err)
 {
 	switch (r) {
@@ -247,7 +247,7 @@ static int numvfs_write_error(const struct sriov_pf *pf, unsigned n, int r,
 			       pf->dev, n, strerror(-r));
 }
 
-int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		  unsigned n, unsigned flags, unsigned timeout_ms,
 		  const struct pf_ops *ops, struct sriov_error *err)
 {
@@ -316,7 +316,7 @@ int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
 	return 1;
 }
 
-int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			unsigned n, unsigned flags, unsigned timeout_ms,
 			struct sriov_error *err)
 {
@@ -324,7 +324,7 @@ int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
 			     err);
 }
 
-int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, char *buf, size_t size, struct sriov_error *err)
 {
 	_cleanup_free_ char *addr = NULL;
@@ -346,7 +346,7 @@ int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf *pf,
 	return 0;
 }
 
-int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned vf, char *buf, size_t size,
 		    struct sriov_error *err)
 {
@@ -423,9 +423,9 @@ static int check_netdevs_idle(struct sriov_root *root, const char *addr,
 	return r;
 }
 
-int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
-	       enum sriov_vf_driver drv, bool force, const struct pf_ops *ops,
-	       struct sriov_error *err)
+int pf_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
+	       unsigned vf, enum sriov_vf_driver drv, bool force,
+	       const struct pf_ops *ops, struct sriov_error *err)
 {
 	_cleanup_free_ char *override = NULL;
 	char addr[64], cur[64], now[64];
@@ -542,7 +542,7 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
 	return 1;
 }
 
-int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		  unsigned vf, enum sriov_vf_driver drv, bool force,
 		  struct sriov_error *err)
 {

@@ -28,14 +28,14 @@ int pf_link_rename(void *ud, int ifindex, const char *name);
 /* The ops used outside tests. */
 extern const struct pf_ops pf_default_ops;
 
-int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf *pf,
+int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		  unsigned n, unsigned flags, unsigned timeout_ms,
 		  const struct pf_ops *ops, struct sriov_error *err);
-int pf_vf_bind(struct sriov_root *root, const struct sriov_pf *pf, unsigned vf,
-	       enum sriov_vf_driver drv, bool force, const struct pf_ops *ops,
-	       struct sriov_error *err);
+int pf_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
+	       unsigned vf, enum sriov_vf_driver drv, bool force,
+	       const struct pf_ops *ops, struct sriov_error *err);
 
-int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
+int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, unsigned timeout_ms, const struct pf_ops *ops,
 		 struct sriov_error *err);
 

@@ -79,7 +79,7 @@ static void vf_netdev(struct sriov_root *root, const char *addr, char *buf,
 	strv_free(nets, n);
 }
 
-int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
+int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, unsigned timeout_ms, const struct pf_ops *ops,
 		 struct sriov_error *err)
 {
@@ -146,7 +146,7 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
 	return 1;
 }
 
-int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf *pf,
+int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned vf, unsigned timeout_ms, struct sriov_error *err)
 {
 	return pf_vf_rebind(root, pf, vf, timeout_ms, &pf_default_ops, err);

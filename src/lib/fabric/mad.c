@@ -24,7 +24,7 @@
 #define MAX_PKEY_BLOCKS 2048 /* IBA: at most 65536 entries */
 
 static int read_pkeys(struct ibmad_port *srcport, const ib_portid_t *path,
-		      struct sriov_ib_port *p, struct sriov_error *err)
+		      struct sriov_mad_port *p, struct sriov_error *err)
 {
 	unsigned blocks = (p->pkey_cap + PKEYS_PER_BLOCK - 1) / PKEYS_PER_BLOCK;
 	ib_portid_t id;
@@ -69,7 +69,7 @@ static int read_pkeys(struct ibmad_port *srcport, const ib_portid_t *path,
 
 static int cmp_port(const void *a, const void *b)
 {
-	const struct sriov_ib_port *x = a, *y = b;
+	const struct sriov_mad_port *x = a, *y = b;
 
 	if (x->lid != y->lid)
 		return x->lid < y->lid ? -1 : 1;
@@ -116,7 +116,7 @@ int sriov_ib_fabric_scan(const char *ca, int ca_port,
 
 		for (int pn = first; pn <= last; pn++) {
 			ibnd_port_t *port = n->ports ? n->ports[pn] : NULL;
-			struct sriov_ib_port *p;
+			struct sriov_mad_port *p;
 
 			if (!port)
 				continue;

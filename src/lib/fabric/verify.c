@@ -73,7 +73,7 @@ int sriov_ib_verify(const struct sriov_ib_fabric *f,
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < f->n_ports; i++) {
-		const struct sriov_ib_port *p = &f->ports[i];
+		const struct sriov_mad_port *p = &f->ports[i];
 		const struct sriov_port_pkeys *w = &want[i];
 
 #define ADD(k, wv, hv)                                                         \

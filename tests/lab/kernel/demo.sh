@@ -1,34 +1,48 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: MIT
 # make demo, inside the kernel lab: real VFs made by the real kernel,
-# discovered by sriovctl.
+# discovered by sriovctl, then two tenants' ports bound by sriovd on
+# different VLANs, one unbound and shown scrubbed.
 say() { printf '\n\033[1m-- %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
 PF=/sys/bus/pci/devices/0000:01:00.0
+S=/run/sriovd.sock
 
-say "the guest's kernel: $(uname -r), booted with: $(cat /proc/cmdline)"
-say "sriovctl doctor (before any VF exists)"
-sriovctl doctor
-say "create VFs: 3 on the NVMe PF (real PCI functions), 8 on netdevsim eth0, 2 on the InfiniBand PF ib0"
-if sriovctl pf set 0000:01:00.0 numvfs 3 --no-autoprobe >/dev/null 2>&1; then
-	echo "sriovctl pf set 0000:01:00.0 numvfs 3 --no-autoprobe"
-else
-	echo 0 >$PF/sriov_drivers_autoprobe
-	echo 3 >$PF/sriov_numvfs
-fi
-sriovctl pf set eth0 numvfs 8 >/dev/null 2>&1 || echo 8 >/sys/class/net/eth0/device/sriov_numvfs
-sriovctl pf set ib0 numvfs 2 >/dev/null 2>&1 || echo 2 >/sys/class/net/ib0/device/sriov_numvfs
-vf0=$(basename "$(readlink $PF/virtfn0)")
-echo vfio-pci >"/sys/bus/pci/devices/$vf0/driver_override"
-echo "$vf0" >/sys/bus/pci/drivers_probe
-echo "bound $vf0 to vfio-pci: /dev/vfio/$(basename "$(readlink "/sys/bus/pci/devices/$vf0/iommu_group")")"
-say "sriovctl show"
-sriovctl show
-if sriovctl vf set eth0 0 mac 52:54:00:12:34:56 vlan 100 qos 3 spoofchk on trust off >/dev/null 2>&1; then
-	say "sriovctl vf set eth0 0 mac 52:54:00:12:34:56 vlan 100 qos 3 spoofchk on trust off; sriovctl vf show eth0 0"
-	sriovctl vf show eth0 0
-	say "the same VF as iproute2 sees it"
-	ip -d link show eth0 | grep 'vf 0 '
-fi
-say "sriovctl doctor"
-sriovctl doctor
+say "a real kernel ($(uname -r)) under QEMU, booted with: $(cat /proc/cmdline)"
+run sriovctl doctor | grep -v '^ *hint'
+say "create VFs: 2 on the NVMe PF (real PCI functions), 4 on netdevsim eth0"
+run sriovctl pf set 0000:01:00.0 numvfs 2 --no-autoprobe
+run sriovctl pf set eth0 numvfs 4
+say "what the kernel now has"
+run sriovctl show
+
+say "sriovd: physnet1 = eth0, tenant ports bound to VFs, state in SQLite"
+mkdir -p /etc/sriov
+cat >/etc/sriov/sriovd.yaml <<YAML
+physnets:
+  physnet1: [eth0]
+  nvmenet: ["0000:01:00.0"]
+state_dir: /tmp/sriovd
+socket: $S
+check_interval: 0
+YAML
+cat /etc/sriov/sriovd.yaml
+sriovd 2>/tmp/sriovd.log &
+for _ in $(seq 100); do
+	[ -S $S ] && sriovctl port --socket $S health >/dev/null 2>&1 && break
+	sleep 0.1
+done
+run sriovctl port --socket $S bind tenant-a-port network physnet1 vlan 100 mac 52:54:00:aa:00:01 spoofchk on
+run sriovctl port --socket $S bind tenant-b-port network physnet1 vlan 200 qos 2 mac 52:54:00:bb:00:01 trust on
+say "the VFs as the kernel reports them (iproute2)"
+ip -d link show eth0 | grep ' vf '
+say "the VFs as sriovd tracks them"
+run sriovctl port --socket $S list
+say "a VM's passthrough of a real PCI VF: the libvirt XML sriovd answers with"
+sriovctl -j port --socket $S bind vm-disk network nvmenet | jq -r .libvirt_xml
+say "tenant A leaves: unbind, and the VF is scrubbed (no VLAN, no MAC, link disabled)"
+run sriovctl port --socket $S unbind tenant-a-port
+ip -d link show eth0 | grep ' vf '
+run sriovctl port --socket $S health
+kill %1 2>/dev/null
 exit 0
