@@ -29,7 +29,10 @@ test: deps-all
 	@$(CMAKE) --build --preset test -j$(JOBS)
 	@$(CTEST) --preset test
 
-demo: deps-all build
+demo: deps-all
+	@$(CMAKE) --preset default -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@echo "building (log: build/demo-build.log)"
+	@$(CMAKE) --build --preset default -j$(JOBS) >build/demo-build.log 2>&1 || { tail -40 build/demo-build.log; exit 1; }
 	@scripts/demo
 
 bench: build
