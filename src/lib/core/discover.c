@@ -227,28 +227,6 @@ static int read_pkey(int dfd, const char *const *path, uint16_t *ret)
 	return 0;
 }
 
-/* Entries of a directory whose names are indexes 0..n-1, in order. */
-static int list_indexes(int dfd, const char *const *path, size_t *ret_n)
-{
-	char **names = NULL;
-	size_t n = 0, max = 0;
-	int r;
-
-	r = fs_list(dfd, path, &names, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		int v;
-
-		if (parse_int(names[i], &v) == 0 && v >= 0 &&
-		    (size_t)v + 1 > max)
-			max = (size_t)v + 1;
-	}
-	strv_free(names, n);
-	*ret_n = max;
-	return 0;
-}
-
 static void ib_device_free(struct sriov_ib_device *ib)
 {
 	if (!ib)
@@ -312,7 +290,8 @@ static int read_port(int dfd, const struct loc *ibl, const char *pname,
 	if (fs_read_str(dfd, AT(ibl, "ports", pname, "gids", "0"), &gid) >= 0 &&
 	    parse_hex_groups(gid, &p->port_guid) == 0)
 		p->has_port_guid = true;
-	if (list_indexes(dfd, AT(ibl, "ports", pname, "pkeys"), &n) >= 0 && n) {
+	if (fs_count_indexes(dfd, AT(ibl, "ports", pname, "pkeys"), &n) >= 0 &&
+	    n) {
 		p->pkeys = calloc(n, sizeof(*p->pkeys));
 		if (!p->pkeys)
 			return -ENOMEM;
@@ -338,7 +317,7 @@ static int read_u64_table(int dfd, const char *const *dir, bool guids,
 	uint64_t *t;
 	int r;
 
-	r = list_indexes(dfd, dir, &n);
+	r = fs_count_indexes(dfd, dir, &n);
 	if (r < 0 || n == 0)
 		return r;
 	t = calloc(n, sizeof(*t));
@@ -391,10 +370,10 @@ static int read_mlx4_iov(int dfd, const struct loc *ibl,
 			if (parse_int(names[i], &v) < 0 || v < 0)
 				continue;
 			p->port = (unsigned)v;
-			if (list_indexes(dfd,
-					 AT(ibl, "iov", "ports", names[i],
-					    "pkeys"),
-					 &np) >= 0 &&
+			if (fs_count_indexes(dfd,
+					     AT(ibl, "iov", "ports", names[i],
+						"pkeys"),
+					     &np) >= 0 &&
 			    np) {
 				p->pkeys = calloc(np, sizeof(*p->pkeys));
 				for (size_t k = 0; p->pkeys && k < np; k++) {
@@ -451,10 +430,10 @@ static int read_mlx4_iov(int dfd, const struct loc *ibl,
 					AT(ibl, "iov", names[i], "ports", pn[j],
 					   "gid_idx", "0"),
 					-1);
-				list_indexes(dfd,
-					     AT(ibl, "iov", names[i], "ports",
-						pn[j], "pkey_idx"),
-					     &ni);
+				fs_count_indexes(dfd,
+						 AT(ibl, "iov", names[i],
+						    "ports", pn[j], "pkey_idx"),
+						 &ni);
 				vp->pkey_idx = calloc(ni ? ni : 1, sizeof(int));
 				for (size_t k = 0; vp->pkey_idx && k < ni;
 				     k++) {

@@ -80,28 +80,6 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* Entries named 0..n-1 of a folder; n is one past the highest. */
-static int count_indexes(int dfd, const char *const *path, size_t *ret)
-{
-	char **names = NULL;
-	size_t n = 0, max = 0;
-	int r;
-
-	r = fs_list(dfd, path, &names, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		int v;
-
-		if (parse_int(names[i], &v) == 0 && v >= 0 &&
-		    (size_t)v + 1 > max)
-			max = (size_t)v + 1;
-	}
-	strv_free(names, n);
-	*ret = max;
-	return 0;
-}
-
 static int port_link_layer(struct sriov_root *root, const char *rdma,
 			   unsigned port, char **ret)
 {
@@ -377,19 +355,19 @@ int sriov_mlx4_pkeys_read(struct sriov_root *root, const struct sriov_ib_vf *v,
 	if (r < 0)
 		return r;
 	snprintf(pn, sizeof(pn), "%u", v->port);
-	r = count_indexes(root->sys_fd,
-			  SP("class/infiniband", v->rdma, "iov", "ports", pn,
-			     "pkeys"),
-			  &t.n_phys);
+	r = fs_count_indexes(root->sys_fd,
+			     SP("class/infiniband", v->rdma, "iov", "ports", pn,
+				"pkeys"),
+			     &t.n_phys);
 	if (r < 0 || t.n_phys == 0)
 		return sriov_error_set(err, r < 0 ? r : -ENOENT,
 				       "%s: no physical P-key table "
 				       "iov/ports/%u/pkeys",
 				       v->rdma, v->port);
-	r = count_indexes(root->sys_fd,
-			  SP("class/infiniband", v->rdma, "iov", v->iov_fn,
-			     "ports", pn, "pkey_idx"),
-			  &t.n_idx);
+	r = fs_count_indexes(root->sys_fd,
+			     SP("class/infiniband", v->rdma, "iov", v->iov_fn,
+				"ports", pn, "pkey_idx"),
+			     &t.n_idx);
 	if (r < 0 || t.n_idx == 0)
 		return sriov_error_set(err, r < 0 ? r : -ENOENT,
 				       "%s: no iov/%s/ports/%u/pkey_idx",

@@ -335,3 +335,24 @@ const char *sriov_root_proc_path(const struct sriov_root *r)
 {
 	return r->proc_path;
 }
+
+int fs_count_indexes(int dfd, const char *const *comps, size_t *ret)
+{
+	char **names = NULL;
+	size_t n = 0, max = 0;
+	int r;
+
+	r = fs_list(dfd, comps, &names, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (parse_int(names[i], &v) == 0 && v >= 0 &&
+		    (size_t)v + 1 > max)
+			max = (size_t)v + 1;
+	}
+	strv_free(names, n);
+	*ret = max;
+	return 0;
+}

@@ -43,6 +43,9 @@ bool fs_exists(int dfd, const char *const *comps);
 bool fs_is_dir(int dfd, const char *const *comps);
 /* Sorted entries of a directory (no "." or ".."); free with strv_free(). */
 int fs_list(int dfd, const char *const *comps, char ***ret, size_t *ret_n);
+/* For a folder whose entries are named 0..n-1 (P-key and GID tables):
+ * n, one past the highest index found; other names are ignored. */
+int fs_count_indexes(int dfd, const char *const *comps, size_t *ret);
 /* Open a directory below the root. */
 int fs_open_dir(int dfd, const char *const *comps);
 
