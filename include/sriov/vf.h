@@ -62,6 +62,30 @@ struct sriov_vf_config {
 	uint64_t port_guid;
 };
 
+/* A VF's traffic counters as its PF driver reports them (IFLA_VF_STATS). */
+struct sriov_vf_stats {
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t broadcast;
+	uint64_t multicast;
+	uint64_t rx_dropped;
+	uint64_t tx_dropped;
+};
+
+/* Which counters of struct sriov_vf_stats the kernel sent. */
+enum {
+	SRIOV_VF_STAT_RX_PACKETS = 1 << 0,
+	SRIOV_VF_STAT_TX_PACKETS = 1 << 1,
+	SRIOV_VF_STAT_RX_BYTES = 1 << 2,
+	SRIOV_VF_STAT_TX_BYTES = 1 << 3,
+	SRIOV_VF_STAT_BROADCAST = 1 << 4,
+	SRIOV_VF_STAT_MULTICAST = 1 << 5,
+	SRIOV_VF_STAT_RX_DROPPED = 1 << 6,
+	SRIOV_VF_STAT_TX_DROPPED = 1 << 7,
+};
+
 /* One VF as the kernel reports it (RTM_NEWLINK, IFLA_VF_INFO). */
 struct sriov_vf_info {
 	uint32_t vf;
@@ -82,6 +106,9 @@ struct sriov_vf_info {
 	uint32_t max_tx_rate;
 	uint64_t node_guid;
 	uint64_t port_guid;
+	/* only from sriov_vf_read_stats(); 0 when the kernel sent none */
+	uint32_t stats_present; /* SRIOV_VF_STAT_* */
+	struct sriov_vf_stats stats;
 };
 
 /* A PF link and its VFs as read back over rtnetlink. */
@@ -132,6 +159,16 @@ void sriov_nl_close(struct sriov_nl *nl);
  */
 int sriov_vf_read(struct sriov_nl *nl, int pf_ifindex,
 		  struct sriov_link_vfs *ret, struct sriov_error *err);
+
+/**
+ * sriov_vf_read_stats() - sriov_vf_read() with the VFs' traffic counters
+ *
+ * The same RTM_GETLINK without RTEXT_FILTER_SKIP_STATS, so the kernel
+ * adds IFLA_VF_STATS to every VF (a larger answer, and the PF driver is
+ * asked for counters: use it when they are wanted, not for settings).
+ */
+int sriov_vf_read_stats(struct sriov_nl *nl, int pf_ifindex,
+			struct sriov_link_vfs *ret, struct sriov_error *err);
 
 /* The outcome of one attribute of sriov_vf_set(). */
 struct sriov_vf_result {

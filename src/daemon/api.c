@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,110 @@ static void print_vf_gauges(FILE *f, struct daemon *d)
 	free(v);
 }
 
+/* One VF's counters with the labels they are exported under. */
+struct vf_counters {
+	const char *pf, *port;
+	unsigned vf;
+	uint32_t present;
+	struct sriov_vf_stats st;
+};
+
+/* Read each managed PF's VFs with IFLA_VF_STATS; appends to @out. */
+static size_t collect_vf_counters(struct daemon *d, struct sriov_store_vf *v,
+				  size_t n, struct vf_counters *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n;) {
+		struct sriov_link_vfs l = { 0 };
+		struct sriov_pf_ref pf;
+		size_t j = i;
+		bool have = false;
+
+		while (j < n && !strcmp(v[j].pf, v[i].pf))
+			j++;
+		if (d->nl &&
+		    sriov_pf_resolve(d->root, v[i].pf, &pf, NULL) == 0 &&
+		    pf.ifindex > 0 &&
+		    sriov_vf_read_stats(d->nl, pf.ifindex, &l, NULL) == 0)
+			have = true;
+		for (size_t x = i; have && x < j; x++) {
+			if (v[x].excluded)
+				continue;
+			for (size_t y = 0; y < l.n_vfs; y++) {
+				if (l.vfs[y].vf != v[x].index ||
+				    !l.vfs[y].stats_present)
+					continue;
+				out[k++] = (struct vf_counters){
+					.pf = v[x].pf,
+					.port = v[x].port,
+					.vf = v[x].index,
+					.present = l.vfs[y].stats_present,
+					.st = l.vfs[y].stats,
+				};
+				break;
+			}
+		}
+		sriov_link_vfs_release(&l);
+		i = j;
+	}
+	return k;
+}
+
+/*
+ * sriovd_vf_<counter>_total{pf,vf,port}: the PF driver's IFLA_VF_STATS of
+ * every managed VF (port="" when free). A counter the driver does not send
+ * is left out rather than exported as 0.
+ */
+static void print_vf_counters(FILE *f, struct daemon *d)
+{
+	static const struct {
+		const char *name, *help;
+		uint32_t bit;
+		size_t off;
+	} m[] = {
+#define C(n, b, h)                                        \
+	{ "sriovd_vf_" #n "_total", h, SRIOV_VF_STAT_##b, \
+	  offsetof(struct sriov_vf_stats, n) }
+		C(rx_packets, RX_PACKETS, "Packets received by the VF."),
+		C(tx_packets, TX_PACKETS, "Packets sent by the VF."),
+		C(rx_bytes, RX_BYTES, "Bytes received by the VF."),
+		C(tx_bytes, TX_BYTES, "Bytes sent by the VF."),
+		C(broadcast, BROADCAST,
+		  "Broadcast packets received by the VF."),
+		C(multicast, MULTICAST,
+		  "Multicast packets received by the VF."),
+		C(rx_dropped, RX_DROPPED, "Received packets the VF dropped."),
+		C(tx_dropped, TX_DROPPED, "Packets to send the VF dropped."),
+#undef C
+	};
+	_cleanup_free_ struct sriov_store_vf *v = NULL;
+	_cleanup_free_ struct vf_counters *c = NULL;
+	size_t n = 0, k;
+
+	if (sriov_store_list_vfs(d->store, &v, &n, NULL) < 0 || n == 0)
+		return;
+	c = calloc(n, sizeof(*c));
+	if (!c)
+		return;
+	k = collect_vf_counters(d, v, n, c);
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", m[i].name,
+			m[i].help, m[i].name);
+		for (size_t x = 0; x < k; x++) {
+			uint64_t val;
+
+			if (!(c[x].present & m[i].bit))
+				continue;
+			memcpy(&val, (const char *)&c[x].st + m[i].off,
+			       sizeof(val));
+			fprintf(f, "%s{pf=\"%s\",vf=\"%u\",port=\"%s\"} %llu\n",
+				m[i].name, c[x].pf, c[x].vf, c[x].port,
+				(unsigned long long)val);
+		}
+	}
+}
+
 static char *metrics_text(struct daemon *d)
 {
 	static const char *const ops[OP_MAX] = { "bind", "unbind", "other" };
@@ -174,6 +279,7 @@ static char *metrics_text(struct daemon *d)
 	if (!f)
 		return NULL;
 	print_vf_gauges(f, d);
+	print_vf_counters(f, d);
 	fprintf(f, "# HELP sriovd_requests_total API requests by operation.\n"
 		   "# TYPE sriovd_requests_total counter\n");
 	for (int i = 0; i < OP_MAX; i++)

@@ -159,14 +159,15 @@ int nl_request_ack(struct sriov_nl *nl, void *req, size_t len, char *msg,
 	return nl_wait(nl, nlh->nlmsg_seq, msg, msgsize, NULL, NULL);
 }
 
-int sriov_vf_read(struct sriov_nl *nl, int pf_ifindex,
-		  struct sriov_link_vfs *ret, struct sriov_error *err)
+static int vf_read(struct sriov_nl *nl, int pf_ifindex, bool stats,
+		   struct sriov_link_vfs *ret, struct sriov_error *err)
 {
 	char req[256], msg[160];
 	uint32_t seq = nl_next_seq(nl);
 	int r;
 
-	r = nl_getlink_encode(req, sizeof(req), pf_ifindex, seq);
+	r = stats ? nl_getlink_stats_encode(req, sizeof(req), pf_ifindex, seq) :
+		    nl_getlink_encode(req, sizeof(req), pf_ifindex, seq);
 	if (r < 0)
 		return sriov_error_set(err, r, "cannot encode RTM_GETLINK");
 	r = nl_send(nl, req, (size_t)r);
@@ -186,6 +187,18 @@ int sriov_vf_read(struct sriov_nl *nl, int pf_ifindex,
 				       "link %d: no RTM_NEWLINK answer",
 				       pf_ifindex);
 	return r;
+}
+
+int sriov_vf_read(struct sriov_nl *nl, int pf_ifindex,
+		  struct sriov_link_vfs *ret, struct sriov_error *err)
+{
+	return vf_read(nl, pf_ifindex, false, ret, err);
+}
+
+int sriov_vf_read_stats(struct sriov_nl *nl, int pf_ifindex,
+			struct sriov_link_vfs *ret, struct sriov_error *err)
+{
+	return vf_read(nl, pf_ifindex, true, ret, err);
 }
 
 struct addr_ctx {

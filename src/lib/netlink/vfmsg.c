@@ -155,7 +155,8 @@ int nl_vf_encode(void *buf, size_t size, int ifindex, uint32_t seq,
 	return (int)nlh->nlmsg_len;
 }
 
-int nl_getlink_encode(void *buf, size_t size, int ifindex, uint32_t seq)
+static int getlink_encode(void *buf, size_t size, int ifindex, uint32_t seq,
+			  uint32_t ext_mask)
 {
 	struct nlmsghdr *nlh;
 
@@ -163,10 +164,20 @@ int nl_getlink_encode(void *buf, size_t size, int ifindex, uint32_t seq)
 			      seq);
 	if (!nlh)
 		return -ENOBUFS;
-	if (!mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK,
-				    RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS))
+	if (!mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK, ext_mask))
 		return -ENOBUFS;
 	return (int)nlh->nlmsg_len;
+}
+
+int nl_getlink_encode(void *buf, size_t size, int ifindex, uint32_t seq)
+{
+	return getlink_encode(buf, size, ifindex, seq,
+			      RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+}
+
+int nl_getlink_stats_encode(void *buf, size_t size, int ifindex, uint32_t seq)
+{
+	return getlink_encode(buf, size, ifindex, seq, RTEXT_FILTER_VF);
 }
 
 /* Copy a fixed-size kernel struct out of an attribute, if it is big enough
@@ -177,6 +188,64 @@ static bool get_struct(const struct nlattr *a, void *dst, size_t size)
 		return false;
 	memcpy(dst, mnl_attr_get_payload(a), size);
 	return true;
+}
+
+/*
+ * IFLA_VF_STATS: u64 counters (nla_put_u64_64bit in 6.1 rtnl_fill_vfinfo,
+ * with IFLA_VF_STATS_PAD for alignment, so the payload is only 4-byte
+ * aligned: memcpy). A counter shorter than 8 bytes is malformed.
+ */
+static int decode_vf_stats(const struct nlattr *nest, struct sriov_vf_info *vf)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		uint64_t *dst, v;
+		uint32_t bit;
+
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_VF_STATS_RX_PACKETS:
+			dst = &vf->stats.rx_packets;
+			bit = SRIOV_VF_STAT_RX_PACKETS;
+			break;
+		case IFLA_VF_STATS_TX_PACKETS:
+			dst = &vf->stats.tx_packets;
+			bit = SRIOV_VF_STAT_TX_PACKETS;
+			break;
+		case IFLA_VF_STATS_RX_BYTES:
+			dst = &vf->stats.rx_bytes;
+			bit = SRIOV_VF_STAT_RX_BYTES;
+			break;
+		case IFLA_VF_STATS_TX_BYTES:
+			dst = &vf->stats.tx_bytes;
+			bit = SRIOV_VF_STAT_TX_BYTES;
+			break;
+		case IFLA_VF_STATS_BROADCAST:
+			dst = &vf->stats.broadcast;
+			bit = SRIOV_VF_STAT_BROADCAST;
+			break;
+		case IFLA_VF_STATS_MULTICAST:
+			dst = &vf->stats.multicast;
+			bit = SRIOV_VF_STAT_MULTICAST;
+			break;
+		case IFLA_VF_STATS_RX_DROPPED:
+			dst = &vf->stats.rx_dropped;
+			bit = SRIOV_VF_STAT_RX_DROPPED;
+			break;
+		case IFLA_VF_STATS_TX_DROPPED:
+			dst = &vf->stats.tx_dropped;
+			bit = SRIOV_VF_STAT_TX_DROPPED;
+			break;
+		default:
+			continue; /* IFLA_VF_STATS_PAD and newer counters */
+		}
+		if (mnl_attr_get_payload_len(a) < sizeof(v))
+			return -EBADMSG;
+		memcpy(&v, mnl_attr_get_payload(a), sizeof(v));
+		*dst = v;
+		vf->stats_present |= bit;
+	}
+	return 0;
 }
 
 static int decode_vf_info(const struct nlattr *info, struct sriov_vf_info *vf)
@@ -336,8 +405,12 @@ static int decode_vf_info(const struct nlattr *info, struct sriov_vf_info *vf)
 			have_vf = true;
 			break;
 		}
+		case IFLA_VF_STATS:
+			if (decode_vf_stats(a, vf) < 0)
+				return -EBADMSG;
+			break;
 		default:
-			break; /* stats and attributes newer than us */
+			break; /* attributes newer than us */
 		}
 	}
 	return have_vf ? 0 : -EBADMSG;

@@ -26,10 +26,12 @@ int nl_vf_encode(void *buf, size_t size, int ifindex, uint32_t seq,
 
 /* RTM_GETLINK on @ifindex with RTEXT_FILTER_VF|RTEXT_FILTER_SKIP_STATS. */
 int nl_getlink_encode(void *buf, size_t size, int ifindex, uint32_t seq);
+/* The same with RTEXT_FILTER_VF alone: the kernel adds IFLA_VF_STATS. */
+int nl_getlink_stats_encode(void *buf, size_t size, int ifindex, uint32_t seq);
 
 /*
  * Decode one RTM_NEWLINK: the link's name, type, address length, IFLA_NUM_VF
- * and every IFLA_VF_INFO. Malformed input is -EBADMSG, never a crash.
+ * and every IFLA_VF_INFO with its IFLA_VF_STATS when present. Malformed input is -EBADMSG, never a crash.
  */
 int nl_link_decode(const void *buf, size_t len, struct sriov_link_vfs *ret,
 		   struct sriov_error *err);
