@@ -187,6 +187,36 @@ int sriov_port_restore(struct sriov_root *root, struct sriov_nl *nl,
 		       const struct sriov_saved_state *st,
 		       struct sriov_error *err);
 
+/*
+ * mlx4 (ConnectX-3) P-keys: the PF driver maps each VF's virtual P-key
+ * table onto the port's physical one (include/sriov/ib.h). Each function
+ * returns 0 without touching anything when the VF's PF is not an
+ * InfiniBand PF with an mlx4 iov/ tree.
+ */
+/**
+ * sriov_port_mlx4_pkey_save() - the VF's mapping, to be restored later
+ * @buf: "virt:phys,..." of the slots that map somewhere ("" = all none)
+ * Return: 1 when saved (an mlx4 VF), 0 when not mlx4, -errno.
+ */
+int sriov_port_mlx4_pkey_save(struct sriov_root *root,
+			      const struct sriov_port_vf *vf, char *buf,
+			      size_t size, struct sriov_error *err);
+/* Give the VF exactly @pkey (membership bit included) at virtual index 0,
+ * every other slot none; read back. 1 when set, 0 when not mlx4. */
+int sriov_port_mlx4_pkey_apply(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, uint16_t pkey,
+			       struct sriov_error *err);
+/* Write back a mapping from sriov_port_mlx4_pkey_save() slot by slot (the
+ * slots it does not name: none) and read it back. */
+int sriov_port_mlx4_pkey_restore(struct sriov_root *root,
+				 const struct sriov_port_vf *vf,
+				 const char *saved, struct sriov_error *err);
+/* Every slot none (the VF is in no partition), read back; -EIO naming the
+ * slot that did not read back so. */
+int sriov_port_mlx4_pkey_scrub(struct sriov_root *root,
+			       const struct sriov_port_vf *vf,
+			       struct sriov_error *err);
+
 /* The GUID a scrubbed InfiniBand VF carries: all ones, never valid. */
 #define SRIOV_GUID_INVALID UINT64_MAX
 

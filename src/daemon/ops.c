@@ -179,13 +179,16 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 	}
 	step();
 	r = sriov_store_get_state(d->store, p.vf_id, &st, NULL);
-	if (r == 0 && sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0) {
+	if (r == 0 && (sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0 ||
+		       sriov_port_mlx4_pkey_restore(
+			       d->root, &vf, st.mlx4_pkey_idx, &e) < 0)) {
 		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 	}
 	sriov_error_clear(&e);
 	step();
-	if (sriov_port_scrub(d->nl, &vf, &e) < 0) {
+	if (sriov_port_scrub(d->nl, &vf, &e) < 0 ||
+	    sriov_port_mlx4_pkey_scrub(d->root, &vf, &e) < 0) {
 		size_t off = strlen(reason);
 
 		snprintf(reason + off, sizeof(reason) - off,
@@ -366,7 +369,8 @@ static void check_free_vfs(struct daemon *d)
 			d->metrics.drift_repaired++;
 		}
 		sriov_error_clear(&err);
-		if (sriov_port_scrub(d->nl, &vf, &err) < 0) {
+		if (sriov_port_scrub(d->nl, &vf, &err) < 0 ||
+		    sriov_port_mlx4_pkey_scrub(d->root, &vf, &err) < 0) {
 			char reason[SRIOV_ERROR_MSG_MAX + 16];
 
 			snprintf(reason, sizeof(reason), "scrub failed: %s",
@@ -560,6 +564,11 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	r = sriov_port_read(d->root, d->nl, &pv, &st, err);
 	if (r < 0)
 		goto rollback;
+	/* mlx4: the VF's virtual P-key table, "" when not mlx4 or all none */
+	r = sriov_port_mlx4_pkey_save(d->root, &pv, st.mlx4_pkey_idx,
+				      sizeof(st.mlx4_pkey_idx), err);
+	if (r < 0)
+		goto rollback;
 	r = sriov_store_save_state(d->store, vf.id, &st, err);
 	if (r < 0)
 		goto rollback;
@@ -568,6 +577,13 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 			     d->cfg.driver[req->vnic], err);
 	if (r < 0)
 		goto rollback;
+	/* mlx4: the port's P-key, and no other, in the VF's table. Without a
+	 * P-key the VF keeps its (scrubbed: empty) table. */
+	if (req->has_pkey) {
+		r = sriov_port_mlx4_pkey_apply(d->root, &pv, req->pkey, err);
+		if (r < 0)
+			goto rollback;
+	}
 	step();
 	r = sriov_store_bind_done(d->store, seq, req->id, err);
 	if (r < 0)

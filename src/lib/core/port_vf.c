@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sriov/ib.h>
 #include <sriov/port.h>
 #include "sysfs/fs.h"
 #include "util/macro.h"
@@ -356,4 +357,206 @@ int sriov_port_restore(struct sriov_root *root, struct sriov_nl *nl,
 			return r;
 	}
 	return 0;
+}
+
+/* ---- mlx4 P-keys ---- */
+
+/*
+ * The VF as ib-host.c names it: 1 when the PF is InfiniBand with an mlx4
+ * iov/ tree, 0 when there is nothing to do (Ethernet, no RDMA device, no
+ * InfiniBand port, mlx5, netdevsim).
+ */
+static int mlx4_vf(struct sriov_root *root, const struct sriov_port_vf *vf,
+		   struct sriov_ib_vf *ret)
+{
+	char idx[16];
+
+	if (!vf->infiniband)
+		return 0;
+	snprintf(idx, sizeof(idx), "%u", vf->index);
+	if (sriov_ib_vf_resolve(root,
+				vf->pf.ifname[0] ? vf->pf.ifname : vf->pf.dev,
+				idx, 0, ret, NULL) < 0)
+		return 0;
+	return ret->mlx4 ? 1 : 0;
+}
+
+int sriov_port_mlx4_pkey_save(struct sriov_root *root,
+			      const struct sriov_port_vf *vf, char *buf,
+			      size_t size, struct sriov_error *err)
+{
+	struct sriov_mlx4_pkeys t = { 0 };
+	struct sriov_ib_vf ib;
+	size_t len = 0;
+	int r;
+
+	if (size)
+		buf[0] = '\0';
+	if (mlx4_vf(root, vf, &ib) <= 0)
+		return 0;
+	r = sriov_mlx4_pkeys_read(root, &ib, &t, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n_idx; i++) {
+		int n;
+
+		if (t.idx[i] < 0)
+			continue;
+		n = snprintf(buf + len, size - len, "%s%zu:%d", len ? "," : "",
+			     i, t.idx[i]);
+		if (n < 0 || (size_t)n >= size - len) {
+			sriov_mlx4_pkeys_release(&t);
+			return sriov_error_set(err, -ENAMETOOLONG,
+					       "%s vf %u: p-key mapping too "
+					       "long to save",
+					       ib.rdma, vf->index);
+		}
+		len += (size_t)n;
+	}
+	sriov_mlx4_pkeys_release(&t);
+	return 1;
+}
+
+int sriov_port_mlx4_pkey_apply(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, uint16_t pkey,
+			       struct sriov_error *err)
+{
+	struct sriov_ib_vf ib;
+	int r;
+
+	if (mlx4_vf(root, vf, &ib) <= 0)
+		return 0;
+	r = sriov_mlx4_pkeys_set(root, &ib, &pkey, 1, NULL, err);
+	return r < 0 ? r : 1;
+}
+
+/* "virt:phys,..." -> @idx (n entries, -1 where not named). */
+static int parse_mapping(const char *s, int *idx, size_t n,
+			 struct sriov_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		idx[i] = -1;
+	while (*s) {
+		char *end;
+		unsigned long v, p;
+
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (end == s || *end != ':' || errno)
+			goto bad;
+		s = end + 1;
+		p = strtoul(s, &end, 10);
+		if (end == s || (*end && *end != ',') || errno)
+			goto bad;
+		if (v >= n || p > INT32_MAX)
+			goto bad;
+		idx[v] = (int)p;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+bad:
+	return sriov_error_set(err, -EINVAL,
+			       "saved p-key mapping '%s' is not "
+			       "virt:phys,... within the VF's %zu slots",
+			       s, n);
+}
+
+/* Write @want slot by slot where it differs, then read every slot back. */
+static int write_mapping(struct sriov_root *root, const struct sriov_ib_vf *ib,
+			 const int *want, const char *what,
+			 struct sriov_error *err)
+{
+	struct sriov_mlx4_pkeys t = { 0 };
+	char pn[16];
+	int r;
+
+	snprintf(pn, sizeof(pn), "%u", ib->port);
+	r = sriov_mlx4_pkeys_read(root, ib, &t, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n_idx; i++) {
+		char ix[24], val[24];
+
+		if (t.idx[i] == want[i])
+			continue;
+		snprintf(ix, sizeof(ix), "%zu", i);
+		if (want[i] < 0)
+			snprintf(val, sizeof(val), "none");
+		else
+			snprintf(val, sizeof(val), "%d", want[i]);
+		r = fs_write_str(root->sys_fd,
+				 SP("class/infiniband", ib->rdma, "iov",
+				    ib->iov_fn, "ports", pn, "pkey_idx", ix),
+				 val);
+		if (r < 0) {
+			sriov_mlx4_pkeys_release(&t);
+			return sriov_error_set(err, r,
+					       "%s vf %u: %s: writing '%s' to "
+					       "iov/%s/ports/%u/pkey_idx/%zu: "
+					       "%s",
+					       ib->rdma, ib->vf, what, val,
+					       ib->iov_fn, ib->port, i,
+					       strerror(-r));
+		}
+	}
+	sriov_mlx4_pkeys_release(&t);
+	r = sriov_mlx4_pkeys_read(root, ib, &t, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < t.n_idx; i++) {
+		if (t.idx[i] != want[i]) {
+			int got = t.idx[i];
+
+			sriov_mlx4_pkeys_release(&t);
+			return sriov_error_set(err, -EIO,
+					       "%s vf %u: %s: pkey_idx/%zu "
+					       "reads back %d, want %d "
+					       "(-1 = none)",
+					       ib->rdma, ib->vf, what, i, got,
+					       want[i]);
+		}
+	}
+	sriov_mlx4_pkeys_release(&t);
+	return 0;
+}
+
+static int restore_or_scrub(struct sriov_root *root,
+			    const struct sriov_port_vf *vf, const char *saved,
+			    struct sriov_error *err)
+{
+	struct sriov_mlx4_pkeys t = { 0 };
+	_cleanup_free_ int *want = NULL;
+	struct sriov_ib_vf ib;
+	size_t n;
+	int r;
+
+	if (mlx4_vf(root, vf, &ib) <= 0)
+		return 0;
+	r = sriov_mlx4_pkeys_read(root, &ib, &t, err);
+	if (r < 0)
+		return r;
+	n = t.n_idx;
+	sriov_mlx4_pkeys_release(&t);
+	want = calloc(n, sizeof(*want));
+	if (!want)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	r = parse_mapping(saved ? saved : "", want, n, err);
+	if (r < 0)
+		return r;
+	r = write_mapping(root, &ib, want, saved ? "restore" : "scrub", err);
+	return r < 0 ? r : 1;
+}
+
+int sriov_port_mlx4_pkey_restore(struct sriov_root *root,
+				 const struct sriov_port_vf *vf,
+				 const char *saved, struct sriov_error *err)
+{
+	return restore_or_scrub(root, vf, saved ? saved : "", err);
+}
+
+int sriov_port_mlx4_pkey_scrub(struct sriov_root *root,
+			       const struct sriov_port_vf *vf,
+			       struct sriov_error *err)
+{
+	return restore_or_scrub(root, vf, NULL, err);
 }

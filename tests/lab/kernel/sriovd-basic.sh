@@ -243,6 +243,31 @@ check "metrics: vfs by state per pf and physnet" \
 check "metrics: bind latency histogram" has m "$m" 'sriovd_operation_seconds_count{op="bind"}'
 check "metrics: drift repaired counted" sh -c "echo '$m' | grep -q '^sriovd_drift_repaired_total [1-9]'"
 check "metrics: textfile written" test -s /tmp/sriovd.prom
+# per-VF counters (IFLA_VF_STATS): netdevsim has no ndo_get_vf_stats, so the
+# kernel sends zeros; check presence and format, and that each value is the
+# one ip -s reads for the same VF (iproute2 names tx ones tx_bytes and
+# tx_packets inside "tx").
+st=$(ip -s -j link show eth0 | jq -c ".[0].vfinfo_list[$v2].stats")
+for c in rx_packets:.rx.packets 'tx_packets:(.tx.packets // .tx.tx_packets)' \
+	rx_bytes:.rx.bytes 'tx_bytes:(.tx.bytes // .tx.tx_bytes)' broadcast:.rx.broadcast multicast:.rx.multicast \
+	rx_dropped:.rx.dropped tx_dropped:.tx.dropped; do
+	n=${c%%:*}
+	want=$(echo "$st" | jq -r "${c#*:}")
+	check "metrics: sriovd_vf_${n}_total of t2 is ip -s's ($want)" \
+		has m "$m" "sriovd_vf_${n}_total{pf=\"eth0\",vf=\"$v2\",port=\"t2\"} $want"
+	check "metrics: sriovd_vf_${n}_total typed counter" \
+		has m "$m" "# TYPE sriovd_vf_${n}_total counter"
+done
+check "metrics: every vf counter line well formed" sh -c "echo '$m' | grep '^sriovd_vf_' | \
+	grep -Evq '^sriovd_vf_[a-z_]+_total\{pf=\"[^\"]+\",vf=\"[0-9]+\",port=\"[^\"]*\"\} [0-9]+\$' && exit 1 || exit 0"
+nvf=$(for l in eth0 eth1 ib0; do ip -j link show $l | jq '.[0].vfinfo_list | length'; done |
+	awk '{ n += $1 } END { print n - 1 }') # eth0 vf3 is excluded
+check "metrics: 8 counters for each of the $nvf managed netdev vfs" \
+	eq lines "$(echo "$m" | grep -c '^sriovd_vf_.*_total{')" $((nvf * 8))
+check "metrics: a free vf is exported with port=\"\"" \
+	sh -c "echo '$m' | grep -q '^sriovd_vf_rx_bytes_total{pf=\"eth1\",vf=\"[0-9]\",port=\"\"}'"
+check "metrics: the excluded eth0 vf 3 is not exported" \
+	sh -c "! echo '$m' | grep -q '^sriovd_vf_rx_bytes_total{pf=\"eth0\",vf=\"3\"'"
 kill $PID
 wait $PID
 check "restart: sriovd starts again" start
