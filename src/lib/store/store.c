@@ -652,23 +652,32 @@ int sriov_store_journal_note(struct sriov_store *s, const char *op,
 			      err);
 }
 
-static int set_port_status(struct sriov_store *s, const char *port_id,
-			   const char *status, struct sriov_error *err)
+/* UPDATE one text column of a port: sql binds ?1 = id, ?2 = value. */
+static int update_port_text(struct sriov_store *s, const char *sql,
+			    const char *id, const char *value,
+			    struct sriov_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = prepare(s, "UPDATE port SET status = ?2 WHERE id = ?1", &st, err);
+	r = prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, port_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		return db_error(s, rc, err, "update port");
 	if (sqlite3_changes(s->db) == 0)
-		return sriov_error_set(err, -ENOENT, "no port '%s'", port_id);
+		return sriov_error_set(err, -ENOENT, "no port '%s'", id);
 	return 0;
+}
+
+static int set_port_status(struct sriov_store *s, const char *port_id,
+			   const char *status, struct sriov_error *err)
+{
+	return update_port_text(s, "UPDATE port SET status = ?2 WHERE id = ?1",
+				port_id, status, err);
 }
 
 int sriov_store_bind_done(struct sriov_store *s, int64_t seq,
@@ -831,20 +840,9 @@ static int vf_set(struct sriov_store *s, int64_t vf_id, const char *sql,
 int sriov_store_port_set_settings(struct sriov_store *s, const char *id,
 				  const char *settings, struct sriov_error *err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = prepare(s, "UPDATE port SET settings = ?2 WHERE id = ?1", &st, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, settings, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		return db_error(s, rc, err, "update port");
-	if (sqlite3_changes(s->db) == 0)
-		return sriov_error_set(err, -ENOENT, "no port '%s'", id);
-	return 0;
+	return update_port_text(s,
+				"UPDATE port SET settings = ?2 WHERE id = ?1",
+				id, settings, err);
 }
 
 int sriov_store_vf_clear(struct sriov_store *s, const char *pf, unsigned index,
