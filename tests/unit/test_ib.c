@@ -20,110 +20,23 @@
 #include <cmocka.h>
 
 #include <sriov/ib.h>
+#include "mlx4_fixture.h"
 
 void ib_set_write_hook(int (*fn)(void *, int, const char *const *,
 				 const char *),
 		       void *ud);
 
-#define IOV "class/infiniband/mlx4_0/iov"
-#define VF0P2 IOV "/0000:41:00.1/ports/2"
-#define VF1P2 IOV "/0000:41:00.2/ports/2"
-
-struct fx {
-	char dir[64];
-	char sys[128];
-	struct sriov_root *root;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct sriov_error e = { 0 };
-	char cmd[512];
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sriov-test-ib-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/mlx4-seed/sys' '%s/'",
-		 SRIOV_FIXTURES_BUILD, f->dir);
-	assert_int_equal(system(cmd), 0);
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->dir);
-	assert_int_equal(sriov_root_open(f->sys, f->dir, &f->root, &e), 0);
-	*state = f;
-	return 0;
-}
+#define IOV MLX4_FX_IOV
+#define VF0P2 MLX4_FX_VF0P2
+#define VF1P2 MLX4_FX_VF1P2
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	char cmd[128];
-
 	ib_set_write_hook(NULL, NULL);
-	sriov_root_free(f->root);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
+	return mlx4_fx_teardown(state);
 }
 
-/* The content of a file of the tree, newline stripped. */
-static const char *rd(struct fx *f, const char *rel)
-{
-	static char buf[256];
-	char p[PATH_MAX];
-	FILE *fp;
-	size_t n;
-
-	snprintf(p, sizeof(p), "%s/%s", f->sys, rel);
-	fp = fopen(p, "r");
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return buf;
-}
-
-static void wr(struct fx *f, const char *rel, const char *val)
-{
-	char p[PATH_MAX];
-	FILE *fp;
-
-	snprintf(p, sizeof(p), "%s/%s", f->sys, rel);
-	fp = fopen(p, "w");
-	assert_non_null(fp);
-	fputs(val, fp);
-	fclose(fp);
-}
-
-static const char *slot(struct fx *f, const char *port_dir, int i)
-{
-	char rel[256];
-
-	snprintf(rel, sizeof(rel), "%s/pkey_idx/%d", port_dir, i);
-	return rd(f, rel);
-}
-
-/* Everything under iov/, as one string: "nothing changed" is equality. */
-static char *snapshot(struct fx *f)
-{
-	char cmd[512];
-	char *buf = calloc(1, 1 << 16);
-	FILE *p;
-	size_t n;
-
-	snprintf(cmd, sizeof(cmd),
-		 "cd '%s/" IOV "' && find . -type f | sort | xargs grep -H ''",
-		 f->sys);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	n = fread(buf, 1, (1 << 16) - 1, p);
-	pclose(p);
-	assert_true(n > 100);
-	return buf;
-}
-
-static void resolve(struct fx *f, const char *dev, const char *vf,
+static void resolve(struct mlx4_fx *f, const char *dev, const char *vf,
 		    unsigned port, struct sriov_ib_vf *v)
 {
 	struct sriov_error e = { 0 };
@@ -134,7 +47,7 @@ static void resolve(struct fx *f, const char *dev, const char *vf,
 
 static void test_resolve(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_ib_vf a, b, c;
 	struct sriov_error e = { 0 };
 
@@ -167,7 +80,7 @@ static void test_resolve(void **state)
 /* The talk: physical 0xffff, 0xb000, 0xb030; VF1 [1, 0]; VF2 [2, 0]. */
 static void test_read_seed(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_mlx4_pkeys t;
 	struct sriov_error e = { 0 };
 	struct sriov_ib_vf v;
@@ -189,7 +102,7 @@ static void test_read_seed(void **state)
 /* Give VF 0 what the talk gives VF2: [0xb030, 0xffff] = [2, 0]. */
 static void test_set_seed(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	const uint16_t want[] = { 0xb030, 0xffff };
 	struct sriov_error e = { 0 };
 	struct sriov_ib_vf v;
@@ -198,20 +111,18 @@ static void test_set_seed(void **state)
 	resolve(f, "ib0", "0", 0, &v);
 	assert_int_equal(
 		sriov_mlx4_pkeys_set(f->root, &v, want, 2, &written, &e), 0);
-	assert_string_equal(slot(f, VF0P2, 0), "2");
-	assert_string_equal(slot(f, VF0P2, 1), "0");
-	for (int i = 2; i < 7; i++)
-		assert_string_equal(slot(f, VF0P2, i), "none");
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
+			    "2,0,none,none,none,none,none");
 	assert_int_equal(written, 1); /* slot 1 was already 0 */
 	/* VF 1 untouched */
-	assert_string_equal(slot(f, VF1P2, 0), "2");
-	assert_string_equal(slot(f, VF1P2, 1), "0");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2),
+			    "2,0,none,none,none,none,none");
 }
 
 /* `none` empties a slot: a shorter list clears what was there. */
 static void test_none_empties(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	const uint16_t three[] = { 0xffff, 0xb000, 0xb030 }, one[] = { 0xb000 };
 	struct sriov_error e = { 0 };
 	struct sriov_ib_vf v;
@@ -219,34 +130,32 @@ static void test_none_empties(void **state)
 	resolve(f, "mlx4_0", "1", 0, &v);
 	assert_int_equal(sriov_mlx4_pkeys_set(f->root, &v, three, 3, NULL, &e),
 			 0);
-	assert_string_equal(slot(f, VF1P2, 0), "0");
-	assert_string_equal(slot(f, VF1P2, 1), "1");
-	assert_string_equal(slot(f, VF1P2, 2), "2");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2),
+			    "0,1,2,none,none,none,none");
 	assert_int_equal(sriov_mlx4_pkeys_set(f->root, &v, one, 1, NULL, &e),
 			 0);
-	assert_string_equal(slot(f, VF1P2, 0), "1");
-	assert_string_equal(slot(f, VF1P2, 1), "none");
-	assert_string_equal(slot(f, VF1P2, 2), "none");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2),
+			    "1,none,none,none,none,none,none");
 	/* An empty list empties the table. */
 	assert_int_equal(sriov_mlx4_pkeys_set(f->root, &v, NULL, 0, NULL, &e),
 			 0);
-	for (int i = 0; i < 7; i++)
-		assert_string_equal(slot(f, VF1P2, i), "none");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2),
+			    "none,none,none,none,none,none,none");
 }
 
-static void expect_refused(struct fx *f, const struct sriov_ib_vf *v,
+static void expect_refused(struct mlx4_fx *f, const struct sriov_ib_vf *v,
 			   const uint16_t *want, size_t n, int code,
 			   const char *const *words)
 {
 	struct sriov_error e = { 0 };
-	char *before = snapshot(f), *after;
+	char *before = mlx4_fx_snapshot(f), *after;
 
 	assert_int_equal(sriov_mlx4_pkeys_set(f->root, v, want, n, NULL, &e),
 			 code);
 	for (; words && *words; words++)
 		if (!strstr(e.msg, *words))
 			fail_msg("'%s' not in: %s", *words, e.msg);
-	after = snapshot(f);
+	after = mlx4_fx_snapshot(f);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -255,7 +164,7 @@ static void expect_refused(struct fx *f, const struct sriov_ib_vf *v,
 /* Bad input changes no file. */
 static void test_bad_input_changes_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_ib_vf v, eth, pf;
 	const uint16_t missing[] = { 0xb000, 0x8005 };
 	const uint16_t limited[] = { 0x3000 };
@@ -296,11 +205,11 @@ static void test_bad_input_changes_nothing(void **state)
  * EINVAL. Physical index 7 exists (8 entries) but the VF table has 7. */
 static void test_index_beyond_table(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	const uint16_t want[] = { 0x8042 };
 	struct sriov_ib_vf v;
 
-	wr(f, IOV "/ports/2/pkeys/7", "0x8042\n");
+	mlx4_fx_write(f, IOV "/ports/2/pkeys/7", "0x8042\n");
 	resolve(f, "mlx4_0", "0", 0, &v);
 	expect_refused(f, &v, want, 1, -ERANGE,
 		       (const char *const[]){ "0x8042", "index 7", NULL });
@@ -360,12 +269,12 @@ static int hook_write(void *ud, int dfd, const char *const *comps,
 
 static void test_rollback(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	const uint16_t want[] = { 0xb030, 0xb000, 0xffff };
 	struct hook h = { .fail_at = 3 };
 	struct sriov_error e = { 0 };
 	struct sriov_ib_vf v;
-	char *before = snapshot(f), *after;
+	char *before = mlx4_fx_snapshot(f), *after;
 
 	resolve(f, "mlx4_0", "0", 0, &v);
 	ib_set_write_hook(hook_write, &h);
@@ -374,7 +283,7 @@ static void test_rollback(void **state)
 			 -EIO);
 	assert_non_null(strstr(e.msg, "pkey_idx/2"));
 	assert_non_null(strstr(e.msg, "put back"));
-	after = snapshot(f);
+	after = mlx4_fx_snapshot(f);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -382,7 +291,7 @@ static void test_rollback(void **state)
 
 static void test_readback(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	const uint16_t want[] = { 0xb030 };
 	struct hook h = { .lie = true };
 	struct sriov_error e = { 0 };
@@ -397,7 +306,7 @@ static void test_readback(void **state)
 
 static void test_guid(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_error e = { 0 };
 	struct sriov_mlx4_guid g;
 	struct sriov_ib_vf v, pf, eth;
@@ -414,21 +323,21 @@ static void test_guid(void **state)
 	assert_int_equal(
 		sriov_mlx4_guid_set(f->root, &v, 0x0202c90300000007ull, &e), 0);
 	/* As show_admin_alias_guid() prints: %llx, no 0x. */
-	assert_string_equal(rd(f, IOV "/ports/2/admin_guids/2"),
+	assert_string_equal(mlx4_fx_read(f, IOV "/ports/2/admin_guids/2"),
 			    "202c90300000007");
 	assert_int_equal(
 		sriov_mlx4_guid_set(f->root, &v, SRIOV_MLX4_GUID_SM, &e), 0);
-	assert_string_equal(rd(f, IOV "/ports/2/admin_guids/2"), "0");
+	assert_string_equal(mlx4_fx_read(f, IOV "/ports/2/admin_guids/2"), "0");
 	assert_int_equal(sriov_mlx4_guid_set(f->root, &v,
 					     SRIOV_MLX4_GUID_DELETE, &e),
 			 0);
-	assert_string_equal(rd(f, IOV "/ports/2/admin_guids/2"),
+	assert_string_equal(mlx4_fx_read(f, IOV "/ports/2/admin_guids/2"),
 			    "ffffffffffffffff");
 	/* Other slots untouched. */
-	assert_string_equal(rd(f, IOV "/ports/2/admin_guids/1"),
+	assert_string_equal(mlx4_fx_read(f, IOV "/ports/2/admin_guids/1"),
 			    "14050000000001");
 
-	before = snapshot(f);
+	before = mlx4_fx_snapshot(f);
 	/* Group bit set: refused. */
 	assert_int_equal(sriov_mlx4_guid_set(f->root, &v, 0x0102c90300000007ull,
 					     &e),
@@ -444,7 +353,7 @@ static void test_guid(void **state)
 	assert_int_equal(sriov_mlx4_guid_set(f->root, &eth,
 					     0x0202c90300000008ull, &e),
 			 -EOPNOTSUPP);
-	after = snapshot(f);
+	after = mlx4_fx_snapshot(f);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
@@ -457,20 +366,25 @@ static void test_guid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_seed, setup,
+		cmocka_unit_test_setup_teardown(test_resolve, mlx4_fx_setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_set_seed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_none_empties, setup,
+		cmocka_unit_test_setup_teardown(test_read_seed, mlx4_fx_setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_set_seed, mlx4_fx_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_none_empties,
+						mlx4_fx_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_beyond_table, setup,
-						teardown),
+						mlx4_fx_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_beyond_table,
+						mlx4_fx_setup, teardown),
 		cmocka_unit_test(test_plan),
-		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_guid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, mlx4_fx_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_readback, mlx4_fx_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_guid, mlx4_fx_setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,6 @@
  * library. Each test works on its own copy of the tree.
  */
 #include <errno.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,77 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include <sriov/port.h>
+#include "mlx4_fixture.h"
 
-#define VF0P2 "class/infiniband/mlx4_0/iov/0000:41:00.1/ports/2/pkey_idx/"
-#define VF1P2 "class/infiniband/mlx4_0/iov/0000:41:00.2/ports/2/pkey_idx/"
-#define SLOTS 7
+#define VF0P2 MLX4_FX_VF0P2
+#define VF1P2 MLX4_FX_VF1P2
 
-struct fx {
-	char dir[64];
-	char sys[128];
-	struct sriov_root *root;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	struct sriov_error e = { 0 };
-	char cmd[512];
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sriov-test-pkey-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/mlx4-seed/sys' '%s/'",
-		 SRIOV_FIXTURES_BUILD, f->dir);
-	assert_int_equal(system(cmd), 0);
-	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->dir);
-	assert_int_equal(sriov_root_open(f->sys, f->dir, &f->root, &e), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	sriov_root_free(f->root);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
-/* The VF's slots as "a,b,none,..." read from the files themselves. */
-static const char *slots(struct fx *f, const char *dir)
-{
-	static char out[256];
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (int i = 0; i < SLOTS; i++) {
-		char p[PATH_MAX], buf[32];
-		FILE *fp;
-		size_t n;
-
-		snprintf(p, sizeof(p), "%s/%s%d", f->sys, dir, i);
-		fp = fopen(p, "r");
-		assert_non_null(fp);
-		n = fread(buf, 1, sizeof(buf) - 1, fp);
-		fclose(fp);
-		buf[n] = '\0';
-		while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-			buf[--n] = '\0';
-		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
-					i ? "," : "", buf);
-	}
-	return out;
-}
-
-static void open_vf(struct fx *f, const char *pf, unsigned idx,
+static void open_vf(struct mlx4_fx *f, const char *pf, unsigned idx,
 		    struct sriov_port_vf *vf)
 {
 	struct sriov_error e = { 0 };
@@ -98,7 +35,7 @@ static void open_vf(struct fx *f, const char *pf, unsigned idx,
 /* bind: save, program the port's P-key; unbind: restore, scrub. */
 static void test_life(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_port_vf vf;
 	struct sriov_error e = { 0 };
 	char saved[256];
@@ -106,9 +43,10 @@ static void test_life(void **state)
 
 	open_vf(f, "ib0", 0, &vf);
 	assert_true(vf.infiniband);
-	snprintf(vf1, sizeof(vf1), "%s", slots(f, VF1P2));
+	snprintf(vf1, sizeof(vf1), "%s", mlx4_fx_slots(f, VF1P2));
 	assert_string_equal(vf1, "2,0,none,none,none,none,none");
-	assert_string_equal(slots(f, VF0P2), "1,0,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
+			    "1,0,none,none,none,none,none");
 
 	assert_int_equal(sriov_port_mlx4_pkey_save(f->root, &vf, saved,
 						   sizeof(saved), &e),
@@ -118,14 +56,16 @@ static void test_life(void **state)
 	/* 0xb030 is physical index 2: the VF gets it alone, at slot 0 */
 	assert_int_equal(sriov_port_mlx4_pkey_apply(f->root, &vf, 0xb030, &e),
 			 1);
-	assert_string_equal(slots(f, VF0P2), "2,none,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
+			    "2,none,none,none,none,none,none");
 
 	assert_int_equal(sriov_port_mlx4_pkey_restore(f->root, &vf, saved, &e),
 			 1);
-	assert_string_equal(slots(f, VF0P2), "1,0,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
+			    "1,0,none,none,none,none,none");
 
 	assert_int_equal(sriov_port_mlx4_pkey_scrub(f->root, &vf, &e), 1);
-	assert_string_equal(slots(f, VF0P2),
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
 			    "none,none,none,none,none,none,none");
 	/* after a scrub there is nothing to save */
 	assert_int_equal(sriov_port_mlx4_pkey_save(f->root, &vf, saved,
@@ -133,14 +73,14 @@ static void test_life(void **state)
 			 1);
 	assert_string_equal(saved, "");
 	/* the other VF never moved */
-	assert_string_equal(slots(f, VF1P2), vf1);
+	assert_string_equal(mlx4_fx_slots(f, VF1P2), vf1);
 }
 
 /* A P-key the SM has not put in the port's table (or with the other
  * membership) is refused and nothing is written. */
 static void test_refused(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_port_vf vf;
 	struct sriov_error e = { 0 };
 
@@ -150,7 +90,8 @@ static void test_refused(void **state)
 	sriov_error_clear(&e);
 	/* 0x3000 is limited membership; the table has full 0xb000 */
 	assert_true(sriov_port_mlx4_pkey_apply(f->root, &vf, 0x3000, &e) < 0);
-	assert_string_equal(slots(f, VF1P2), "2,0,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2),
+			    "2,0,none,none,none,none,none");
 	sriov_error_clear(&e);
 	assert_int_equal(sriov_port_mlx4_pkey_restore(f->root, &vf, "0:1,x",
 						      &e),
@@ -158,13 +99,14 @@ static void test_refused(void **state)
 	sriov_error_clear(&e);
 	assert_int_equal(sriov_port_mlx4_pkey_restore(f->root, &vf, "9:1", &e),
 			 -EINVAL); /* slot beyond the VF's 7 */
-	assert_string_equal(slots(f, VF1P2), "2,0,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2),
+			    "2,0,none,none,none,none,none");
 }
 
 /* The Ethernet netdev of the same PF: not an InfiniBand VF, untouched. */
 static void test_ethernet_untouched(void **state)
 {
-	struct fx *f = *state;
+	struct mlx4_fx *f = *state;
 	struct sriov_port_vf vf;
 	struct sriov_error e = { 0 };
 	char saved[64] = "x";
@@ -178,16 +120,20 @@ static void test_ethernet_untouched(void **state)
 	assert_int_equal(sriov_port_mlx4_pkey_apply(f->root, &vf, 0xb030, &e),
 			 0);
 	assert_int_equal(sriov_port_mlx4_pkey_scrub(f->root, &vf, &e), 0);
-	assert_string_equal(slots(f, VF0P2), "1,0,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
+			    "1,0,none,none,none,none,none");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_life, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ethernet_untouched, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_life, mlx4_fx_setup,
+						mlx4_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_refused, mlx4_fx_setup,
+						mlx4_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ethernet_untouched,
+						mlx4_fx_setup,
+						mlx4_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
