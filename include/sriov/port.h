@@ -216,6 +216,22 @@ int sriov_port_mlx4_pkey_restore(struct sriov_root *root,
 int sriov_port_mlx4_pkey_scrub(struct sriov_root *root,
 			       const struct sriov_port_vf *vf,
 			       struct sriov_error *err);
+/**
+ * sriov_port_mlx4_pkey_drift() - is the VF's mapping still the port's?
+ * @has_pkey: the port has a P-key; without one every slot must be none
+ * @pkey: the port's P-key (membership bit included)
+ *
+ * Compares the VF's virtual table with what sriov_port_mlx4_pkey_apply()
+ * (or, without a P-key, sriov_port_mlx4_pkey_scrub()) would leave given the
+ * physical table as it is now; nothing is written. Return: 0 when it is
+ * exactly that (or the PF is not mlx4), 1 when not, @err naming the first
+ * slot that differs, what it maps to and what it should (or that the
+ * subnet manager no longer has the P-key in the port's table), <0 on read
+ * errors.
+ */
+int sriov_port_mlx4_pkey_drift(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, bool has_pkey,
+			       uint16_t pkey, struct sriov_error *err);
 
 /* The GUID a scrubbed InfiniBand VF carries: all ones, never valid. */
 #define SRIOV_GUID_INVALID UINT64_MAX

@@ -560,3 +560,76 @@ int sriov_port_mlx4_pkey_scrub(struct sriov_root *root,
 {
 	return restore_or_scrub(root, vf, NULL, err);
 }
+
+/* A VF slot's target for a message: "none" or "physical index 2 (0xb030)". */
+static const char *slot_name(const struct sriov_mlx4_pkeys *t, int idx,
+			     char *buf, size_t size)
+{
+	if (idx < 0)
+		return "none";
+	if ((size_t)idx < t->n_phys)
+		snprintf(buf, size, "physical index %d (0x%04x)", idx,
+			 t->phys[idx]);
+	else
+		snprintf(buf, size, "physical index %d", idx);
+	return buf;
+}
+
+int sriov_port_mlx4_pkey_drift(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, bool has_pkey,
+			       uint16_t pkey, struct sriov_error *err)
+{
+	struct sriov_mlx4_pkeys t = { 0 };
+	_cleanup_free_ int *want = NULL;
+	struct sriov_ib_vf ib;
+	char a[48], b[48];
+	int r;
+
+	if (mlx4_vf(root, vf, &ib) <= 0)
+		return 0;
+	r = sriov_mlx4_pkeys_read(root, &ib, &t, err);
+	if (r < 0)
+		return r;
+	want = calloc(t.n_idx, sizeof(*want));
+	if (!want) {
+		r = sriov_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* What sriov_port_mlx4_pkey_apply() (or the scrub, without a P-key)
+	 * would leave, from the physical table as it is now: an SM sweep that
+	 * moved the P-key to another index is drift too. */
+	r = sriov_mlx4_pkeys_plan(&t, ib.port, &pkey, has_pkey ? 1 : 0, want,
+				  err);
+	if (r == -ENOENT || r == -ERANGE) {
+		/* The SM took the P-key away (or out of a VF's reach): no
+		 * mapping is right, and whatever slot 0 points at now is
+		 * another partition or nothing. */
+		sriov_error_prefix(err,
+				   "%s vf %u port %u: p-key slot 0 maps to %s "
+				   "and no mapping can be right",
+				   ib.rdma, vf->index, ib.port,
+				   slot_name(&t, t.idx[0], a, sizeof(a)));
+		r = 1;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = 0;
+	for (size_t i = 0; i < t.n_idx; i++) {
+		if (t.idx[i] == want[i])
+			continue;
+		sriov_error_set(err, -EIO,
+				"%s vf %u port %u: p-key slot %zu "
+				"(iov/%s/ports/%u/pkey_idx/%zu) maps to %s, "
+				"want %s",
+				ib.rdma, vf->index, ib.port, i, ib.iov_fn,
+				ib.port, i,
+				slot_name(&t, t.idx[i], a, sizeof(a)),
+				slot_name(&t, want[i], b, sizeof(b)));
+		r = 1;
+		break;
+	}
+out:
+	sriov_mlx4_pkeys_release(&t);
+	return r;
+}
