@@ -284,6 +284,58 @@ static int port_request(const struct sriov_store_port *p,
 	return r;
 }
 
+/*
+ * mlx4: the VF's virtual P-key table against its port's (the P-key alone
+ * at slot 0; all none without one), repaired and counted as the settings
+ * are. A repair that fails empties the table: a VF in no partition is
+ * safer than one in a partition it was not given (the SM may have moved
+ * another P-key to where slot 0 points).
+ */
+static void check_mlx4_pkeys(struct daemon *d, const struct sriov_store_port *p,
+			     const struct sriov_port_vf *vf,
+			     const struct sriov_port_request *req)
+{
+	struct sriov_error err = { 0 }, e2 = { 0 };
+	char detail[2 * SRIOV_ERROR_MSG_MAX + 64];
+	int r;
+
+	r = sriov_port_mlx4_pkey_drift(d->root, vf, req->has_pkey, req->pkey,
+				       &err);
+	if (r < 0)
+		log_err("check: port %s: %s", p->id, err.msg);
+	if (r <= 0)
+		return;
+	log_warn("drift: port %s (pf %s vf %u) p-key table changed behind "
+		 "sriovd's back (%s); repairing",
+		 p->id, p->pf, p->vf_index, err.msg);
+	sriov_error_clear(&err);
+	r = req->has_pkey ?
+		    sriov_port_mlx4_pkey_apply(d->root, vf, req->pkey, &err) :
+		    sriov_port_mlx4_pkey_scrub(d->root, vf, &err);
+	if (r >= 0) {
+		d->metrics.drift_repaired++;
+		sriov_store_journal_note(d->store, "repair", p->id, p->vf_id,
+					 "mlx4 p-key table re-applied", NULL);
+		return;
+	}
+	if (!req->has_pkey)
+		snprintf(detail, sizeof(detail), "mlx4 p-key table: %s",
+			 err.msg);
+	else if (sriov_port_mlx4_pkey_scrub(d->root, vf, &e2) >= 0)
+		snprintf(detail, sizeof(detail),
+			 "mlx4 p-key table: %s; the table is now all none (the "
+			 "VF is in no partition)",
+			 err.msg);
+	else
+		snprintf(detail, sizeof(detail),
+			 "mlx4 p-key table: %s; emptying it failed too: %s",
+			 err.msg, e2.msg);
+	log_err("drift: port %s: repair failed: %s", p->id, detail);
+	d->metrics.drift_reported++;
+	sriov_store_journal_note(d->store, "repair", p->id, p->vf_id, detail,
+				 NULL);
+}
+
 static void check_ports(struct daemon *d)
 {
 	struct sriov_store_port *ports = NULL;
@@ -315,7 +367,7 @@ static void check_ports(struct daemon *d)
 			if (dr < 0)
 				log_err("check: port %s: %s", ports[i].id,
 					err.msg);
-			goto next;
+			goto pkeys;
 		}
 		log_warn("drift: port %s (pf %s vf %u) changed behind sriovd's "
 			 "back (attributes 0x%x); repairing",
@@ -335,6 +387,9 @@ static void check_ports(struct daemon *d)
 						 ports[i].id, ports[i].vf_id,
 						 "settings re-applied", NULL);
 		}
+pkeys:
+		/* whatever netlink said: the table is read apart */
+		check_mlx4_pkeys(d, &ports[i], &vf, &req);
 next:
 		sriov_store_port_release(&ports[i]);
 	}

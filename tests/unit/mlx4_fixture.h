@@ -4,7 +4,7 @@
 
 /*
  * A private copy of the fake ConnectX-3 tree for the tests that write into
- * it (unit.ib, unit.port_mlx4). The tree is
+ * it (unit.ib, unit.port_mlx4, unit.daemon_mlx4). The tree is
  * tests/fixtures/hosts/mlx4-seed.json as tests/fixtures/mkhost.py builds
  * it: mlx4_0 at 0000:41:00.0, port 1 Ethernet, port 2 InfiniBand with the
  * physical P-key table 0xffff,0xb000,0xb030 (8 entries); VF 0
