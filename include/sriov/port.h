@@ -66,6 +66,8 @@ struct sriovd_config {
 	size_t n_physnets;
 	struct sriovd_exclude *excludes;
 	size_t n_excludes;
+	char **whole_pfs; /* direct_physical: PFs handed over whole */
+	size_t n_whole_pfs;
 	enum sriov_vf_driver driver[SRIOV_VNIC_MAX];
 	enum sriov_guid_policy guid_policy;
 	uint8_t guid_prefix[4]; /* first four bytes of allocated GUIDs */
@@ -98,6 +100,8 @@ int sriovd_config_load(const char *path, const char *text,
 /* The physnet that lists @pf, or NULL. */
 const char *sriovd_config_physnet_of(const struct sriovd_config *c,
 				     const char *pf);
+/* Is @pf listed under direct_physical (may be handed over whole)? */
+bool sriovd_config_whole_pf(const struct sriovd_config *c, const char *pf);
 bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
 			    unsigned index, const char *address);
 
@@ -149,6 +153,7 @@ char *sriov_port_request_dump(const struct sriov_port_request *r);
 /* A VF as the port code needs it: the PF resolved, and the VF's index. */
 struct sriov_port_vf {
 	struct sriov_pf_ref pf;
+	bool whole; /* the PF itself (direct-physical); index unused */
 	unsigned index;
 	bool infiniband; /* the PF is ARPHRD_INFINIBAND */
 	char address[64]; /* PCI address, empty when none */
@@ -262,6 +267,38 @@ int sriov_port_is_scrubbed(struct sriov_nl *nl, const struct sriov_port_vf *vf,
 char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 			     const char *address, const char *netdev,
 			     bool infiniband, struct sriov_error *err);
+
+/*
+ * A whole PF (vnic_type direct-physical): handed to vfio-pci when it has no
+ * VFs and its netdev is not up with addresses; given back to the driver it
+ * had, its netdev renamed back. sriov_port_read() reads its driver and
+ * netdev name when @vf->whole.
+ */
+/* @address, when the PCI function exists, wins over @pf: a PF on vfio-pci
+ * has no netdev to be found by. */
+int sriov_port_pf_open(struct sriov_root *root, const char *pf,
+		       const char *address, struct sriov_port_vf *ret,
+		       struct sriov_error *err);
+/* Check it is idle (no VFs, netdev not in use), then bind @drv; 0 when it
+ * already is on vfio-pci. -EBUSY naming what holds it. */
+int sriov_port_pf_hand_over(struct sriov_root *root,
+			    const struct sriov_port_vf *vf,
+			    enum sriov_vf_driver drv, struct sriov_error *err);
+/* The saved driver back (by name), then the netdev's saved name. */
+int sriov_port_pf_restore(struct sriov_root *root,
+			  const struct sriov_port_vf *vf,
+			  const struct sriov_saved_state *st,
+			  struct sriov_error *err);
+/* Quarantine state of a PF: not on vfio-pci, no driver_override left. */
+int sriov_port_pf_scrub(struct sriov_root *root, const struct sriov_port_vf *vf,
+			struct sriov_error *err);
+/* 1 scrubbed, 0 not (@err says why), <0 on read errors. */
+int sriov_port_pf_is_scrubbed(struct sriov_root *root,
+			      const struct sriov_port_vf *vf,
+			      struct sriov_error *err);
+/* 1 when a handed-over PF is no longer on @drv's driver (@err says). */
+int sriov_port_pf_drift(struct sriov_root *root, const struct sriov_port_vf *vf,
+			enum sriov_vf_driver drv, struct sriov_error *err);
 
 /* Format a GUID allocated under @prefix with @counter. */
 uint64_t sriov_port_guid_alloc(const uint8_t prefix[4], uint32_t counter);

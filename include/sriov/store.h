@@ -23,7 +23,7 @@
 
 struct sriov_store;
 
-#define SRIOV_STORE_SCHEMA_VERSION 1
+#define SRIOV_STORE_SCHEMA_VERSION 2
 
 enum sriov_vf_state {
 	SRIOV_VF_FREE,
@@ -32,10 +32,14 @@ enum sriov_vf_state {
 };
 const char *sriov_vf_state_name(enum sriov_vf_state s);
 
-/* A VF as the store knows it. */
+/*
+ * A function the store hands out: a VF, or (whole) a PF given to one
+ * direct-physical port; a PF is never both at once (a trigger).
+ */
 struct sriov_store_vf {
 	int64_t id;
 	char pf[64]; /* the PF as named in the config (netdev or PCI address) */
+	bool whole; /* the PF itself; index is 0, address the PF's */
 	unsigned index;
 	char address[64]; /* PCI address, empty when the VF has none */
 	char physnet[64];
@@ -74,6 +78,7 @@ struct sriov_store_port {
 	char *settings; /* JSON text of the request; owned */
 	int64_t vf_id;
 	char pf[64];
+	bool whole; /* holds the whole PF (direct-physical) */
 	unsigned vf_index;
 	char address[64];
 	int64_t created; /* unix seconds */
@@ -117,7 +122,8 @@ int sriov_store_sync_vf(struct sriov_store *s, const struct sriov_store_vf *vf,
 
 /**
  * sriov_store_allocate() - take a free VF for a new port, atomically
- * @port: id, network, vnic_type and settings of the new port
+ * @port: id, network, vnic_type and settings of the new port; vnic_type
+ *        "direct-physical" takes a whole PF row, any other a VF
  * @pf: restrict to this PF; NULL for any PF of the physnet
  * @numa_node: preferred node, -1 for none
  * @numa_mode: 0 prefer @numa_node, 1 only @numa_node, 2 @numa_node or VFs
@@ -170,7 +176,10 @@ int sriov_store_release(struct sriov_store *s, int64_t seq, const char *port_id,
 			enum sriov_vf_state state, const char *reason,
 			const char *status, struct sriov_error *err);
 
-/* Operator action: a quarantined VF becomes free. -EBUSY when bound. */
+/* The index that names a PF's own row (sriov_store_vf.whole). */
+#define SRIOV_STORE_WHOLE_PF ((unsigned)-1)
+/* Operator action: a quarantined VF (or whole PF: @index
+ * SRIOV_STORE_WHOLE_PF) becomes free. -EBUSY when bound. */
 int sriov_store_vf_clear(struct sriov_store *s, const char *pf, unsigned index,
 			 struct sriov_error *err);
 /* Quarantine a free VF (failed scrub found by a check). */

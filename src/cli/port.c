@@ -23,11 +23,11 @@ static int port_usage(void)
 		"sriovctl port [--socket PATH] COMMAND\n"
 		"  bind ID network PHYSNET [vlan N [qos N] [proto 802.1Q|802.1ad]"
 		" | pkey 0xNNNN]\n"
-		"       [vnic direct|macvtap] [mac M] [guid G] [trust on|off]"
+		"       [vnic direct|macvtap|direct-physical] [mac M] [guid G] [trust on|off]"
 		" [spoofchk on|off]\n"
 		"       [min_tx_rate N] [max_tx_rate N] [numa none|preferred|"
 		"required|legacy] [numa_node N] [pf DEV]\n"
-		"  unbind ID | show ID | list | vfs | clear PF VF | health | "
+		"  unbind ID | show ID | list | vfs | clear PF VF|pf | health | "
 		"metrics | inventory\n"
 		"  request JSON   send one raw request line (for tests)");
 }
@@ -201,6 +201,30 @@ static int build_bind(int argc, char **argv, json_t **ret)
 	return 0;
 }
 
+/* "vf N", or the whole PF (direct-physical): "vf": null. */
+static void print_vf_index(struct printer *p, json_t *o, const char *fmt)
+{
+	json_t *vf = json_object_get(o, "vf");
+
+	if (json_is_integer(vf)) {
+		print_uint(p, PRINT_ANY, "vf", fmt,
+			   (unsigned)json_integer_value(vf));
+		return;
+	}
+	print_null(p, PRINT_ANY, "vf", " (whole)%.0s");
+	print_bool(p, PRINT_JSON, "whole_pf", NULL, true);
+}
+
+static const char *vf_label(json_t *o, char *buf, size_t size)
+{
+	json_t *vf = json_object_get(o, "vf");
+
+	if (!json_is_integer(vf))
+		return "(whole)";
+	snprintf(buf, size, "vf %lld", (long long)json_integer_value(vf));
+	return buf;
+}
+
 static void print_port(struct printer *p, json_t *o)
 {
 	json_t *s = json_object_get(o, "settings");
@@ -214,10 +238,11 @@ static void print_port(struct printer *p, json_t *o)
 		     json_string_value(json_object_get(o, "status")));
 	print_string(p, PRINT_ANY, "network", " %-10s",
 		     json_string_value(json_object_get(o, "network")));
+	print_string(p, PRINT_JSON, "vnic_type", NULL,
+		     json_string_value(json_object_get(o, "vnic_type")));
 	print_string(p, PRINT_ANY, "pf", " %s",
 		     json_string_value(json_object_get(o, "pf")));
-	print_uint(p, PRINT_ANY, "vf", " vf %u",
-		   (unsigned)json_integer_value(json_object_get(o, "vf")));
+	print_vf_index(p, o, " vf %u");
 	if (addr)
 		print_string(p, PRINT_ANY, "address", " %s", addr);
 	if (json_object_get(net, "vlan"))
@@ -242,8 +267,7 @@ static void print_vf(struct printer *p, json_t *o)
 	print_open_object(p, NULL);
 	print_string(p, PRINT_ANY, "pf", "%-14s",
 		     json_string_value(json_object_get(o, "pf")));
-	print_uint(p, PRINT_ANY, "vf", " vf %-3u",
-		   (unsigned)json_integer_value(json_object_get(o, "vf")));
+	print_vf_index(p, o, " vf %-3u");
 	print_string(p, PRINT_ANY, "address", " %-12s", addr ? addr : "-");
 	print_string(p, PRINT_ANY, "physnet", " %-10s",
 		     json_string_value(json_object_get(o, "physnet")));
@@ -293,11 +317,13 @@ static int show_body(struct cli *cli, const char *what, json_t *resp)
 		const char *xml =
 			json_string_value(json_object_get(resp, "libvirt_xml"));
 
-		printf("port %s bound: pf %s vf %lld%s%s\n",
+		char lb[32];
+
+		printf("port %s bound: pf %s %s%s%s\n",
 		       json_string_value(json_object_get(resp, "port")),
 		       json_string_value(json_object_get(resp, "pf")),
-		       json_integer_value(json_object_get(resp, "vf")),
-		       addr ? " pci " : "", addr ? addr : "");
+		       vf_label(resp, lb, sizeof(lb)), addr ? " pci " : "",
+		       addr ? addr : "");
 		if (xml)
 			fputs(xml, stdout);
 		else
@@ -305,10 +331,12 @@ static int show_body(struct cli *cli, const char *what, json_t *resp)
 			       json_string_value(json_object_get(resp, "libvirt_xml_note")) ?:
 				       "");
 	} else if (!cli->json && (!strcmp(what, "unbind"))) {
-		printf("port %s unbound: pf %s vf %lld is %s\n",
+		char lb[32];
+
+		printf("port %s unbound: pf %s %s is %s\n",
 		       json_string_value(json_object_get(resp, "port")),
 		       json_string_value(json_object_get(resp, "pf")),
-		       json_integer_value(json_object_get(resp, "vf")),
+		       vf_label(resp, lb, sizeof(lb)),
 		       json_string_value(json_object_get(resp, "vf_state")));
 	} else {
 		print_json(&p, NULL, json_incref(resp));
@@ -380,13 +408,17 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 	} else if (!strcmp(what, "clear")) {
 		uint64_t vf;
 
-		if (argc != 2 || parse_u64(argv[1], 10, &vf) < 0) {
+		bool whole = argc == 2 && !strcmp(argv[1], "pf");
+
+		if (argc != 2 || (!whole && parse_u64(argv[1], 10, &vf) < 0)) {
 			json_decref(req);
 			return port_usage();
 		}
 		json_object_set_new(req, "op", json_string("vf.clear"));
 		json_object_set_new(req, "pf", json_string(argv[0]));
-		json_object_set_new(req, "vf", json_integer((json_int_t)vf));
+		json_object_set_new(req, "vf",
+				    whole ? json_string("pf") :
+					    json_integer((json_int_t)vf));
 	} else {
 		static const char *const simple[][2] = {
 			{ "list", "port.list" },

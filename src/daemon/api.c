@@ -391,15 +391,21 @@ static json_t *dispatch(struct daemon *d, json_t *req, const char *op,
 	} else if (!strcmp(op, "vf.clear")) {
 		json_t *vf = json_object_get(req, "vf");
 
+		bool whole = json_is_string(vf) &&
+			     !strcmp(json_string_value(vf), "pf");
+
 		r = get_id(req, "pf", &id, &err);
-		if (r >= 0 &&
+		if (r >= 0 && !whole &&
 		    (!json_is_integer(vf) || json_integer_value(vf) < 0 ||
 		     json_integer_value(vf) > 65535))
 			r = sriov_error_set(&err, -EINVAL,
-					    "'vf' is required (a VF index)");
+					    "'vf' is required (a VF index, or "
+					    "\"pf\" for a whole PF)");
 		if (r >= 0)
 			r = sriov_store_vf_clear(
-				d->store, id, (unsigned)json_integer_value(vf),
+				d->store, id,
+				whole ? SRIOV_STORE_WHOLE_PF :
+					(unsigned)json_integer_value(vf),
 				&err);
 		if (r >= 0) {
 			body = json_object();

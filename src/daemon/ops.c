@@ -53,6 +53,43 @@ static void step(void)
 		usleep((useconds_t)ms * 1000);
 }
 
+/*
+ * A PF listed under direct_physical is a row of its own: free to hand out
+ * whole while it has no VFs (excluded otherwise, until it has none again).
+ * While handed over it is left alone: on vfio-pci its netdev is gone.
+ */
+static int sync_whole(struct daemon *d, const char *physnet, const char *name,
+		      int numa, const struct sriov_store_vf *row,
+		      struct sriov_error *err)
+{
+	struct sriov_store_vf sv = { .whole = true, .numa_node = numa };
+	struct sriov_port_vf pv;
+	struct sriov_error e = { 0 };
+	unsigned numvfs = 0, total = 0;
+
+	if (row && row->state == SRIOV_VF_BOUND)
+		return 0;
+	snprintf(sv.pf, sizeof(sv.pf), "%s", name);
+	snprintf(sv.physnet, sizeof(sv.physnet), "%s", physnet);
+	if (sriov_port_pf_open(d->root, name, row ? row->address : NULL, &pv,
+			       &e) < 0) {
+		if (!row || !row->excluded)
+			log_warn("physnet %s: pf %s is not handed out whole: "
+				 "%s",
+				 physnet, name, e.msg);
+		sv.excluded = true;
+		if (row)
+			snprintf(sv.address, sizeof(sv.address), "%s",
+				 row->address);
+	} else {
+		snprintf(sv.address, sizeof(sv.address), "%s", pv.address);
+		sv.excluded = sriov_pf_numvfs(d->root, &pv.pf, &numvfs, &total,
+					      NULL) == 0 &&
+			      numvfs > 0;
+	}
+	return sriov_store_sync_vf(d->store, &sv, err);
+}
+
 int ops_sync(struct daemon *d, struct sriov_error *err)
 {
 	struct sriov_store_vf *vfs = NULL;
@@ -95,7 +132,30 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 			struct sriov_error e = { 0 };
 			struct sriov_pf_ref pf;
 			unsigned numvfs = 0, total = 0;
+			bool whole_bound = false;
 
+			for (size_t x = 0; x < n_vfs; x++) {
+				if (!vfs[x].whole ||
+				    strcmp(vfs[x].pf, pn->pfs[j]))
+					continue;
+				whole_bound = vfs[x].state == SRIOV_VF_BOUND;
+				if (sriovd_config_whole_pf(&d->cfg, pn->pfs[j]))
+					seen[x] = true;
+			}
+			if (sriovd_config_whole_pf(&d->cfg, pn->pfs[j])) {
+				const struct sriov_store_vf *row = NULL;
+
+				for (size_t x = 0; x < n_vfs; x++)
+					if (vfs[x].whole &&
+					    !strcmp(vfs[x].pf, pn->pfs[j]))
+						row = &vfs[x];
+				r = sync_whole(d, pn->name, pn->pfs[j], numa[k],
+					       row, err);
+				if (r < 0)
+					goto out_seen;
+			}
+			if (whole_bound)
+				continue; /* no VFs while a VM has the PF */
 			if (sriov_pf_resolve(d->root, pn->pfs[j], &pf, &e) <
 				    0 ||
 			    sriov_pf_numvfs(d->root, &pf, &numvfs, &total, &e) <
@@ -124,7 +184,8 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 				if (r < 0)
 					goto out_seen;
 				for (size_t x = 0; x < n_vfs; x++)
-					if (!strcmp(vfs[x].pf, sv.pf) &&
+					if (!vfs[x].whole &&
+					    !strcmp(vfs[x].pf, sv.pf) &&
 					    vfs[x].index == v)
 						seen[x] = true;
 			}
@@ -153,6 +214,29 @@ out:
 	return r;
 }
 
+/* A row of the store as the port layer reaches it: a VF, or a whole PF
+ * (found by the PCI address recorded when it was free). */
+static int open_function(struct daemon *d, const char *pf, bool whole,
+			 unsigned index, const char *address,
+			 struct sriov_port_vf *ret, struct sriov_error *err)
+{
+	if (whole)
+		return sriov_port_pf_open(d->root, pf, address, ret, err);
+	return sriov_port_vf_open(d->root, d->nl, pf, index, ret, err);
+}
+
+/* Scrub to the quarantine state and read it back. */
+static int scrub_function(struct daemon *d, const struct sriov_port_vf *vf,
+			  struct sriov_error *err)
+{
+	if (vf->whole)
+		return sriov_port_pf_scrub(d->root, vf, err);
+	if (sriov_port_scrub(d->nl, vf, err) < 0 ||
+	    sriov_port_mlx4_pkey_scrub(d->root, vf, err) < 0)
+		return -EIO;
+	return 0;
+}
+
 /*
  * Put the port's VF back and scrub it, then record the verdict: free when
  * the scrub reads back, quarantined otherwise. Closes journal entry @seq
@@ -172,23 +256,29 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 	r = sriov_store_get_port(d->store, id, &p, err);
 	if (r < 0)
 		return r;
-	if (sriov_port_vf_open(d->root, d->nl, p.pf, p.vf_index, &vf, &e) < 0) {
-		snprintf(reason, sizeof(reason), "cannot reach vf: %s", e.msg);
+	if (open_function(d, p.pf, p.whole, p.vf_index, p.address, &vf, &e) <
+	    0) {
+		snprintf(reason, sizeof(reason), "cannot reach %s: %s",
+			 p.whole ? "pf" : "vf", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 		goto record;
 	}
 	step();
 	r = sriov_store_get_state(d->store, p.vf_id, &st, NULL);
-	if (r == 0 && (sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0 ||
-		       sriov_port_mlx4_pkey_restore(
-			       d->root, &vf, st.mlx4_pkey_idx, &e) < 0)) {
+	if (r == 0 && vf.whole &&
+	    sriov_port_pf_restore(d->root, &vf, &st, &e) < 0) {
+		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
+		verdict = SRIOV_VF_QUARANTINED;
+	} else if (r == 0 && !vf.whole &&
+		   (sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0 ||
+		    sriov_port_mlx4_pkey_restore(d->root, &vf, st.mlx4_pkey_idx,
+						 &e) < 0)) {
 		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
 		verdict = SRIOV_VF_QUARANTINED;
 	}
 	sriov_error_clear(&e);
 	step();
-	if (sriov_port_scrub(d->nl, &vf, &e) < 0 ||
-	    sriov_port_mlx4_pkey_scrub(d->root, &vf, &e) < 0) {
+	if (scrub_function(d, &vf, &e) < 0) {
 		size_t off = strlen(reason);
 
 		snprintf(reason + off, sizeof(reason) - off,
@@ -198,8 +288,12 @@ static int release_port(struct daemon *d, const char *id, int64_t seq,
 	step();
 record:
 	if (verdict == SRIOV_VF_QUARANTINED) {
-		log_err("port %s: pf %s vf %u quarantined: %s", id, p.pf,
-			p.vf_index, reason);
+		char what[32] = "(whole)";
+
+		if (!p.whole)
+			snprintf(what, sizeof(what), "vf %u", p.vf_index);
+		log_err("port %s: pf %s %s quarantined: %s", id, p.pf, what,
+			reason);
 		d->metrics.quarantined++;
 	}
 	r = sriov_store_release(d->store, seq, id, verdict,
@@ -336,6 +430,33 @@ static void check_mlx4_pkeys(struct daemon *d, const struct sriov_store_port *p,
 				 NULL);
 }
 
+/* A PF handed over whole is checked for its driver only: what the VM does
+ * with the device is the VM's. */
+static void check_whole(struct daemon *d, const struct sriov_store_port *p,
+			const struct sriov_port_vf *vf,
+			enum sriov_vf_driver drv)
+{
+	struct sriov_error err = { 0 };
+	int dr = sriov_port_pf_drift(d->root, vf, drv, &err);
+
+	if (dr < 0)
+		log_err("check: port %s: %s", p->id, err.msg);
+	if (dr <= 0)
+		return;
+	log_warn("drift: port %s: %s; repairing", p->id, err.msg);
+	sriov_error_clear(&err);
+	if (sriov_port_pf_hand_over(d->root, vf, drv, &err) < 0) {
+		log_err("drift: port %s: repair failed: %s", p->id, err.msg);
+		d->metrics.drift_reported++;
+		sriov_store_journal_note(d->store, "repair", p->id, p->vf_id,
+					 err.msg, NULL);
+	} else {
+		d->metrics.drift_repaired++;
+		sriov_store_journal_note(d->store, "repair", p->id, p->vf_id,
+					 "pf handed over again", NULL);
+	}
+}
+
 static void check_ports(struct daemon *d)
 {
 	struct sriov_store_port *ports = NULL;
@@ -356,10 +477,15 @@ static void check_ports(struct daemon *d)
 		if (strcmp(ports[i].status, "bound"))
 			goto next;
 		if (port_request(&ports[i], &req, &guid, &err) < 0 ||
-		    sriov_port_vf_open(d->root, d->nl, ports[i].pf,
-				       ports[i].vf_index, &vf, &err) < 0) {
+		    open_function(d, ports[i].pf, ports[i].whole,
+				  ports[i].vf_index, ports[i].address, &vf,
+				  &err) < 0) {
 			log_err("check: port %s: %s", ports[i].id, err.msg);
 			d->metrics.drift_reported++;
+			goto next;
+		}
+		if (vf.whole) {
+			check_whole(d, &ports[i], &vf, d->cfg.driver[req.vnic]);
 			goto next;
 		}
 		dr = sriov_port_drift(d->nl, &vf, &req, guid, &err);
@@ -413,25 +539,31 @@ static void check_free_vfs(struct daemon *d)
 		if (vfs[i].state != SRIOV_VF_FREE || vfs[i].excluded)
 			continue;
 		sriov_error_clear(&err);
-		if (sriov_port_vf_open(d->root, d->nl, vfs[i].pf, vfs[i].index,
-				       &vf, &err) < 0)
+		if (open_function(d, vfs[i].pf, vfs[i].whole, vfs[i].index,
+				  vfs[i].address, &vf, &err) < 0)
 			continue; /* sync reports PFs that went away */
 		if (vfs[i].scrubbed) {
-			r = sriov_port_is_scrubbed(d->nl, &vf, &err);
+			r = vf.whole ? sriov_port_pf_is_scrubbed(d->root, &vf,
+								 &err) :
+				       sriov_port_is_scrubbed(d->nl, &vf, &err);
 			if (r != 0)
 				continue;
 			log_warn("drift: free %s; scrubbing again", err.msg);
 			d->metrics.drift_repaired++;
 		}
 		sriov_error_clear(&err);
-		if (sriov_port_scrub(d->nl, &vf, &err) < 0 ||
-		    sriov_port_mlx4_pkey_scrub(d->root, &vf, &err) < 0) {
+		if (scrub_function(d, &vf, &err) < 0) {
 			char reason[SRIOV_ERROR_MSG_MAX + 16];
 
 			snprintf(reason, sizeof(reason), "scrub failed: %s",
 				 err.msg);
-			log_err("pf %s vf %u quarantined: %s", vfs[i].pf,
-				vfs[i].index, reason);
+			char what[32] = "(whole)";
+
+			if (!vfs[i].whole)
+				snprintf(what, sizeof(what), "vf %u",
+					 vfs[i].index);
+			log_err("pf %s %s quarantined: %s", vfs[i].pf, what,
+				reason);
 			sriov_store_vf_quarantine(d->store, vfs[i].id, reason,
 						  NULL);
 			d->metrics.quarantined++;
@@ -478,7 +610,10 @@ json_t *ops_vf_json(const struct sriov_store_vf *v)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "pf", json_string(v->pf));
-	json_object_set_new(o, "vf", json_integer(v->index));
+	json_object_set_new(o, "vf",
+			    v->whole ? json_null() : json_integer(v->index));
+	if (v->whole)
+		json_object_set_new(o, "whole_pf", json_true());
 	json_object_set_new(o, "address",
 			    v->address[0] ? json_string(v->address) :
 					    json_null());
@@ -504,7 +639,10 @@ json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p)
 	json_object_set_new(o, "vnic_type", json_string(p->vnic_type));
 	json_object_set_new(o, "status", json_string(p->status));
 	json_object_set_new(o, "pf", json_string(p->pf));
-	json_object_set_new(o, "vf", json_integer(p->vf_index));
+	json_object_set_new(o, "vf",
+			    p->whole ? json_null() : json_integer(p->vf_index));
+	if (p->whole)
+		json_object_set_new(o, "whole_pf", json_true());
 	json_object_set_new(o, "address",
 			    p->address[0] ? json_string(p->address) :
 					    json_null());
@@ -569,10 +707,13 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 
 	/* From here on every failure is rolled back through the journal. */
 	step();
-	r = sriov_port_vf_open(d->root, d->nl, vf.pf, vf.index, &pv, err);
+	r = open_function(d, vf.pf, vf.whole, vf.index, vf.address, &pv, err);
 	if (r < 0)
 		goto rollback;
-	if (pv.infiniband) {
+	if (vf.whole) {
+		/* the request carries nothing to set on a whole PF (checked
+		 * by sriov_port_request_parse) */
+	} else if (pv.infiniband) {
 		if (req->has_mac || req->has_vlan) {
 			r = sriov_error_set(
 				err, -EINVAL,
@@ -628,8 +769,10 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	if (r < 0)
 		goto rollback;
 	step();
-	r = sriov_port_apply(d->root, d->nl, &pv, &eff, guid,
-			     d->cfg.driver[req->vnic], err);
+	r = vf.whole ? sriov_port_pf_hand_over(d->root, &pv,
+					       d->cfg.driver[req->vnic], err) :
+		       sriov_port_apply(d->root, d->nl, &pv, &eff, guid,
+					d->cfg.driver[req->vnic], err);
 	if (r < 0)
 		goto rollback;
 	/* mlx4: the port's P-key, and no other, in the VF's table. Without a
@@ -647,10 +790,20 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	o = json_object();
 	json_object_set_new(o, "port", json_string(req->id));
 	json_object_set_new(o, "pf", json_string(vf.pf));
-	json_object_set_new(o, "vf", json_integer(vf.index));
+	json_object_set_new(o, "vf",
+			    vf.whole ? json_null() : json_integer(vf.index));
 	json_object_set_new(o, "address",
 			    pv.address[0] ? json_string(pv.address) :
 					    json_null());
+	if (vf.whole) {
+		json_object_set_new(o, "whole_pf", json_true());
+		/* its own MAC: what Nova writes back into the Neutron port */
+		if (st.mac[0])
+			json_object_set_new(o, "mac", json_string(st.mac));
+		if (st.netdev[0])
+			json_object_set_new(o, "netdev",
+					    json_string(st.netdev));
+	}
 	json_object_set_new(o, "physnet", json_string(vf.physnet));
 	json_object_set_new(o, "numa_node", json_integer(vf.numa_node));
 	json_object_set_new(o, "link_type",
@@ -702,7 +855,8 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 	o = json_object();
 	json_object_set_new(o, "port", json_string(id));
 	json_object_set_new(o, "pf", json_string(p.pf));
-	json_object_set_new(o, "vf", json_integer(p.vf_index));
+	json_object_set_new(o, "vf",
+			    p.whole ? json_null() : json_integer(p.vf_index));
 	sriov_store_port_release(&p);
 	if (asprintf(&intent, "{\"unbind\":\"%s\"}", id) < 0) {
 		json_decref(o);

@@ -96,6 +96,35 @@ static void test_config_errors(void **state)
 		   "t.yaml:3:1: unknown key 'foo'");
 	config_err("physnets: [\n", "t.yaml:2:1:");
 	config_err("state_dir: /x\n", "physnets: at least one physnet");
+	config_err("physnets:\n  p: [eth0]\ndirect_physical: [eth1]\n",
+		   "t.yaml:3:19: direct_physical: pf 'eth1' is missing from "
+		   "physnets");
+	config_err("physnets:\n  p: [eth0]\ndirect_physical: [eth0, eth0]\n",
+		   "t.yaml:3:25: direct_physical: pf 'eth0' is listed twice");
+	config_err("physnets:\n  p: [eth0]\ndirect_physical: eth0\n",
+		   "t.yaml:3:18: direct_physical: expected a list of PFs");
+	/* before physnets in the file: still checked against them */
+	config_err("direct_physical: [eth1]\nphysnets:\n  p: [eth0]\n",
+		   "t.yaml:1:19: direct_physical: pf 'eth1' is missing");
+}
+
+static void test_config_whole(void **state)
+{
+	struct sriovd_config c;
+	struct sriov_error err = { 0 };
+
+	assert_int_equal(
+		sriovd_config_load("t.yaml",
+				   "direct_physical: ['0000:41:00.0']\n"
+				   "physnets:\n"
+				   "  p: [eth0, '0000:41:00.0']\n",
+				   &c, &err),
+		0);
+	assert_true(sriovd_config_whole_pf(&c, "0000:41:00.0"));
+	assert_false(sriovd_config_whole_pf(&c, "eth0"));
+	assert_int_equal(c.driver[SRIOV_VNIC_DIRECT_PHYSICAL],
+			 SRIOV_VF_DRIVER_VFIO);
+	sriovd_config_release(&c);
 }
 
 static struct sriovd_config cfg;
@@ -259,6 +288,49 @@ static void test_request_bad(void **state)
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
 	    "\"colour\":1}",
 	    "unknown key 'colour'");
+	/* a whole PF: nothing of a VF's can be asked of it */
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\","
+	    "\"vlan\":5},\"vnic_type\":\"direct-physical\"}",
+	    "no host setting can hold to a vlan");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\","
+	    "\"pkey\":\"0x8001\"},\"vnic_type\":\"direct-physical\"}",
+	    "no host setting can hold to a pkey");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"vnic_type\":\"direct-physical\",\"mac\":\"02:00:00:00:00:01\"}",
+	    "port: mac is a VF setting");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"vnic_type\":\"direct-physical\",\"spoofchk\":true}",
+	    "port: spoofchk is a VF setting");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},"
+	    "\"vnic_type\":\"direct-physical\",\"max_tx_rate\":10}",
+	    "port: max_tx_rate is a VF setting");
+}
+
+static void test_request_whole(void **state)
+{
+	struct sriov_port_request r, back;
+	struct sriov_error err = { 0 };
+	char *dump;
+	json_t *o;
+
+	assert_int_equal(parse("{\"id\":\"w\",\"network\":{\"physnet\":"
+			       "\"physnet1\"},\"vnic_type\":"
+			       "\"direct-physical\",\"numa\":\"required\","
+			       "\"numa_node\":1}",
+			       &r, &err),
+			 0);
+	assert_int_equal(r.vnic, SRIOV_VNIC_DIRECT_PHYSICAL);
+	/* stored and read back (sriovd re-reads ports from their dump) */
+	dump = sriov_port_request_dump(&r);
+	assert_non_null(dump);
+	assert_null(strstr(dump, "spoofchk"));
+	o = json_loads(dump, 0, NULL);
+	assert_int_equal(sriov_port_request_parse(o, &cfg, &back, &err), 0);
+	assert_int_equal(back.vnic, SRIOV_VNIC_DIRECT_PHYSICAL);
+	assert_int_equal(back.numa, SRIOV_NUMA_REQUIRED);
+	assert_int_equal(back.numa_node, 1);
+	json_decref(o);
+	free(dump);
 }
 
 /* libvirt's schema is the judge; skipped loudly without libvirt-clients. */
@@ -337,6 +409,25 @@ static void test_libvirt_xml(void **state)
 	assert_non_null(strstr(err.msg, "no pci function"));
 	assert_null(
 		sriov_port_libvirt_xml(&r, "0000:41:00", NULL, false, &err));
+
+	/* a whole PF: a plain <hostdev>, no MAC or VLAN it could not hold */
+	{
+		struct sriov_port_request w = {
+			.vnic = SRIOV_VNIC_DIRECT_PHYSICAL
+		};
+
+		x = sriov_port_libvirt_xml(&w, "0000:41:00.0", "enp65s0f0",
+					   false, &err);
+		assert_non_null(x);
+		assert_non_null(strstr(x,
+				       "<hostdev mode='subsystem' type='pci' "
+				       "managed='yes'>"));
+		assert_non_null(strstr(x, "bus='0x41' slot='0x00' "
+					  "function='0x0'"));
+		assert_null(strstr(x, "<interface"));
+		assert_int_equal(validate(x), 0);
+		free(x);
+	}
 }
 
 int main(void)
@@ -344,6 +435,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_ok),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_whole),
+		cmocka_unit_test_setup_teardown(test_request_whole, cfg_setup,
+						cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_request_ok, cfg_setup,
 						cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_request_bad, cfg_setup,

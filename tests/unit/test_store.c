@@ -158,6 +158,227 @@ static void test_schema_invariants(void **state)
 		SQLITE_OK);
 }
 
+/* The schema as released at version 1 (sriovd before whole PFs): a file
+ * written by that sriovd must open, migrate and keep every row. */
+static const char v1_schema[] =
+	"CREATE TABLE vf ("
+	" id INTEGER PRIMARY KEY,"
+	" pf TEXT NOT NULL,"
+	" idx INTEGER NOT NULL CHECK (idx >= 0),"
+	" address TEXT NOT NULL DEFAULT '',"
+	" physnet TEXT NOT NULL,"
+	" numa_node INTEGER NOT NULL DEFAULT -1,"
+	" excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),"
+	" scrubbed INTEGER NOT NULL DEFAULT 0 CHECK (scrubbed IN (0, 1)),"
+	" state TEXT NOT NULL DEFAULT 'free'"
+	"  CHECK (state IN ('free', 'bound', 'quarantined')),"
+	" reason TEXT,"
+	" UNIQUE (pf, idx));"
+	"CREATE TABLE port ("
+	" id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 127),"
+	" network TEXT NOT NULL,"
+	" vnic_type TEXT NOT NULL"
+	"  CHECK (vnic_type IN ('direct', 'macvtap', 'direct-physical')),"
+	" settings TEXT NOT NULL,"
+	" vf_id INTEGER NOT NULL UNIQUE REFERENCES vf(id) ON DELETE RESTRICT,"
+	" status TEXT NOT NULL"
+	"  CHECK (status IN ('binding', 'bound', 'unbinding')),"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE saved_state ("
+	" vf_id INTEGER PRIMARY KEY REFERENCES vf(id) ON DELETE CASCADE,"
+	" port_id TEXT NOT NULL UNIQUE REFERENCES port(id) ON DELETE CASCADE,"
+	" mac TEXT NOT NULL, vlan INTEGER NOT NULL, qos INTEGER NOT NULL,"
+	" vlan_proto INTEGER NOT NULL, spoofchk INTEGER NOT NULL,"
+	" trust INTEGER NOT NULL, link_state INTEGER NOT NULL,"
+	" min_tx_rate INTEGER NOT NULL, max_tx_rate INTEGER NOT NULL,"
+	" has_guids INTEGER NOT NULL, node_guid INTEGER NOT NULL,"
+	" port_guid INTEGER NOT NULL, driver TEXT NOT NULL,"
+	" netdev TEXT NOT NULL, mlx4_pkey_idx TEXT NOT NULL);"
+	"CREATE TABLE journal ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" op TEXT NOT NULL CHECK (op IN ('bind', 'unbind', 'rollback',"
+	"  'clear', 'repair', 'quarantine')),"
+	" port_id TEXT,"
+	" vf_id INTEGER REFERENCES vf(id),"
+	" intent TEXT NOT NULL DEFAULT '{}',"
+	" status TEXT NOT NULL"
+	"  CHECK (status IN ('started', 'done', 'failed', 'rolled_back')),"
+	" detail TEXT,"
+	" started INTEGER NOT NULL,"
+	" finished INTEGER);"
+	"CREATE INDEX journal_open ON journal(seq) WHERE status = 'started';"
+	/* A VF is bound exactly when a port holds it. */
+	"CREATE TRIGGER port_needs_free_vf BEFORE INSERT ON port"
+	" WHEN (SELECT state = 'free' AND excluded = 0 FROM vf"
+	"       WHERE id = NEW.vf_id) IS NOT 1"
+	" BEGIN SELECT RAISE(ABORT, 'vf is not free'); END;"
+	"CREATE TRIGGER port_binds_vf AFTER INSERT ON port"
+	" BEGIN UPDATE vf SET state = 'bound', scrubbed = 0, reason = NULL"
+	"  WHERE id = NEW.vf_id; END;"
+	"CREATE TRIGGER port_keeps_vf BEFORE UPDATE OF vf_id ON port"
+	" BEGIN SELECT RAISE(ABORT, 'a port keeps its vf'); END;"
+	"CREATE TRIGGER vf_bound_by_port BEFORE UPDATE OF state ON vf"
+	" WHEN (NEW.state = 'bound') <>"
+	"  EXISTS (SELECT 1 FROM port WHERE vf_id = NEW.id)"
+	" BEGIN SELECT RAISE(ABORT, 'a vf is bound exactly when a port"
+	" holds it'); END;";
+
+static void test_migrate_from_v1(void **state)
+{
+	struct sriov_store *s = NULL;
+	struct sriov_error err = { 0 };
+	struct sriov_store_port p = { 0 };
+	struct sriov_saved_state st;
+	struct sriov_store_vf *vfs = NULL;
+	size_t n = 0;
+
+	assert_int_equal(raw(v1_schema), SQLITE_OK);
+	assert_int_equal(
+		raw("INSERT INTO vf (id, pf, idx, physnet, numa_node) VALUES"
+		    " (1, 'eth0', 0, 'net1', 0), (2, 'eth0', 1, 'net1', 0),"
+		    " (3, 'eth0', 2, 'net1', 0);"
+		    "UPDATE vf SET state = 'quarantined', reason = 'r'"
+		    " WHERE id = 3;"
+		    "INSERT INTO port VALUES ('a', 'net1', 'direct', '{}', 1,"
+		    " 'bound', 5);"
+		    "INSERT INTO saved_state VALUES (1, 'a',"
+		    " '02:00:00:00:00:07', 7, 0, 33024, 1, 0, 0, 0, 0, 0, 0,"
+		    " 0, 'ixgbevf', 'eth9', '');"
+		    "INSERT INTO journal (op, port_id, vf_id, status, started)"
+		    " VALUES ('bind', 'a', 1, 'done', 1);"
+		    "PRAGMA user_version = 1;"),
+		SQLITE_OK);
+	assert_int_equal(sriov_store_open(db, &s, &err), 0);
+	assert_int_equal(sriov_store_schema_version(s), 2);
+	assert_int_equal(sriov_store_get_port(s, "a", &p, &err), 0);
+	assert_string_equal(p.pf, "eth0");
+	assert_int_equal(p.vf_index, 0);
+	assert_false(p.whole);
+	assert_string_equal(p.status, "bound");
+	sriov_store_port_release(&p);
+	assert_int_equal(sriov_store_get_state(s, 1, &st, &err), 0);
+	assert_string_equal(st.mac, "02:00:00:00:00:07");
+	assert_string_equal(st.netdev, "eth9");
+	assert_int_equal(st.vlan, 7);
+	assert_int_equal(sriov_store_list_vfs(s, &vfs, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(vfs[0].state, SRIOV_VF_BOUND);
+	assert_string_equal(vfs[0].port, "a");
+	assert_int_equal(vfs[1].state, SRIOV_VF_FREE);
+	assert_int_equal(vfs[2].state, SRIOV_VF_QUARANTINED);
+	assert_string_equal(vfs[2].reason, "r");
+	for (size_t i = 0; i < n; i++)
+		assert_false(vfs[i].whole);
+	free(vfs);
+	sriov_store_close(s);
+	/* the invariants came back with the rebuilt table */
+	assert_int_not_equal(raw("INSERT INTO port VALUES ('b', 'net1',"
+				 " 'direct', '{}', 1, 'bound', 0)"),
+			     SQLITE_OK);
+	assert_int_not_equal(raw("UPDATE vf SET state = 'free' WHERE id = 1"),
+			     SQLITE_OK);
+	assert_int_not_equal(
+		raw("INSERT INTO saved_state VALUES (9, 'a', '', 0, 0, 0, 0,"
+		    " 0, 0, 0, 0, 0, 0, 0, '', '', '')"),
+		SQLITE_OK);
+	/* deleting a VF a port holds is still refused (foreign key) */
+	assert_int_not_equal(raw("DELETE FROM vf WHERE id = 1"), SQLITE_OK);
+}
+
+static int alloc_whole(struct sriov_store *s, const char *id, const char *net,
+		       struct sriov_store_vf *vf, int64_t *seq,
+		       struct sriov_error *err)
+{
+	struct sriov_store_port p = { .settings = (char *)"{}" };
+
+	snprintf(p.id, sizeof(p.id), "%s", id);
+	snprintf(p.network, sizeof(p.network), "%s", net);
+	snprintf(p.vnic_type, sizeof(p.vnic_type), "direct-physical");
+	return sriov_store_allocate(s, &p, NULL, -1, 0, "{}", vf, seq, err);
+}
+
+static void test_whole_pf(void **state)
+{
+	struct sriov_store *s = NULL;
+	struct sriov_error err = { 0 };
+	struct sriov_store_vf vf, vf2, pf = { .whole = true, .numa_node = 0 };
+	int64_t seq, seq2;
+
+	assert_int_equal(sriov_store_open(db, &s, &err), 0);
+	add_vfs(s, "eth1", "net2", 2, 0);
+	/* VF ports never get the PF row, whole ports never a VF row */
+	assert_int_equal(alloc_whole(s, "w0", "net2", &vf, &seq, &err),
+			 -ENOSPC);
+	assert_non_null(strstr(err.msg, "no free whole pf on network 'net2'"));
+	snprintf(pf.pf, sizeof(pf.pf), "eth1");
+	snprintf(pf.physnet, sizeof(pf.physnet), "net2");
+	snprintf(pf.address, sizeof(pf.address), "0000:41:00.1");
+	assert_int_equal(sriov_store_sync_vf(s, &pf, &err), 0);
+	/* the PF's row and VF 0's row do not collide */
+	{
+		struct sriov_store_vf *all = NULL;
+		size_t n = 0, whole = 0;
+
+		assert_int_equal(sriov_store_list_vfs(s, &all, &n, &err), 0);
+		assert_int_equal(n, 3);
+		for (size_t i = 0; i < n; i++)
+			whole += all[i].whole;
+		assert_int_equal(whole, 1);
+		free(all);
+	}
+
+	assert_int_equal(alloc_whole(s, "w1", "net2", &vf, &seq, &err), 0);
+	assert_true(vf.whole);
+	assert_string_equal(vf.pf, "eth1");
+	assert_string_equal(vf.address, "0000:41:00.1");
+	/* while the PF is handed over, its VFs are not offered */
+	assert_int_equal(alloc(s, "v1", "net2", &vf2, &seq2, &err), -ENOSPC);
+	/* and SQL refuses it whoever asks */
+	assert_int_not_equal(raw("INSERT INTO port VALUES ('x', 'net2',"
+				 " 'direct', '{}', 1, 'bound', 0)"),
+			     SQLITE_OK);
+	{
+		struct sriov_store_port p = { 0 };
+
+		assert_int_equal(sriov_store_get_port(s, "w1", &p, &err), 0);
+		assert_true(p.whole);
+		assert_string_equal(p.address, "0000:41:00.1");
+		sriov_store_port_release(&p);
+	}
+	assert_int_equal(sriov_store_vf_clear(s, "eth1", SRIOV_STORE_WHOLE_PF,
+					      &err),
+			 -EBUSY);
+	assert_non_null(strstr(err.msg, "handed over whole to port 'w1'"));
+	assert_int_equal(sriov_store_unbind_begin(s, "w1", "unbind", "{}",
+						  &seq2, &err),
+			 0);
+	assert_int_equal(sriov_store_release(s, seq2, "w1",
+					     SRIOV_VF_QUARANTINED,
+					     "restore failed", "done", &err),
+			 0);
+	/* quarantined PF: neither whole nor (it is not bound) blocking VFs */
+	assert_int_equal(alloc_whole(s, "w2", "net2", &vf, &seq, &err),
+			 -ENOSPC);
+	assert_int_equal(alloc(s, "v1", "net2", &vf2, &seq2, &err), 0);
+	assert_false(vf2.whole);
+	assert_int_equal(
+		sriov_store_vf_clear(s, "eth1", SRIOV_STORE_WHOLE_PF, &err), 1);
+	/* a VF of it is bound now: the PF is not handed over whole */
+	assert_int_equal(alloc_whole(s, "w2", "net2", &vf, &seq, &err),
+			 -ENOSPC);
+	assert_int_not_equal(raw("INSERT INTO port VALUES ('y', 'net2',"
+				 " 'direct-physical', '{}', 3, 'bound', 0)"),
+			     SQLITE_OK);
+	/* a PF row has index 0 only */
+	assert_int_not_equal(raw("INSERT INTO vf (kind, pf, idx, physnet)"
+				 " VALUES ('pf', 'eth7', 3, 'net2')"),
+			     SQLITE_OK);
+	assert_int_equal(sriov_store_vf_clear(s, "eth9", SRIOV_STORE_WHOLE_PF,
+					      &err),
+			 -ENOENT);
+	sriov_store_close(s);
+}
+
 static void test_bind_unbind_journal(void **state)
 {
 	struct sriov_store *s = NULL;
@@ -360,6 +581,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bind_unbind_journal, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_whole_pf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numa_and_exclusion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_processes,

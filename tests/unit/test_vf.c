@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sriov/port.h>
 #include <sriov/root.h>
 #include <sriov/vf.h>
 #include "core/pf.h"
@@ -493,11 +494,88 @@ static void test_rebind(void **state)
 	assert_string_equal(f->log, "");
 }
 
+/* A whole PF (direct-physical): refused while it has VFs or while the host
+ * uses its netdev; handed to vfio-pci; given back to its driver by name,
+ * its netdev renamed back. */
+static void test_whole_pf(void **state)
+{
+	struct fake *f = *state;
+	struct pf_ops ops = ops_for(f);
+	struct sriov_error e = { 0 };
+	struct sriov_port_vf pv;
+	struct sriov_saved_state st;
+	_cleanup_free_ char *drv = NULL;
+
+	mk(f, PF "/driver_override", "(null)\n");
+	mk(f, "class/net/eth0/address", "0c:42:a1:00:00:01\n");
+	assert_int_equal(sriov_port_pf_open(f->root, "eth0", NULL, &pv, &e), 0);
+	assert_true(pv.whole);
+	assert_string_equal(pv.address, "0000:41:00.0");
+	assert_int_equal(port_pf_read(f->root, &pv, &st, &e), 0);
+	assert_string_equal(st.driver, "mlx5_core");
+	assert_string_equal(st.netdev, "eth0");
+	assert_string_equal(st.mac, "0c:42:a1:00:00:01");
+
+	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
+					   &ops, &e),
+			 -EBUSY);
+	assert_non_null(strstr(e.msg, "pf 0000:41:00.0 has 2 VFs"));
+	mk(f, PF "/sriov_numvfs", "0\n");
+	f->has_addr = 1;
+	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
+					   &ops, &e),
+			 -EBUSY);
+	assert_non_null(strstr(e.msg, "its netdev eth0 is up and has "
+				      "addresses"));
+	assert_string_equal(f->log, "");
+
+	f->has_addr = 0;
+	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
+					   &ops, &e),
+			 1);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/mlx5_core/unbind=0000:41:00.0;"
+			    "bus/pci/devices/0000:41:00.0/driver_override="
+			    "vfio-pci;"
+			    "bus/pci/drivers_probe=0000:41:00.0;");
+	assert_int_equal(
+		fs_readlink_base(f->root->sys_fd, SP(PF "/driver"), &drv), 0);
+	assert_string_equal(drv, "vfio-pci");
+	/* a retry finds it handed over and writes nothing */
+	f->log[0] = '\0';
+	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
+					   &ops, &e),
+			 0);
+	assert_string_equal(f->log, "");
+	assert_int_equal(
+		sriov_port_pf_drift(f->root, &pv, SRIOV_VF_DRIVER_VFIO, &e), 0);
+	assert_int_equal(sriov_port_pf_is_scrubbed(f->root, &pv, &e), 0);
+	assert_non_null(strstr(e.msg, "still on vfio-pci"));
+
+	/* back to mlx5_core by name; the probe names the netdev eth5 */
+	snprintf(f->rebind_as, sizeof(f->rebind_as), "eth5");
+	assert_int_equal(port_pf_restore(f->root, &pv, &st, 1000, &ops, &e), 0);
+	assert_string_equal(f->log,
+			    "bus/pci/drivers/vfio-pci/unbind=0000:41:00.0;"
+			    "bus/pci/devices/0000:41:00.0/driver_override=\\n;"
+			    "bus/pci/drivers/mlx5_core/bind=0000:41:00.0;"
+			    "rename 9=eth0;");
+	assert_int_equal(
+		sriov_port_pf_drift(f->root, &pv, SRIOV_VF_DRIVER_VFIO, &e), 1);
+	assert_non_null(strstr(e.msg, "is on 'mlx5_core', not vfio-pci"));
+	f->log[0] = '\0';
+	assert_int_equal(port_pf_scrub(f->root, &pv, &ops, &e), 0);
+	assert_string_equal(f->log, "");
+	assert_int_equal(sriov_port_pf_is_scrubbed(f->root, &pv, &e), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test_setup_teardown(test_whole_pf, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, fake_setup,
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_numvfs_through_zero,

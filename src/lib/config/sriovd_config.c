@@ -339,6 +339,42 @@ static int parse_guid(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 	return 0;
 }
 
+/* direct_physical: the PFs that may be handed over whole, each one a PF
+ * of a physnet (its network). */
+static int parse_whole(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
+{
+	size_t cap = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return FAIL(c, n,
+			    "direct_physical: expected a list of PFs (netdev "
+			    "names or PCI addresses, as under physnets)");
+	for (yaml_node_item_t *i = n->data.sequence.items.start;
+	     i < n->data.sequence.items.top; i++) {
+		yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+		const char *pf = scalar(e);
+
+		if (!pf || !sriovd_config_physnet_of(cfg, pf))
+			return FAIL(c, e,
+				    "direct_physical: pf '%s' is missing from "
+				    "physnets (list it under its physnet "
+				    "first, spelled the same)",
+				    pf ? pf : "");
+		if (sriovd_config_whole_pf(cfg, pf))
+			return FAIL(c, e,
+				    "direct_physical: pf '%s' is listed "
+				    "twice",
+				    pf);
+		if (grow_array((void **)&cfg->whole_pfs, &cap, cfg->n_whole_pfs,
+			       sizeof(char *)) < 0)
+			return -ENOMEM;
+		cfg->whole_pfs[cfg->n_whole_pfs] = strdup(pf);
+		if (!cfg->whole_pfs[cfg->n_whole_pfs++])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int parse_uids(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 {
 	size_t cap = 0;
@@ -364,7 +400,7 @@ static int parse_uids(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 static int parse_root(struct ctx *c, yaml_node_t *root,
 		      struct sriovd_config *cfg)
 {
-	yaml_node_t *excl = NULL;
+	yaml_node_t *excl = NULL, *whole = NULL;
 	size_t xcap = 0;
 	uint64_t v;
 	int r = 0;
@@ -385,6 +421,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 			r = parse_physnets(c, n, cfg);
 		} else if (!strcmp(key, "exclude_devices")) {
 			excl = n; /* after physnets, wherever they are */
+		} else if (!strcmp(key, "direct_physical")) {
+			whole = n; /* likewise */
 		} else if (!strcmp(key, "vf_driver")) {
 			r = parse_drivers(c, n, cfg);
 		} else if (!strcmp(key, "guid")) {
@@ -429,7 +467,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 		} else {
 			r = FAIL(c, k,
 				 "unknown key '%s' (expected physnets, "
-				 "exclude_devices, vf_driver, guid, "
+				 "exclude_devices, direct_physical, "
+				 "vf_driver, guid, "
 				 "numa_policy, state_dir, socket, socket_mode, "
 				 "allowed_uids, max_request, check_interval, "
 				 "metrics_file)",
@@ -455,6 +494,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 				return r;
 		}
 	}
+	if (whole)
+		return parse_whole(c, whole, cfg);
 	return 0;
 }
 
@@ -487,6 +528,9 @@ void sriovd_config_release(struct sriovd_config *c)
 		free(c->excludes[i].vf);
 	}
 	free(c->excludes);
+	for (size_t i = 0; i < c->n_whole_pfs; i++)
+		free(c->whole_pfs[i]);
+	free(c->whole_pfs);
 	free(c->allowed_uids);
 	free(c->state_dir);
 	free(c->socket);
@@ -587,5 +631,13 @@ bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
 		     !strcmp(c->excludes[i].vf, address)))
 			return true;
 	}
+	return false;
+}
+
+bool sriovd_config_whole_pf(const struct sriovd_config *c, const char *pf)
+{
+	for (size_t i = 0; i < c->n_whole_pfs; i++)
+		if (!strcmp(c->whole_pfs[i], pf))
+			return true;
 	return false;
 }

@@ -39,4 +39,21 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, unsigned timeout_ms, const struct pf_ops *ops,
 		 struct sriov_error *err);
 
+/* A whole PF (port_pf.c): the seams the unit tests drive. */
+struct sriov_port_vf;
+struct sriov_saved_state;
+int port_pf_read(struct sriov_root *root, const struct sriov_port_vf *vf,
+		 struct sriov_saved_state *st, struct sriov_error *err);
+int port_pf_bind(struct sriov_root *root, const struct sriov_port_vf *vf,
+		 const char *driver, const struct pf_ops *ops,
+		 struct sriov_error *err);
+int port_pf_hand_over(struct sriov_root *root, const struct sriov_port_vf *vf,
+		      enum sriov_vf_driver drv, const struct pf_ops *ops,
+		      struct sriov_error *err);
+int port_pf_restore(struct sriov_root *root, const struct sriov_port_vf *vf,
+		    const struct sriov_saved_state *st, unsigned timeout_ms,
+		    const struct pf_ops *ops, struct sriov_error *err);
+int port_pf_scrub(struct sriov_root *root, const struct sriov_port_vf *vf,
+		  const struct pf_ops *ops, struct sriov_error *err);
+
 #endif

@@ -298,10 +298,31 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 				       "port: invalid vnic_type '%s' (expected "
 				       "direct, macvtap or direct-physical)",
 				       vnic);
-	if (r.vnic == SRIOV_VNIC_DIRECT_PHYSICAL)
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "port: vnic_type direct-physical is not "
-				       "supported by this sriovd yet");
+	if (r.vnic == SRIOV_VNIC_DIRECT_PHYSICAL) {
+		/* The VM drives the whole PF: nothing below it can enforce
+		 * a VLAN, P-key, MAC or rate; the switch (or the SM) must. */
+		static const char *const vf_only[] = {
+			"mac",	    "guid",	   "trusted",
+			"spoofchk", "min_tx_rate", "max_tx_rate",
+		};
+
+		if (r.has_vlan || r.has_pkey)
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: vnic_type direct-physical hands the "
+				"whole PF to the VM, which no host setting "
+				"can hold to a %s; segment it at the switch "
+				"(or the SM) and omit it, or use a VF (direct)",
+				r.has_vlan ? "vlan" : "pkey");
+		for (size_t i = 0; i < ARRAY_SIZE(vf_only); i++)
+			if (json_object_get(o, vf_only[i]))
+				return sriov_error_set(
+					err, -EINVAL,
+					"port: %s is a VF setting; vnic_type "
+					"direct-physical takes the PF as it is "
+					"(its own MAC is answered)",
+					vf_only[i]);
+	}
 
 	e = get_string(o, "pf", &pf, false, err);
 	if (e < 0)
@@ -441,8 +462,10 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 		sriov_format_guid(r->guid, buf);
 		json_object_set_new(o, "guid", json_string(buf));
 	}
-	json_object_set_new(o, "trusted", json_boolean(r->trusted));
-	json_object_set_new(o, "spoofchk", json_boolean(r->spoofchk));
+	if (r->vnic != SRIOV_VNIC_DIRECT_PHYSICAL) {
+		json_object_set_new(o, "trusted", json_boolean(r->trusted));
+		json_object_set_new(o, "spoofchk", json_boolean(r->spoofchk));
+	}
 	if (r->has_rates) {
 		json_object_set_new(o, "min_tx_rate",
 				    json_integer(r->min_tx_rate));
@@ -484,6 +507,8 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 {
 	unsigned dom, bus, slot, fn;
 	char src[160], mac[32] = "", vlan[96] = "", *xml = NULL;
+	/* a whole PF, and InfiniBand (no <interface> for it): <hostdev> */
+	bool hostdev = infiniband || req->vnic == SRIOV_VNIC_DIRECT_PHYSICAL;
 	int n;
 
 	if (req->has_mac) {
@@ -519,8 +544,8 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 	snprintf(src, sizeof(src),
 		 "    <address%s domain='0x%04x' bus='0x%02x' "
 		 "slot='0x%02x' function='0x%x'/>\n",
-		 infiniband ? "" : " type='pci'", dom, bus, slot, fn);
-	if (infiniband) {
+		 hostdev ? "" : " type='pci'", dom, bus, slot, fn);
+	if (hostdev) {
 		n = asprintf(&xml,
 			     "<hostdev mode='subsystem' type='pci' "
 			     "managed='yes'>\n"

@@ -7,6 +7,7 @@
 
 #include <sriov/ib.h>
 #include <sriov/port.h>
+#include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/strutil.h"
@@ -71,6 +72,8 @@ int sriov_port_read(struct sriov_root *root, struct sriov_nl *nl,
 {
 	int r;
 
+	if (vf->whole)
+		return port_pf_read(root, vf, st, err);
 	memset(st, 0, sizeof(*st));
 	st->spoofchk = st->trust = -1;
 	st->vlan_proto = SRIOV_ETH_P_8021Q;
@@ -371,7 +374,7 @@ static int mlx4_vf(struct sriov_root *root, const struct sriov_port_vf *vf,
 {
 	char idx[16];
 
-	if (!vf->infiniband)
+	if (!vf->infiniband || vf->whole)
 		return 0;
 	snprintf(idx, sizeof(idx), "%u", vf->index);
 	if (sriov_ib_vf_resolve(root,

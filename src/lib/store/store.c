@@ -85,6 +85,54 @@ static const char *const migrations[] = {
 	"  EXISTS (SELECT 1 FROM port WHERE vf_id = NEW.id)"
 	" BEGIN SELECT RAISE(ABORT, 'a vf is bound exactly when a port"
 	" holds it'); END;",
+	/* 1 -> 2: a row is a function that can be handed out: a VF, or a
+	 * whole PF (kind 'pf', idx 0) for direct-physical ports. SQLite
+	 * cannot change a UNIQUE constraint in place: the table is rebuilt
+	 * (ids kept, foreign keys off around it, checked before commit). */
+	"DROP TRIGGER IF EXISTS port_needs_free_vf;"
+	"DROP TRIGGER IF EXISTS port_binds_vf;"
+	"DROP TRIGGER IF EXISTS port_keeps_vf;"
+	"DROP TRIGGER IF EXISTS vf_bound_by_port;"
+	"CREATE TABLE vf_v2 ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL DEFAULT 'vf' CHECK (kind IN ('vf', 'pf')),"
+	" pf TEXT NOT NULL,"
+	" idx INTEGER NOT NULL CHECK (idx >= 0 AND (kind = 'vf' OR idx = 0)),"
+	" address TEXT NOT NULL DEFAULT '',"
+	" physnet TEXT NOT NULL,"
+	" numa_node INTEGER NOT NULL DEFAULT -1,"
+	" excluded INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),"
+	" scrubbed INTEGER NOT NULL DEFAULT 0 CHECK (scrubbed IN (0, 1)),"
+	" state TEXT NOT NULL DEFAULT 'free'"
+	"  CHECK (state IN ('free', 'bound', 'quarantined')),"
+	" reason TEXT,"
+	" UNIQUE (pf, kind, idx));"
+	"INSERT INTO vf_v2 (id, kind, pf, idx, address, physnet, numa_node,"
+	" excluded, scrubbed, state, reason) SELECT id, 'vf', pf, idx,"
+	" address, physnet, numa_node, excluded, scrubbed, state, reason"
+	" FROM vf;"
+	"DROP TABLE vf;"
+	"ALTER TABLE vf_v2 RENAME TO vf;"
+	"CREATE TRIGGER port_needs_free_vf BEFORE INSERT ON port"
+	" WHEN (SELECT state = 'free' AND excluded = 0 FROM vf"
+	"       WHERE id = NEW.vf_id) IS NOT 1"
+	" BEGIN SELECT RAISE(ABORT, 'vf is not free'); END;"
+	"CREATE TRIGGER port_binds_vf AFTER INSERT ON port"
+	" BEGIN UPDATE vf SET state = 'bound', scrubbed = 0, reason = NULL"
+	"  WHERE id = NEW.vf_id; END;"
+	"CREATE TRIGGER port_keeps_vf BEFORE UPDATE OF vf_id ON port"
+	" BEGIN SELECT RAISE(ABORT, 'a port keeps its vf'); END;"
+	"CREATE TRIGGER vf_bound_by_port BEFORE UPDATE OF state ON vf"
+	" WHEN (NEW.state = 'bound') <>"
+	"  EXISTS (SELECT 1 FROM port WHERE vf_id = NEW.id)"
+	" BEGIN SELECT RAISE(ABORT, 'a vf is bound exactly when a port"
+	" holds it'); END;"
+	/* A PF is either handed over whole or shares its VFs, never both. */
+	"CREATE TRIGGER port_whole_pf_alone BEFORE INSERT ON port"
+	" WHEN EXISTS (SELECT 1 FROM vf n, vf o WHERE n.id = NEW.vf_id"
+	"  AND o.pf = n.pf AND o.kind <> n.kind AND o.state = 'bound')"
+	" BEGIN SELECT RAISE(ABORT, 'a pf is handed over whole or shares"
+	" its vfs, not both'); END;",
 };
 
 const char *sriov_vf_state_name(enum sriov_vf_state s)
@@ -231,7 +279,26 @@ static int user_version(struct sriov_store *s, int *ret,
 	return 0;
 }
 
-static int migrate(struct sriov_store *s, struct sriov_error *err)
+/* Foreign keys cannot be switched inside a transaction; migrations that
+ * rebuild a table need them off, and foreign_key_check says whether the
+ * result holds before it is committed. */
+static int fk_check(struct sriov_store *s, struct sriov_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = prepare(s, "PRAGMA foreign_key_check", &st, err);
+
+	if (r < 0)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return sriov_error_set(
+			err, -EIO,
+			"state %s: a row of %s breaks its "
+			"foreign key after the migration",
+			s->path, (const char *)sqlite3_column_text(st, 0));
+	return 0;
+}
+
+static int migrate_txn(struct sriov_store *s, struct sriov_error *err)
 {
 	_cleanup_txn_ struct txn t = { 0 };
 	char sql[64];
@@ -256,11 +323,27 @@ static int migrate(struct sriov_store *s, struct sriov_error *err)
 			return r;
 		}
 	}
+	r = fk_check(s, err);
+	if (r < 0)
+		return r;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
 	r = exec(s, sql, err);
 	if (r < 0)
 		return r;
 	return commit(&t, err);
+}
+
+static int migrate(struct sriov_store *s, struct sriov_error *err)
+{
+	int r = exec(s, "PRAGMA foreign_keys = OFF", err);
+
+	if (r < 0)
+		return r;
+	r = migrate_txn(s, err);
+	if (exec(s, "PRAGMA foreign_keys = ON", r < 0 ? NULL : err) < 0 &&
+	    r == 0)
+		r = -EIO;
+	return r;
 }
 
 int sriov_store_schema_version(struct sriov_store *s)
@@ -307,8 +390,7 @@ int sriov_store_open(const char *path, struct sriov_store **ret,
 	sqlite3_busy_timeout(s->db, 10000);
 	r = exec(s,
 		 "PRAGMA journal_mode = WAL;"
-		 "PRAGMA synchronous = FULL;"
-		 "PRAGMA foreign_keys = ON;",
+		 "PRAGMA synchronous = FULL;",
 		 err);
 	if (r < 0)
 		return r;
@@ -341,8 +423,8 @@ int sriov_store_sync_vf(struct sriov_store *s, const struct sriov_store_vf *vf,
 
 	r = prepare(s,
 		    "INSERT INTO vf (pf, idx, address, physnet, numa_node,"
-		    " excluded) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-		    " ON CONFLICT (pf, idx) DO UPDATE SET address = ?3,"
+		    " excluded, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		    " ON CONFLICT (pf, kind, idx) DO UPDATE SET address = ?3,"
 		    " physnet = ?4, numa_node = ?5, excluded = ?6",
 		    &st, err);
 	if (r < 0)
@@ -353,6 +435,7 @@ int sriov_store_sync_vf(struct sriov_store *s, const struct sriov_store_vf *vf,
 	sqlite3_bind_text(st, 4, vf->physnet, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, vf->numa_node);
 	sqlite3_bind_int(st, 6, vf->excluded);
+	sqlite3_bind_text(st, 7, vf->whole ? "pf" : "vf", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		return db_error(s, rc, err, "record vf");
@@ -362,7 +445,7 @@ int sriov_store_sync_vf(struct sriov_store *s, const struct sriov_store_vf *vf,
 static const char vf_cols[] =
 	"vf.id, vf.pf, vf.idx, vf.address, vf.physnet, vf.numa_node,"
 	" vf.excluded, vf.scrubbed, vf.state, vf.reason,"
-	" (SELECT id FROM port WHERE port.vf_id = vf.id)";
+	" (SELECT id FROM port WHERE port.vf_id = vf.id), vf.kind";
 
 static void vf_from_row(sqlite3_stmt *st, struct sriov_store_vf *v)
 {
@@ -378,6 +461,9 @@ static void vf_from_row(sqlite3_stmt *st, struct sriov_store_vf *v)
 	v->state = state_parse((const char *)sqlite3_column_text(st, 8));
 	copy_col(v->reason, sizeof(v->reason), st, 9);
 	copy_col(v->port, sizeof(v->port), st, 10);
+	v->whole = !strcmp((const char *)sqlite3_column_text(st, 11), "pf");
+	if (v->whole)
+		v->index = 0;
 }
 
 static int journal_insert(struct sriov_store *s, const char *op,
@@ -426,6 +512,8 @@ int sriov_store_allocate(struct sriov_store *s,
 	struct sriov_store_vf vf;
 	int64_t vf_id, seq;
 	char sql[512];
+	bool whole = !strcmp(port->vnic_type, "direct-physical");
+	const char *what = whole ? "whole pf" : "vf";
 	int r, rc;
 
 	r = begin(s, &t, err);
@@ -451,7 +539,9 @@ int sriov_store_allocate(struct sriov_store *s,
 	 * the lowest index: a deterministic choice is easier to debug. */
 	snprintf(sql, sizeof(sql),
 		 "SELECT id FROM vf WHERE physnet = ?1 AND state = 'free'"
-		 " AND excluded = 0 AND (?2 IS NULL OR pf = ?2)"
+		 " AND excluded = 0 AND (?2 IS NULL OR pf = ?2) AND kind = ?5"
+		 " AND NOT EXISTS (SELECT 1 FROM vf o WHERE o.pf = vf.pf"
+		 "  AND o.kind <> vf.kind AND o.state = 'bound')"
 		 " AND (?4 = 0 OR numa_node = ?3 OR (?4 = 2 AND numa_node < 0))"
 		 " ORDER BY (numa_node = ?3) DESC, scrubbed DESC, pf, idx"
 		 " LIMIT 1");
@@ -462,20 +552,25 @@ int sriov_store_allocate(struct sriov_store *s,
 	sqlite3_bind_text(q, 2, pf, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, numa_node);
 	sqlite3_bind_int(q, 4, numa_mode);
+	sqlite3_bind_text(q, 5, whole ? "pf" : "vf", -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) {
 		if (numa_mode)
 			return sriov_error_set(
 				err, -ENOSPC,
-				"no free vf on network '%s'%s%s on numa node "
+				"no free %s on network '%s'%s%s on numa node "
 				"%d (policy %s)",
-				port->network, pf ? " pf " : "", pf ? pf : "",
-				numa_node,
+				what, port->network, pf ? " pf " : "",
+				pf ? pf : "", numa_node,
 				numa_mode == 1 ? "required" : "legacy");
 		return sriov_error_set(err, -ENOSPC,
-				       "no free vf on network '%s'%s%s",
+				       "no free %s on network '%s'%s%s%s", what,
 				       port->network, pf ? " pf " : "",
-				       pf ? pf : "");
+				       pf ? pf : "",
+				       whole ? " (a PF listed under "
+					       "direct_physical, with no VFs "
+					       "and not in use by the host)" :
+					       "");
 	}
 	if (rc != SQLITE_ROW)
 		return db_error(s, rc, err, "choose vf");
@@ -780,14 +875,23 @@ static int find_vf(struct sriov_store *s, const char *pf, unsigned index,
 	char sql[512];
 	int r, rc;
 
+	bool whole = index == SRIOV_STORE_WHOLE_PF;
+
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM vf WHERE pf = ?1 AND idx = ?2", vf_cols);
+		 "SELECT %s FROM vf WHERE pf = ?1 AND idx = ?2 AND kind = ?3",
+		 vf_cols);
 	r = prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, pf, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)index);
+	sqlite3_bind_int(st, 2, whole ? 0 : (int)index);
+	sqlite3_bind_text(st, 3, whole ? "pf" : "vf", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE && whole)
+		return sriov_error_set(err, -ENOENT,
+				       "pf '%s' is not managed as a whole pf "
+				       "(direct_physical)",
+				       pf);
 	if (rc == SQLITE_DONE)
 		return sriov_error_set(err, -ENOENT,
 				       "no vf %u on pf '%s' is managed", index,
@@ -859,6 +963,11 @@ int sriov_store_vf_clear(struct sriov_store *s, const char *pf, unsigned index,
 	r = find_vf(s, pf, index, &vf, err);
 	if (r < 0)
 		return r;
+	if (vf.state == SRIOV_VF_BOUND && vf.whole)
+		return sriov_error_set(err, -EBUSY,
+				       "pf '%s' is handed over whole to port "
+				       "'%s'; unbind the port instead",
+				       pf, vf.port);
 	if (vf.state == SRIOV_VF_BOUND)
 		return sriov_error_set(
 			err, -EBUSY,
@@ -919,7 +1028,7 @@ int sriov_store_list_vfs(struct sriov_store *s, struct sriov_store_vf **ret,
 	char sql[512];
 	int r, rc;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM vf ORDER BY pf, idx",
+	snprintf(sql, sizeof(sql), "SELECT %s FROM vf ORDER BY pf, kind, idx",
 		 vf_cols);
 	r = prepare(s, sql, &st, err);
 	if (r < 0)
@@ -944,7 +1053,7 @@ void sriov_store_port_release(struct sriov_store_port *p)
 
 static const char port_cols[] =
 	"port.id, port.network, port.vnic_type, port.status, port.settings,"
-	" port.vf_id, vf.pf, vf.idx, vf.address, port.created"
+	" port.vf_id, vf.pf, vf.idx, vf.address, port.created, vf.kind"
 	" FROM port JOIN vf ON vf.id = port.vf_id";
 
 static int port_from_row(sqlite3_stmt *st, struct sriov_store_port *p)
@@ -960,6 +1069,7 @@ static int port_from_row(sqlite3_stmt *st, struct sriov_store_port *p)
 	p->vf_index = (unsigned)sqlite3_column_int(st, 7);
 	copy_col(p->address, sizeof(p->address), st, 8);
 	p->created = sqlite3_column_int64(st, 9);
+	p->whole = !strcmp((const char *)sqlite3_column_text(st, 10), "pf");
 	return p->settings ? 0 : -ENOMEM;
 }
 

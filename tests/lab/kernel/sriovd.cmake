@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # sriovd in the kernel lab (docs/sriovd.md); included by CMakeLists.txt.
-foreach(t basic load faults)
+foreach(t basic physical load faults)
 	add_test(NAME lab.kernel.sriovd-${t}
 		 COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/run --timeout 1200
 			 ${CMAKE_CURRENT_SOURCE_DIR}/sriovd-${t}.sh)
