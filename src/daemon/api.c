@@ -148,7 +148,7 @@ static void print_vf_gauges(FILE *f, struct daemon *d)
 		size_t cnt[3] = { 0 }, j = i;
 
 		while (j < n && !strcmp(v[j].pf, v[i].pf)) {
-			if (!v[j].excluded)
+			if (!v[j].excluded && !v[j].whole)
 				cnt[v[j].state]++;
 			j++;
 		}
@@ -161,6 +161,17 @@ static void print_vf_gauges(FILE *f, struct daemon *d)
 				cnt[s]);
 		i = j;
 	}
+	fprintf(f,
+		"# HELP sriovd_whole_pf PFs offered whole (direct_physical): "
+		"1 in their state.\n"
+		"# TYPE sriovd_whole_pf gauge\n");
+	for (size_t i = 0; i < n; i++)
+		if (v[i].whole && !v[i].excluded)
+			fprintf(f,
+				"sriovd_whole_pf{pf=\"%s\",physnet=\"%s\","
+				"state=\"%s\"} 1\n",
+				v[i].pf, v[i].physnet,
+				sriov_vf_state_name(v[i].state));
 	free(v);
 }
 
@@ -192,8 +203,8 @@ static size_t collect_vf_counters(struct daemon *d, struct sriov_store_vf *v,
 		    sriov_vf_read_stats(d->nl, pf.ifindex, &l, NULL) == 0)
 			have = true;
 		for (size_t x = i; have && x < j; x++) {
-			if (v[x].excluded)
-				continue;
+			if (v[x].excluded || v[x].whole)
+				continue; /* a whole PF has no VF counters */
 			for (size_t y = 0; y < l.n_vfs; y++) {
 				if (l.vfs[y].vf != v[x].index ||
 				    !l.vfs[y].stats_present)

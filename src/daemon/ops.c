@@ -546,6 +546,12 @@ static void check_free_vfs(struct daemon *d)
 			r = vf.whole ? sriov_port_pf_is_scrubbed(d->root, &vf,
 								 &err) :
 				       sriov_port_is_scrubbed(d->nl, &vf, &err);
+			/* mlx4: the P-key table too (a pkey_idx write sends
+			 * no netlink event; every slot must read none) */
+			if (r == 1 && !vf.whole &&
+			    sriov_port_mlx4_pkey_drift(d->root, &vf, false, 0,
+						       &err) == 1)
+				r = 0;
 			if (r != 0)
 				continue;
 			log_warn("drift: free %s; scrubbing again", err.msg);

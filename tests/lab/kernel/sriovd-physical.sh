@@ -87,6 +87,11 @@ check "libvirt xml: its address" \
 	has xml "$xml" "domain='0x0000' bus='0x01' slot='0x00' function='0x0'"
 echo "$xml" >"$SRIOV_LAB_OUT/whole-pf-hostdev.xml" 2>/dev/null
 check "vf.list: the PF row is bound to w1" eq row "$(row)" '{"state":"bound","excluded":false,"port":"w1"}'
+m=$(P metrics)
+check "metrics: the whole PF in its state" \
+	has metrics "$m" "sriovd_whole_pf{pf=\"$NVME\",physnet=\"nvmenet\",state=\"bound\"} 1"
+check "metrics: the whole PF is not counted as a VF" \
+	has metrics "$m" "sriovd_vfs{pf=\"$NVME\",physnet=\"nvmenet\",state=\"bound\"} 0"
 check "port list: w1 holds the whole PF" \
 	eq list "$(PJ list | jq -c '.[] | [.id, .vnic_type, .whole_pf, .vf]')" '["w1","direct-physical",true,null]'
 out=$(P bind v2 network nvmenet 2>&1)
