@@ -656,6 +656,22 @@ json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p)
 	return o;
 }
 
+/*
+ * Logged once an operation has its journal entry, before anything is
+ * touched: an operator can tie a later recovery or quarantine line to the
+ * operation and its function; lab.kernel.sriovd-faults aims its kills at it.
+ */
+static void log_started(const char *op, const char *id, int64_t seq,
+			const char *pf, bool whole, unsigned vf)
+{
+	if (whole)
+		log_info("%s port %s: journal %lld started on whole pf %s", op,
+			 id, (long long)seq, pf);
+	else
+		log_info("%s port %s: journal %lld started on pf %s vf %u", op,
+			 id, (long long)seq, pf, vf);
+}
+
 int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	     json_t **ret, struct sriov_error *err)
 {
@@ -710,6 +726,7 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	}
 	if (r < 0)
 		return r;
+	log_started("bind", req->id, seq, vf.pf, vf.whole, vf.index);
 
 	/* From here on every failure is rolled back through the journal. */
 	step();
@@ -869,8 +886,10 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 		return sriov_error_set(err, -ENOMEM, "out of memory");
 	}
 	r = sriov_store_unbind_begin(d->store, id, "unbind", intent, &seq, err);
-	if (r >= 0)
+	if (r >= 0) {
+		log_started("unbind", id, seq, p.pf, p.whole, p.vf_index);
 		r = release_port(d, id, seq, "done", err);
+	}
 	if (r < 0) {
 		json_decref(o);
 		return r;
