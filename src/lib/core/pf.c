@@ -163,19 +163,67 @@ int sriov_pf_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	return 0;
 }
 
-static void sleep_ms(unsigned ms)
+void pf_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
 
-static uint64_t now_ms(void)
+uint64_t pf_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void pf_fn_netdev(struct sriov_root *root, const char *addr, char *buf,
+		  size_t size)
+{
+	char **nets = NULL;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (fs_list(root->sys_fd, SP("bus/pci/devices", addr, "net"), &nets,
+		    &n) >= 0 &&
+	    n > 0 && strlen(nets[0]) < size)
+		memcpy(buf, nets[0], strlen(nets[0]) + 1);
+	strv_free(nets, n);
+}
+
+int pf_netdev_keep_name(struct sriov_root *root, const char *addr,
+			const char *want, unsigned timeout_ms,
+			const struct pf_ops *ops, const char *label,
+			const char *when, struct sriov_error *err)
+{
+	char now[IFNAMSIZ];
+	uint64_t deadline = pf_now_ms() + timeout_ms;
+	int r, ifindex;
+
+	for (;;) {
+		pf_fn_netdev(root, addr, now, sizeof(now));
+		if (now[0])
+			break;
+		if (pf_now_ms() >= deadline)
+			return sriov_error_set(err, -ETIMEDOUT,
+					       "%s: its netdev %s did not come "
+					       "back within %u ms %s",
+					       label, want, timeout_ms, when);
+		pf_sleep_ms(ops->poll_ms ? ops->poll_ms : 20);
+	}
+	if (!strcmp(now, want))
+		return 0;
+	r = fs_read_int(root->sys_fd, SP("class/net", now, "ifindex"),
+			&ifindex);
+	if (r >= 0)
+		r = ops->rename(ops->ud, ifindex, want);
+	if (r < 0)
+		return sriov_error_set(err, r,
+				       "%s: its netdev came back %s as %s and "
+				       "cannot be renamed back to %s: %s",
+				       label, when, now, want, strerror(-r));
+	return 0;
 }
 
 /* Is VF @vf present, and, when a netdev driver is bound, its netdev? */
@@ -299,19 +347,19 @@ int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	 * only; other buses (netdevsim) have no virtfnN links. */
 	if (strcmp(pf->bus, "pci"))
 		return 1;
-	deadline = now_ms() + timeout_ms;
+	deadline = pf_now_ms() + timeout_ms;
 	for (unsigned vf = 0; vf < n;) {
 		if (vf_ready(root, pf, vf)) {
 			vf++;
 			continue;
 		}
-		if (now_ms() >= deadline)
+		if (pf_now_ms() >= deadline)
 			return sriov_error_set(err, -ETIMEDOUT,
 					       "%s: VF %u (virtfn%u, or its "
 					       "netdev) did not appear within "
 					       "%u ms; check dmesg",
 					       pf->dev, vf, vf, timeout_ms);
-		sleep_ms(ops->poll_ms ? ops->poll_ms : 20);
+		pf_sleep_ms(ops->poll_ms ? ops->poll_ms : 20);
 	}
 	return 1;
 }
@@ -386,10 +434,9 @@ int sriov_vf_driver_parse(const char *s, enum sriov_vf_driver *ret,
 	return 0;
 }
 
-/* Refuse to pull a VF from under a configured, running netdev. */
-static int check_netdevs_idle(struct sriov_root *root, const char *addr,
-			      unsigned vf, const struct pf_ops *ops,
-			      struct sriov_error *err)
+int pf_netdevs_idle(struct sriov_root *root, const char *addr,
+		    const char *label, const char *hint,
+		    const struct pf_ops *ops, struct sriov_error *err)
 {
 	char **nets = NULL;
 	size_t n = 0;
@@ -413,11 +460,10 @@ static int check_netdevs_idle(struct sriov_root *root, const char *addr,
 		a = ops->has_addresses(ops->ud, ifindex);
 		if (a > 0)
 			r = sriov_error_set(err, -EBUSY,
-					    "vf %u (%s): its netdev %s is up "
-					    "and has addresses; take it down "
-					    "(ip link set %s down) or give "
-					    "--force",
-					    vf, addr, nets[i], nets[i]);
+					    "%s: its netdev %s is up and has "
+					    "addresses; take it down (ip link "
+					    "set %s down)%s",
+					    label, nets[i], nets[i], hint);
 	}
 	strv_free(nets, n);
 	return r;
@@ -471,7 +517,11 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		break;
 	}
 	if (cur[0] && !force) {
-		r = check_netdevs_idle(root, addr, vf, ops, err);
+		char label[96];
+
+		snprintf(label, sizeof(label), "vf %u (%s)", vf, addr);
+		r = pf_netdevs_idle(root, addr, label, " or give --force", ops,
+				    err);
 		if (r < 0)
 			return r;
 	}

@@ -39,6 +39,25 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, unsigned timeout_ms, const struct pf_ops *ops,
 		 struct sriov_error *err);
 
+/* Monotonic milliseconds, and a nap, for the waits on the kernel. */
+uint64_t pf_now_ms(void);
+void pf_sleep_ms(unsigned ms);
+/* The first netdev of PCI function @addr, "" when none (or too long). */
+void pf_fn_netdev(struct sriov_root *root, const char *addr, char *buf,
+		  size_t size);
+/* -EBUSY naming @label when a netdev of @addr is up with addresses
+ * (@hint ends the message: what else the caller accepts). */
+int pf_netdevs_idle(struct sriov_root *root, const char *addr,
+		    const char *label, const char *hint,
+		    const struct pf_ops *ops, struct sriov_error *err);
+/* After a (re)bind: wait up to @timeout_ms for @addr's netdev to come
+ * back and rename it @want if the probe named it otherwise. @label and
+ * @when ("after the rebind") go into the errors. */
+int pf_netdev_keep_name(struct sriov_root *root, const char *addr,
+			const char *want, unsigned timeout_ms,
+			const struct pf_ops *ops, const char *label,
+			const char *when, struct sriov_error *err);
+
 /* A whole PF (port_pf.c): the seams the unit tests drive. */
 struct sriov_port_vf;
 struct sriov_saved_state;

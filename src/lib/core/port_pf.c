@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <net/if.h>
 
 #include <sriov/port.h>
 #include "core/pf.h"
@@ -23,21 +21,6 @@
 #include "util/banned.h"
 
 #define ARPHRD_INFINIBAND_ 32
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* The PF's driver ("" when none). */
 static int fn_driver(struct sriov_root *root, const char *addr, char *buf,
@@ -57,21 +40,6 @@ static int fn_driver(struct sriov_root *root, const char *addr, char *buf,
 				       addr, strerror(-r));
 	snprintf(buf, size, "%s", drv);
 	return 0;
-}
-
-/* The PF's first netdev ("" when none). */
-static void fn_netdev(struct sriov_root *root, const char *addr, char *buf,
-		      size_t size)
-{
-	char **nets = NULL;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (fs_list(root->sys_fd, SP("bus/pci/devices", addr, "net"), &nets,
-		    &n) >= 0 &&
-	    n > 0)
-		snprintf(buf, size, "%s", nets[0]);
-	strv_free(nets, n);
 }
 
 static bool has_override(struct sriov_root *root, const char *addr)
@@ -123,7 +91,7 @@ int port_pf_read(struct sriov_root *root, const struct sriov_port_vf *vf,
 	r = fn_driver(root, vf->address, st->driver, sizeof(st->driver), err);
 	if (r < 0)
 		return r;
-	fn_netdev(root, vf->address, st->netdev, sizeof(st->netdev));
+	pf_fn_netdev(root, vf->address, st->netdev, sizeof(st->netdev));
 	if (st->netdev[0]) {
 		_cleanup_free_ char *mac = NULL;
 
@@ -139,10 +107,8 @@ int port_pf_read(struct sriov_root *root, const struct sriov_port_vf *vf,
 static int check_idle(struct sriov_root *root, const struct sriov_port_vf *vf,
 		      const struct pf_ops *ops, struct sriov_error *err)
 {
-	char **nets = NULL;
-	size_t n = 0;
+	char label[80];
 	uint64_t numvfs = 0;
-	int r = 0;
 
 	if (fs_read_u64(root->sys_fd,
 			SP("bus/pci/devices", vf->address, "sriov_numvfs"), 10,
@@ -154,30 +120,9 @@ static int check_idle(struct sriov_root *root, const struct sriov_port_vf *vf,
 				       "/sys/bus/pci/devices/%s/sriov_numvfs)",
 				       vf->address, (unsigned long long)numvfs,
 				       vf->address);
-	if (fs_list(root->sys_fd, SP("bus/pci/devices", vf->address, "net"),
-		    &nets, &n) < 0)
-		return 0;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		uint64_t flags = 0;
-		int ifindex = 0;
-
-		if (fs_read_u64(root->sys_fd, SP("class/net", nets[i], "flags"),
-				16, &flags) < 0 ||
-		    !(flags & IFF_UP) ||
-		    fs_read_int(root->sys_fd,
-				SP("class/net", nets[i], "ifindex"),
-				&ifindex) < 0)
-			continue;
-		if (ops->has_addresses(ops->ud, ifindex) > 0)
-			r = sriov_error_set(
-				err, -EBUSY,
-				"pf %s: its netdev %s is up and has "
-				"addresses: the host is using it "
-				"(ip link set %s down first)",
-				vf->address, nets[i], nets[i]);
-	}
-	strv_free(nets, n);
-	return r;
+	snprintf(label, sizeof(label), "pf %s", vf->address);
+	return pf_netdevs_idle(root, vf->address, label,
+			       ": the host is using it", ops, err);
 }
 
 /*
@@ -282,9 +227,8 @@ int port_pf_restore(struct sriov_root *root, const struct sriov_port_vf *vf,
 		    const struct sriov_saved_state *st, unsigned timeout_ms,
 		    const struct pf_ops *ops, struct sriov_error *err)
 {
-	char now[IFNAMSIZ];
-	uint64_t deadline;
-	int r, ifindex;
+	char label[80], when[96];
+	int r;
 
 	r = port_pf_bind(root, vf, st->driver, ops, err);
 	if (r < 0)
@@ -293,34 +237,10 @@ int port_pf_restore(struct sriov_root *root, const struct sriov_port_vf *vf,
 		return 0;
 	/* The driver makes the netdev again; the name it had is the one
 	 * configuration refers to. */
-	deadline = now_ms() + timeout_ms;
-	for (;;) {
-		fn_netdev(root, vf->address, now, sizeof(now));
-		if (now[0])
-			break;
-		if (now_ms() >= deadline)
-			return sriov_error_set(err, -ETIMEDOUT,
-					       "pf %s: its netdev %s did not "
-					       "come back within %u ms of "
-					       "binding %s",
-					       vf->address, st->netdev,
-					       timeout_ms, st->driver);
-		nap_ms(ops->poll_ms ? ops->poll_ms : 20);
-	}
-	if (!strcmp(now, st->netdev))
-		return 0;
-	r = fs_read_int(root->sys_fd, SP("class/net", now, "ifindex"),
-			&ifindex);
-	if (r >= 0)
-		r = ops->rename(ops->ud, ifindex, st->netdev);
-	if (r < 0)
-		return sriov_error_set(err, r,
-				       "pf %s: back on %s, but its netdev came "
-				       "back as %s and cannot be renamed %s: "
-				       "%s",
-				       vf->address, st->driver, now, st->netdev,
-				       strerror(-r));
-	return 0;
+	snprintf(label, sizeof(label), "pf %s", vf->address);
+	snprintf(when, sizeof(when), "of binding %s", st->driver);
+	return pf_netdev_keep_name(root, vf->address, st->netdev, timeout_ms,
+				   ops, label, when, err);
 }
 
 int sriov_port_pf_is_scrubbed(struct sriov_root *root,

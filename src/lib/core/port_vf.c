@@ -98,21 +98,11 @@ int sriov_port_read(struct sriov_root *root, struct sriov_nl *nl,
 		st->port_guid = vi.port_guid;
 	}
 	if (vf->address[0]) {
-		char **nets = NULL;
-		size_t n = 0;
-
 		r = sriov_vf_driver(root, &vf->pf, vf->index, st->driver,
 				    sizeof(st->driver), err);
 		if (r < 0)
 			return r;
-		if (fs_list(root->sys_fd,
-			    SP("bus/pci/devices", vf->address, "net"), &nets,
-			    &n) >= 0 &&
-		    n > 0)
-			snprintf(st->netdev, sizeof(st->netdev), "%s", nets[0]);
-		for (size_t i = 0; i < n; i++)
-			free(nets[i]);
-		free(nets);
+		pf_fn_netdev(root, vf->address, st->netdev, sizeof(st->netdev));
 	}
 	return 0;
 }

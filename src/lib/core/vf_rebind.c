@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <net/if.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -49,43 +48,12 @@ int pf_link_rename(void *ud, int ifindex, const char *name)
 	return r;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* The VF's first netdev name, or "" when it has none. */
-static void vf_netdev(struct sriov_root *root, const char *addr, char *buf,
-		      size_t size)
-{
-	char **nets = NULL;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (fs_list(root->sys_fd, SP("bus/pci/devices", addr, "net"), &nets,
-		    &n) >= 0 &&
-	    n > 0 && strlen(nets[0]) < size)
-		memcpy(buf, nets[0], strlen(nets[0]) + 1);
-	strv_free(nets, n);
-}
-
 int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, unsigned timeout_ms, const struct pf_ops *ops,
 		 struct sriov_error *err)
 {
-	char addr[64], drv[64], before[IFNAMSIZ], after[IFNAMSIZ];
-	uint64_t deadline;
-	int r, ifindex;
+	char addr[64], drv[64], before[IFNAMSIZ], label[96];
+	int r;
 
 	if (strcmp(pf->bus, "pci"))
 		return 0; /* netdevsim: VFs are not devices with drivers */
@@ -97,7 +65,7 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	r = sriov_vf_pci(root, pf, vf, addr, sizeof(addr), err);
 	if (r < 0)
 		return r;
-	vf_netdev(root, addr, before, sizeof(before));
+	pf_fn_netdev(root, addr, before, sizeof(before));
 	r = ops->write(ops->ud, root->sys_fd,
 		       SP("bus/pci/drivers", drv, "unbind"), addr);
 	if (r < 0)
@@ -118,32 +86,10 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 				       vf);
 	if (!before[0])
 		return 1;
-	deadline = mono_ms() + timeout_ms;
-	for (;;) {
-		vf_netdev(root, addr, after, sizeof(after));
-		if (after[0])
-			break;
-		if (mono_ms() >= deadline)
-			return sriov_error_set(err, -ETIMEDOUT,
-					       "vf %u (%s): its netdev %s did "
-					       "not come back within %u ms "
-					       "after the rebind",
-					       vf, addr, before, timeout_ms);
-		nap_ms(ops->poll_ms ? ops->poll_ms : 20);
-	}
-	if (!strcmp(before, after))
-		return 1;
-	r = fs_read_int(root->sys_fd, SP("class/net", after, "ifindex"),
-			&ifindex);
-	if (r >= 0)
-		r = ops->rename(ops->ud, ifindex, before);
-	if (r < 0)
-		return sriov_error_set(err, r,
-				       "vf %u (%s): rebound, but its netdev "
-				       "came back as %s and cannot be "
-				       "renamed back to %s: %s",
-				       vf, addr, after, before, strerror(-r));
-	return 1;
+	snprintf(label, sizeof(label), "vf %u (%s)", vf, addr);
+	r = pf_netdev_keep_name(root, addr, before, timeout_ms, ops, label,
+				"after the rebind", err);
+	return r < 0 ? r : 1;
 }
 
 int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
