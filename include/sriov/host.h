@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <sriov/error.h>
+#include <sriov/types.h>
 #include <sriov/root.h>
 
 enum sriov_link_type {
@@ -150,10 +151,5 @@ void sriov_host_release(struct sriov_host *host);
 /* Find a PF by netdev name or bus address; NULL when none. */
 const struct sriov_pf *sriov_host_find_pf(const struct sriov_host *host,
 					  const char *dev);
-
-/* Format a GUID as "0x0002c90300a1b2c1"; buf must hold 19 bytes. */
-const char *sriov_guid_format(uint64_t guid, char buf[static 19]);
-/* Format a P-key as "0xffff"; buf must hold 7 bytes. */
-const char *sriov_pkey_format(uint16_t pkey, char buf[static 7]);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <sriov/error.h>
+#include <sriov/types.h>
 #include <sriov/partitions.h>
 #include <sriov/root.h>
 
@@ -236,12 +237,6 @@ int sriov_ib_pf_guid(struct sriov_root *root, const struct sriov_ib_vf *vf,
  */
 enum sriov_guid_kind { SRIOV_GUID_PORT, SRIOV_GUID_NODE };
 
-/* A GUID a port may carry: not 0, not all-ones, I/G (group) bit clear. */
-int sriov_guid_check(uint64_t guid, struct sriov_error *err);
-
-/* "0x0002c90300a1b2c1", "0002:c903:00a1:b2c1" or "00:02:c9:...:c1". */
-int sriov_ib_guid_parse(const char *s, uint64_t *ret, struct sriov_error *err);
-
 int sriov_guid_derive(uint64_t pf_guid, unsigned vf, enum sriov_guid_kind kind,
 		      uint64_t *ret, struct sriov_error *err);
 
@@ -252,7 +247,7 @@ struct sriov_guid_pool {
 /* Start <= end, and every GUID of the range passes sriov_guid_check(). */
 int sriov_guid_pool_check(const struct sriov_guid_pool *pool,
 			  struct sriov_error *err);
-/* "START-END" with GUIDs as sriov_ib_guid_parse() reads them. */
+/* "START-END" with GUIDs as sriov_guid_parse() reads them. */
 int sriov_guid_pool_parse(const char *s, struct sriov_guid_pool *ret,
 			  struct sriov_error *err);
 /*

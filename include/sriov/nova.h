@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include <sriov/error.h>
+#include <sriov/types.h>
 #include <sriov/root.h>
 
 struct nova_whitelist;
@@ -89,19 +90,11 @@ void nova_stats_free(struct nova_stats *st);
 /* The pools as Nova lists them (keys + count); a new reference. */
 json_t *nova_stats_pools(const struct nova_stats *st);
 
-enum nova_numa_policy {
-	NOVA_NUMA_LEGACY,
-	NOVA_NUMA_REQUIRED,
-	NOVA_NUMA_PREFERRED,
-	NOVA_NUMA_SOCKET,
-};
-int nova_numa_policy_parse(const char *s, enum nova_numa_policy *ret);
-
 /* One InstancePCIRequest. */
 struct nova_request {
 	long count;
 	json_t *spec; /* array of objects; values are strings or null */
-	enum nova_numa_policy policy;
+	enum sriov_numa_policy policy;
 	char *alias_name;
 	/* private: per pool class, 1 the spec matches, 2 it does not */
 	unsigned char *memo;

@@ -4,8 +4,7 @@
 
 /*
  * Ports: a workload's network attachment bound to a VF. This header holds
- * what sriovd and sriovctl share: the daemon's configuration, the bind
- * request and its validation, the VF operations of a port's life (save the
+ * what sriovd and sriovctl share: the bind request and its validation, the VF operations of a port's life (save the
  * original state, configure, restore, scrub, check for drift), and the
  * libvirt XML that hands the VF to a VM.
  */
@@ -15,95 +14,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sriov/daemon_config.h>
 #include <sriov/error.h>
 #include <sriov/store.h>
+#include <sriov/types.h>
 #include <sriov/vf.h>
 
 struct json_t;
-
-enum sriov_vnic_type {
-	SRIOV_VNIC_DIRECT, /* a VF for the VM, bound to vfio-pci */
-	SRIOV_VNIC_MACVTAP, /* the VF netdev stays on the host */
-	SRIOV_VNIC_DIRECT_PHYSICAL, /* a whole PF */
-	SRIOV_VNIC_MAX,
-};
-const char *sriov_vnic_type_name(enum sriov_vnic_type t);
-int sriov_vnic_type_parse(const char *s, enum sriov_vnic_type *ret);
-
-/* As Nova's PCI NUMA affinity policies. */
-enum sriov_numa_policy {
-	SRIOV_NUMA_NONE, /* any node */
-	SRIOV_NUMA_PREFERRED, /* the node if it has a free VF, else any */
-	SRIOV_NUMA_REQUIRED, /* only the node */
-	SRIOV_NUMA_LEGACY, /* the node, or VFs whose node is unknown */
-};
-const char *sriov_numa_policy_name(enum sriov_numa_policy p);
-int sriov_numa_policy_parse(const char *s, enum sriov_numa_policy *ret);
-
-enum sriov_guid_policy {
-	SRIOV_GUID_ALLOCATE, /* guid_prefix + a per-host counter */
-	SRIOV_GUID_GIVEN, /* the request must give one */
-};
-
-/* ---- configuration: sriovd -c FILE (YAML) ---- */
-
-struct sriovd_physnet {
-	char *name;
-	char **pfs; /* netdev names or PCI addresses */
-	size_t n_pfs;
-};
-
-/* Neutron's exclude_devices: "<pf>:<vf>;<vf>...", a VF being its PCI
- * address or "vfN" (for VFs that have no PCI function). */
-struct sriovd_exclude {
-	char *pf;
-	char *vf;
-};
-
-struct sriovd_config {
-	char *path;
-	struct sriovd_physnet *physnets;
-	size_t n_physnets;
-	struct sriovd_exclude *excludes;
-	size_t n_excludes;
-	char **whole_pfs; /* direct_physical: PFs handed over whole */
-	size_t n_whole_pfs;
-	enum sriov_vf_driver driver[SRIOV_VNIC_MAX];
-	enum sriov_guid_policy guid_policy;
-	uint8_t guid_prefix[4]; /* first four bytes of allocated GUIDs */
-	enum sriov_numa_policy numa_policy; /* default of requests */
-	char *state_dir;
-	char *socket;
-	mode_t socket_mode;
-	uid_t *allowed_uids; /* besides root and sriovd's own uid */
-	size_t n_allowed_uids;
-	size_t max_request; /* bytes */
-	unsigned check_interval; /* seconds between drift checks; 0 = off */
-	char *metrics_file; /* Prometheus textfile; NULL = none */
-};
-
-#define SRIOVD_CONFIG_DEFAULT "/etc/sriov/sriovd.yaml"
-#define SRIOVD_MAX_REQUEST_DEFAULT 65536
-
-/* Defaults without a file. */
-void sriovd_config_init(struct sriovd_config *c);
-void sriovd_config_release(struct sriovd_config *c);
-/**
- * sriovd_config_load() - read and validate sriovd's YAML configuration
- * @text: the file's contents when not NULL (tests), else @path is read
- *
- * Every error is reported as "path:line:column: message". Return: 0 or
- * -errno; @c is filled only on success.
- */
-int sriovd_config_load(const char *path, const char *text,
-		       struct sriovd_config *c, struct sriov_error *err);
-/* The physnet that lists @pf, or NULL. */
-const char *sriovd_config_physnet_of(const struct sriovd_config *c,
-				     const char *pf);
-/* Is @pf listed under direct_physical (may be handed over whole)? */
-bool sriovd_config_whole_pf(const struct sriovd_config *c, const char *pf);
-bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
-			    unsigned index, const char *address);
 
 /* ---- a bind request ---- */
 
@@ -130,9 +47,6 @@ struct sriov_port_request {
 	int numa_node; /* -1: none */
 };
 
-/* A port id or device name: [A-Za-z0-9._:@-], 1..127 bytes, no "..". */
-bool sriov_port_id_valid(const char *s);
-
 /**
  * sriov_port_request_parse() - validate a port.bind request's "port"
  * @cfg: to check the physnet and the PF against
@@ -142,7 +56,7 @@ bool sriov_port_id_valid(const char *s);
  * accepted.
  */
 int sriov_port_request_parse(const struct json_t *obj,
-			     const struct sriovd_config *cfg,
+			     const struct sriov_daemon_config *cfg,
 			     struct sriov_port_request *ret,
 			     struct sriov_error *err);
 /* The request as stored (JSON text, owned by the caller). */

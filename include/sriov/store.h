@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <sriov/error.h>
+#include <sriov/types.h>
 
 struct sriov_store;
 
@@ -125,9 +126,10 @@ int sriov_store_sync_vf(struct sriov_store *s, const struct sriov_store_vf *vf,
  * @port: id, network, vnic_type and settings of the new port; vnic_type
  *        "direct-physical" takes a whole PF row, any other a VF
  * @pf: restrict to this PF; NULL for any PF of the physnet
- * @numa_node: preferred node, -1 for none
- * @numa_mode: 0 prefer @numa_node, 1 only @numa_node, 2 @numa_node or VFs
- *             whose node is unknown (Nova's legacy policy)
+ * @numa: how @numa_node is used: none ignores it, preferred orders by it,
+ *        required takes only VFs of the node, legacy those of the node or
+ *        of no known node (socket is not known here: as preferred)
+ * @numa_node: the request's node, -1 for none
  * @intent: JSON written to the journal before anything is done
  * @ret_vf: the chosen VF
  * @ret_seq: the journal entry, to finish with sriov_store_finish()
@@ -138,9 +140,9 @@ int sriov_store_sync_vf(struct sriov_store *s, const struct sriov_store_vf *vf,
  */
 int sriov_store_allocate(struct sriov_store *s,
 			 const struct sriov_store_port *port, const char *pf,
-			 int numa_node, int numa_mode, const char *intent,
-			 struct sriov_store_vf *ret_vf, int64_t *ret_seq,
-			 struct sriov_error *err);
+			 enum sriov_numa_policy numa, int numa_node,
+			 const char *intent, struct sriov_store_vf *ret_vf,
+			 int64_t *ret_seq, struct sriov_error *err);
 
 int sriov_store_save_state(struct sriov_store *s, int64_t vf_id,
 			   const struct sriov_saved_state *st,

@@ -15,6 +15,7 @@
 
 #include <sriov/error.h>
 #include <sriov/root.h>
+#include <sriov/types.h>
 
 /* One bit per setting, in the order they are sent. */
 enum sriov_vf_attr {
@@ -127,8 +128,6 @@ void sriov_link_vfs_release(struct sriov_link_vfs *l);
 /* Parsing of the ip-link style values, shared by the CLI and apply. */
 int sriov_parse_mac(const char *s, struct sriov_vf_config *cfg,
 		    struct sriov_error *err);
-int sriov_parse_guid(const char *s, uint64_t *ret, struct sriov_error *err);
-void sriov_format_guid(uint64_t guid, char buf[24]);
 void sriov_format_mac(const uint8_t *mac, size_t len, char *buf, size_t size);
 const char *sriov_vf_attr_name(enum sriov_vf_attr a);
 const char *sriov_vf_link_state_name(uint32_t s);
@@ -223,12 +222,6 @@ int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			unsigned n, unsigned flags, unsigned timeout_ms,
 			struct sriov_error *err);
 
-enum sriov_vf_driver {
-	SRIOV_VF_DRIVER_VFIO, /* vfio-pci */
-	SRIOV_VF_DRIVER_DEFAULT, /* whatever the kernel probes */
-	SRIOV_VF_DRIVER_NONE, /* unbound */
-};
-
 /* The PCI address of VF @vf (virtfnN); -ENOENT when there is none. */
 int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		 unsigned vf, char *buf, size_t size, struct sriov_error *err);
@@ -257,7 +250,5 @@ int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
  */
 int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned vf, unsigned timeout_ms, struct sriov_error *err);
-int sriov_vf_driver_parse(const char *s, enum sriov_vf_driver *ret,
-			  struct sriov_error *err);
 
 #endif

@@ -541,7 +541,7 @@ static int ib_guid(struct cli *cli, int argc, char **argv)
 			o.pool_range = optarg;
 			break;
 		case 'b':
-			if (sriov_ib_guid_parse(optarg, &o.base, &err) < 0)
+			if (sriov_guid_parse(optarg, &o.base, &err) < 0)
 				return cli_usage("--base: %s", err.msg);
 			o.has_base = true;
 			break;
@@ -565,7 +565,7 @@ static int ib_guid(struct cli *cli, int argc, char **argv)
 	if (argc - optind < 2 || argc - optind > 3)
 		return cli_usage("%s", use);
 	if (argc - optind == 3) {
-		if (sriov_ib_guid_parse(argv[optind + 2], &value, &err) < 0 ||
+		if (sriov_guid_parse(argv[optind + 2], &value, &err) < 0 ||
 		    sriov_guid_check(value, &err) < 0)
 			return cli_usage("%s (use --sm to let the subnet "
 					 "manager assign, --clear to delete)",
@@ -646,8 +646,7 @@ static int ib_guids_check(struct cli *cli, int argc, char **argv)
 	if (!want)
 		return cli_error("out of memory");
 	for (size_t i = 0; i < n; i++)
-		if (sriov_ib_guid_parse(argv[optind + (int)i], &want[i], &err) <
-		    0)
+		if (sriov_guid_parse(argv[optind + (int)i], &want[i], &err) < 0)
 			return cli_usage("%s", err.msg);
 	if (sriov_ib_fabric_scan(o.ca, o.ca_port, &f, &err) < 0)
 		return cli_error("%s", err.msg);

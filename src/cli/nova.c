@@ -266,9 +266,10 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 	json_t *pol = json_object_get(e, "numa_policy");
 	const char *policy = json_is_string(pol) ? json_string_value(pol) :
 						   NULL;
-	enum nova_numa_policy p;
+	enum sriov_numa_policy p;
 
-	if (policy && nova_numa_policy_parse(policy, &p) < 0)
+	if (policy &&
+	    sriov_numa_policy_parse(policy, SRIOV_NUMA_NOVA, &p, NULL) < 0)
 		return sriov_error_set(
 			err, -EINVAL,
 			"numa_policy '%s' is not one of legacy, required, preferred, socket",
@@ -321,9 +322,10 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 				i);
 		}
 		reqs[i].count = (long)json_integer_value(cnt);
-		reqs[i].policy = NOVA_NUMA_LEGACY;
+		reqs[i].policy = SRIOV_NUMA_LEGACY;
 		if (qps)
-			nova_numa_policy_parse(qps, &reqs[i].policy);
+			sriov_numa_policy_parse(qps, SRIOV_NUMA_NOVA,
+						&reqs[i].policy, NULL);
 		/* InstancePCIRequest.spec: dicts of nullable strings */
 		json_t *sp = json_array(), *d;
 		size_t k;
@@ -1314,14 +1316,15 @@ int render_nova(struct cli *cli, int argc, char **argv)
 	struct sriov_root *root = NULL;
 	struct physmap *m = NULL;
 	size_t n = 0;
-	enum nova_numa_policy pol;
+	enum sriov_numa_policy pol;
 	int rc;
 
 	if (parse_render_opts(argc, argv, false, &o) < 0)
 		return cli_usage(
 			"render nova --physnet-map PHYSNET=DEV[,...] [--include-pf] [--alias-prefix P] [--numa-policy POLICY]");
 	free(o.excludes);
-	if (o.policy && nova_numa_policy_parse(o.policy, &pol) < 0)
+	if (o.policy &&
+	    sriov_numa_policy_parse(o.policy, SRIOV_NUMA_NOVA, &pol, NULL) < 0)
 		return cli_usage(
 			"render nova: --numa-policy '%s' is not one of legacy, required, preferred, socket",
 			o.policy);

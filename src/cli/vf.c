@@ -85,12 +85,12 @@ static void print_vf(struct printer *p, struct sriov_root *root,
 			   vi->max_tx_rate);
 		print_setting(p, "query_rss", "query_rss", vi->rss_query);
 		if (vi->present & SRIOV_VF_BIT(SRIOV_VF_NODE_GUID)) {
-			sriov_format_guid(vi->node_guid, s);
+			sriov_guid_format_colon(vi->node_guid, s);
 			print_string(p, PRINT_ANY, "node_guid", " node_guid %s",
 				     s);
 		}
 		if (vi->present & SRIOV_VF_BIT(SRIOV_VF_PORT_GUID)) {
-			sriov_format_guid(vi->port_guid, s);
+			sriov_guid_format_colon(vi->port_guid, s);
 			print_string(p, PRINT_ANY, "port_guid", " port_guid %s",
 				     s);
 		}

@@ -70,7 +70,7 @@ static json_t *ok_json(json_t *body)
 	return o;
 }
 
-bool api_peer_allowed(const struct sriovd_config *cfg, uid_t uid)
+bool api_peer_allowed(const struct sriov_daemon_config *cfg, uid_t uid)
 {
 	if (uid == 0 || uid == geteuid())
 		return true;

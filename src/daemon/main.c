@@ -28,7 +28,7 @@ static int usage(int code)
 		"  -c, --config FILE  configuration (default %s)\n"
 		"  --check-config     validate the configuration and exit\n"
 		"  --root DIR         read sysfs below DIR (tests)\n",
-		SRIOVD_CONFIG_DEFAULT);
+		SRIOV_DAEMON_CONFIG_DEFAULT);
 	return code;
 }
 
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *config = SRIOVD_CONFIG_DEFAULT, *sys = NULL;
+	const char *config = SRIOV_DAEMON_CONFIG_DEFAULT, *sys = NULL;
 	struct daemon d = { .listen_fd = -1, .monitor_fd = -1 };
 	struct sriov_error err = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -160,13 +160,13 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(2);
-	if (sriovd_config_load(config, NULL, &d.cfg, &err) < 0) {
+	if (sriov_daemon_config_load(config, NULL, &d.cfg, &err) < 0) {
 		log_err("%s", err.msg);
 		return 1;
 	}
 	if (check_only) {
 		printf("%s: ok\n", config);
-		sriovd_config_release(&d.cfg);
+		sriov_daemon_config_release(&d.cfg);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 	sriov_nl_close(d.nl);
 	sriov_root_free(d.root);
 	sriov_store_close(d.store);
-	sriovd_config_release(&d.cfg);
+	sriov_daemon_config_release(&d.cfg);
 	r = 0;
 	return r;
 }

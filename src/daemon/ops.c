@@ -126,7 +126,7 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 
 	k = 0;
 	for (size_t i = 0; i < d->cfg.n_physnets; i++) {
-		const struct sriovd_physnet *pn = &d->cfg.physnets[i];
+		const struct sriov_daemon_physnet *pn = &d->cfg.physnets[i];
 
 		for (size_t j = 0; j < pn->n_pfs; j++, k++) {
 			struct sriov_error e = { 0 };
@@ -139,10 +139,11 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 				    strcmp(vfs[x].pf, pn->pfs[j]))
 					continue;
 				whole_bound = vfs[x].state == SRIOV_VF_BOUND;
-				if (sriovd_config_whole_pf(&d->cfg, pn->pfs[j]))
+				if (sriov_daemon_config_whole_pf(&d->cfg,
+								 pn->pfs[j]))
 					seen[x] = true;
 			}
-			if (sriovd_config_whole_pf(&d->cfg, pn->pfs[j])) {
+			if (sriov_daemon_config_whole_pf(&d->cfg, pn->pfs[j])) {
 				const struct sriov_store_vf *row = NULL;
 
 				for (size_t x = 0; x < n_vfs; x++)
@@ -178,7 +179,7 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 						 sizeof(sv.address), NULL) < 0)
 					sv.address[0] = '\0';
 				sv.numa_node = numa[k];
-				sv.excluded = sriovd_config_excluded(
+				sv.excluded = sriov_daemon_config_excluded(
 					&d->cfg, sv.pf, v, sv.address);
 				r = sriov_store_sync_vf(d->store, &sv, err);
 				if (r < 0)
@@ -351,7 +352,7 @@ static uint64_t port_guid(const json_t *settings)
 	uint64_t g = 0;
 
 	if (s)
-		sriov_parse_guid(s, &g, NULL);
+		sriov_guid_parse(s, &g, NULL);
 	return g;
 }
 
@@ -684,26 +685,11 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	struct sriov_error xerr = { 0 };
 	int64_t seq;
 	uint64_t guid = 0;
-	int node = -1, mode = 0, r;
+	int r;
 	double t0 = mono_s();
 	json_t *o;
 	char buf[32];
 
-	switch (req->numa) {
-	case SRIOV_NUMA_NONE:
-		break;
-	case SRIOV_NUMA_PREFERRED:
-		node = req->numa_node;
-		break;
-	case SRIOV_NUMA_REQUIRED:
-		node = req->numa_node;
-		mode = 1;
-		break;
-	case SRIOV_NUMA_LEGACY:
-		node = req->numa_node;
-		mode = req->numa_node >= 0 ? 2 : 0;
-		break;
-	}
 	intent = sriov_port_request_dump(req);
 	if (!intent)
 		return sriov_error_set(err, -ENOMEM, "out of memory");
@@ -713,7 +699,8 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		 sriov_vnic_type_name(req->vnic));
 	port.settings = intent;
 	r = sriov_store_allocate(d->store, &port, req->pf[0] ? req->pf : NULL,
-				 node, mode, intent, &vf, &seq, err);
+				 req->numa, req->numa_node, intent, &vf, &seq,
+				 err);
 	if (r == -ENOSPC) {
 		/* VFs may have appeared since the last sync (numvfs raised) */
 		struct sriov_error e2 = { 0 };
@@ -721,8 +708,8 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		if (ops_sync(d, &e2) == 0)
 			r = sriov_store_allocate(d->store, &port,
 						 req->pf[0] ? req->pf : NULL,
-						 node, mode, intent, &vf, &seq,
-						 err);
+						 req->numa, req->numa_node,
+						 intent, &vf, &seq, err);
 	}
 	if (r < 0)
 		return r;
@@ -758,7 +745,7 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 			guid = sriov_port_guid_alloc(d->cfg.guid_prefix,
 						     (uint32_t)seq);
 		if (guid_in_use(d, guid, req->id)) {
-			sriov_format_guid(guid, buf);
+			sriov_guid_format_colon(guid, buf);
 			r = sriov_error_set(err, -EEXIST,
 					    "port %s: guid %s is in use by "
 					    "another port",
@@ -839,7 +826,7 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		json_object_set_new(o, "pkey", json_string(buf));
 	}
 	if (pv.infiniband) {
-		sriov_format_guid(guid, buf);
+		sriov_guid_format_colon(guid, buf);
 		json_object_set_new(o, "guid", json_string(buf));
 	}
 	xml = sriov_port_libvirt_xml(&eff, pv.address, st.netdev, pv.infiniband,

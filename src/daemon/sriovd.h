@@ -22,7 +22,7 @@ struct client {
 };
 
 struct daemon {
-	struct sriovd_config cfg;
+	struct sriov_daemon_config cfg;
 	struct sriov_store *store;
 	struct sriov_root *root;
 	struct sriov_nl *nl;
@@ -64,7 +64,7 @@ void api_accept(struct daemon *d);
 /* Read what client @i sent; false when it is to be closed. */
 bool api_client_read(struct daemon *d, struct client *c);
 void api_client_close(struct client *c);
-bool api_peer_allowed(const struct sriovd_config *cfg, uid_t uid);
+bool api_peer_allowed(const struct sriov_daemon_config *cfg, uid_t uid);
 /* One request's JSON text -> the response object (tests use it). */
 json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid);
 

@@ -33,12 +33,13 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	memset(&d, 0, sizeof(d));
 	d.listen_fd = d.monitor_fd = -1;
-	assert_int_equal(sriovd_config_load("c.yaml",
-					    "physnets:\n  physnet1: [eth0]\n"
-					    "allowed_uids: [4242]\n"
-					    "max_request: 1024\n",
-					    &d.cfg, &err),
-			 0);
+	assert_int_equal(
+		sriov_daemon_config_load("c.yaml",
+					 "physnets:\n  physnet1: [eth0]\n"
+					 "allowed_uids: [4242]\n"
+					 "max_request: 1024\n",
+					 &d.cfg, &err),
+		0);
 	snprintf(db, sizeof(db), "%s/s.db", dir);
 	assert_int_equal(sriov_store_open(db, &d.store, &err), 0);
 	snprintf(v.pf, sizeof(v.pf), "eth0");
@@ -52,7 +53,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	sriov_store_close(d.store);
-	sriovd_config_release(&d.cfg);
+	sriov_daemon_config_release(&d.cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

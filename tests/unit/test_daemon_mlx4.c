@@ -58,8 +58,8 @@ static unsigned bind_stored(const char *json)
 	snprintf(port.network, sizeof(port.network), "%s", req.physnet);
 	snprintf(port.vnic_type, sizeof(port.vnic_type), "direct");
 	port.settings = settings;
-	if (sriov_store_allocate(d.store, &port, "ib0", -1, 0, settings, &vf,
-				 &seq, &e) < 0 ||
+	if (sriov_store_allocate(d.store, &port, "ib0", SRIOV_NUMA_NONE, -1,
+				 settings, &vf, &seq, &e) < 0 ||
 	    sriov_store_bind_done(d.store, seq, req.id, &e) < 0)
 		fail_msg("store %s: %s", req.id, e.msg);
 	free(settings);
@@ -87,8 +87,8 @@ static int setup(void **state)
 	d.listen_fd = d.monitor_fd = -1;
 	d.root = f->root;
 	d.nl = nl;
-	if (sriovd_config_load("c.yaml", "physnets:\n  ibnet: [ib0]\n", &d.cfg,
-			       &e) < 0)
+	if (sriov_daemon_config_load("c.yaml", "physnets:\n  ibnet: [ib0]\n",
+				     &d.cfg, &e) < 0)
 		fail_msg("config: %s", e.msg);
 	snprintf(db, sizeof(db), "%s/s.db", f->dir);
 	if (sriov_store_open(db, &d.store, &e) < 0 || ops_sync(&d, &e) < 0)
@@ -115,7 +115,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	sriov_store_close(d.store);
-	sriovd_config_release(&d.cfg);
+	sriov_daemon_config_release(&d.cfg);
 	free(d.watch_ifindex);
 	return mlx4_fx_teardown(state);
 }

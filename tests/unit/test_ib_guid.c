@@ -104,14 +104,14 @@ static void test_check_and_parse(void **state)
 	assert_non_null(strstr(e.msg, "group"));
 	assert_int_equal(sriov_guid_check(0x0002c90300000001ull, &e), 0);
 
-	assert_int_equal(sriov_ib_guid_parse("0x0002c90300a1b2c1", &g, &e), 0);
+	assert_int_equal(sriov_guid_parse("0x0002c90300a1b2c1", &g, &e), 0);
 	assert_true(g == 0x0002c90300a1b2c1ull);
-	assert_int_equal(sriov_ib_guid_parse("0002:c903:00a1:b2c1", &g, &e), 0);
+	assert_int_equal(sriov_guid_parse("0002:c903:00a1:b2c1", &g, &e), 0);
 	assert_true(g == 0x0002c90300a1b2c1ull);
-	assert_int_equal(sriov_ib_guid_parse("00:02:c9:03:00:a1:b2:c1", &g, &e),
+	assert_int_equal(sriov_guid_parse("00:02:c9:03:00:a1:b2:c1", &g, &e),
 			 0);
 	assert_true(g == 0x0002c90300a1b2c1ull);
-	assert_int_equal(sriov_ib_guid_parse("0x1", &g, &e), 0);
+	assert_int_equal(sriov_guid_parse("0x1", &g, &e), 0);
 	assert_true(g == 1);
 	const char *bad[] = { "",
 			      "0x",
@@ -124,7 +124,7 @@ static void test_check_and_parse(void **state)
 			      "00:02:c9:03:00a1:b2:c1",
 			      NULL };
 	for (const char **b = bad; *b; b++)
-		if (sriov_ib_guid_parse(*b, &g, &e) != -EINVAL)
+		if (sriov_guid_parse(*b, &g, &e) != -EINVAL)
 			fail_msg("accepted '%s'", *b);
 }
 

@@ -391,9 +391,9 @@ static void test_decode_ib(void **state)
 	assert_string_equal(s, "00:00:00:00:fe:80:00:00:00:00:00:00:11:22:"
 			       "33:44:55:66:77:88");
 	assert_true(l.vfs[0].present & SRIOV_VF_BIT(SRIOV_VF_NODE_GUID));
-	sriov_format_guid(l.vfs[0].node_guid, s);
+	sriov_guid_format_colon(l.vfs[0].node_guid, s);
 	assert_string_equal(s, "00:11:22:33:44:55:66:77");
-	sriov_format_guid(l.vfs[0].port_guid, s);
+	sriov_guid_format_colon(l.vfs[0].port_guid, s);
 	assert_string_equal(s, "88:99:aa:bb:cc:dd:ee:ff");
 	assert_int_equal(l.vfs[0].spoofchk, -1);
 	assert_int_equal(l.vfs[0].link_state, SRIOV_VF_LINK_ENABLE);

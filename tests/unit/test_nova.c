@@ -134,14 +134,14 @@ static void test_numa_policies(void **state)
 
 	assert_int_equal(parse1(spec, &wl, msg), 0);
 	assert_int_equal(nova_stats_new(wl, devs, NULL, 0, &st, NULL), 0);
-	rq.policy = NOVA_NUMA_REQUIRED;
+	rq.policy = SRIOV_NUMA_REQUIRED;
 	assert_false(nova_stats_support(st, &rq, 1, &cell0, 1));
-	rq.policy = NOVA_NUMA_LEGACY;
+	rq.policy = SRIOV_NUMA_LEGACY;
 	assert_false(nova_stats_support(st, &rq, 1, &cell0, 1));
-	rq.policy = NOVA_NUMA_PREFERRED;
+	rq.policy = SRIOV_NUMA_PREFERRED;
 	assert_true(nova_stats_support(st, &rq, 1, &cell0, 1));
 	/* no guest cells: the PciPassthroughFilter view */
-	rq.policy = NOVA_NUMA_REQUIRED;
+	rq.policy = SRIOV_NUMA_REQUIRED;
 	assert_true(nova_stats_support(st, &rq, 1, NULL, 0));
 	json_t *pools = nova_stats_pools(st);
 	assert_string_equal(

@@ -48,7 +48,7 @@ struct want {
 	long count;
 	const char *name;
 	const char *spec;
-	enum nova_numa_policy policy;
+	enum sriov_numa_policy policy;
 };
 
 static void translate(struct nova_aliases *al, const char *extra,
@@ -77,7 +77,7 @@ static void test_get_alias_from_config_valid(void **state)
 	const char *v[] = { ALIAS1 };
 	struct nova_aliases *al = parse(v, 1, 0);
 	const struct want w[] = { { 1, "QuickAssist", SPEC1,
-				    NOVA_NUMA_LEGACY } };
+				    SRIOV_NUMA_LEGACY } };
 
 	translate(al, "QuickAssist:1", NULL, w, 1);
 	nova_aliases_free(al);
@@ -95,7 +95,7 @@ static void test_get_alias_from_config_valid_multispec(void **state)
 		{ 1, "QuickAssist",
 		  "[{\"capability_type\":\"pci\",\"product_id\":\"4443\",\"vendor_id\":\"8086\",\"dev_type\":\"type-PCI\"},"
 		  "{\"capability_type\":\"pci\",\"product_id\":\"4444\",\"vendor_id\":\"8086\",\"dev_type\":\"type-PCI\"}]",
-		  NOVA_NUMA_LEGACY }
+		  SRIOV_NUMA_LEGACY }
 	};
 
 	translate(al, "QuickAssist:1", NULL, w, 1);
@@ -140,8 +140,10 @@ static void test_get_alias_from_config_valid_numa_policy(void **state)
 			"\"vendor_id\":\"8086\",\"device_type\":\"type-PCI\",\"numa_policy\":\"%s\"}",
 			pol[i]);
 		struct nova_aliases *al = parse(&v, 1, 0);
-		enum nova_numa_policy p;
-		assert_int_equal(nova_numa_policy_parse(pol[i], &p), 0);
+		enum sriov_numa_policy p;
+		assert_int_equal(sriov_numa_policy_parse(
+					 pol[i], SRIOV_NUMA_NOVA, &p, NULL),
+				 0);
 		const struct want w[] = {
 			{ 2, "xxx",
 			  "[{\"capability_type\":\"pci\",\"product_id\":\"1111\",\"vendor_id\":\"8086\",\"dev_type\":\"type-PCI\"}]",
@@ -180,12 +182,12 @@ static void test_translate_alias_to_requests(void **state)
 	const char *v[] = { ALIAS1, ALIAS2 };
 	struct nova_aliases *al = parse(v, 2, 0);
 	const struct want w[] = {
-		{ 3, "QuickAssist", SPEC1, NOVA_NUMA_LEGACY },
-		{ 1, "IntelNIC", SPEC2, NOVA_NUMA_LEGACY },
+		{ 3, "QuickAssist", SPEC1, SRIOV_NUMA_LEGACY },
+		{ 1, "IntelNIC", SPEC2, SRIOV_NUMA_LEGACY },
 	};
 	const struct want wp[] = {
-		{ 3, "QuickAssist", SPEC1, NOVA_NUMA_PREFERRED },
-		{ 1, "IntelNIC", SPEC2, NOVA_NUMA_PREFERRED },
+		{ 3, "QuickAssist", SPEC1, SRIOV_NUMA_PREFERRED },
+		{ 1, "IntelNIC", SPEC2, SRIOV_NUMA_PREFERRED },
 	};
 	struct nova_request *rq = NULL;
 	struct sriov_error err = { 0 };
@@ -216,8 +218,8 @@ static void test_get_pci_requests_from_flavor_including_space(void **state)
 	const struct want w[] = {
 		{ 4, "Cirrus Logic",
 		  "[{\"capability_type\":\"pci\",\"product_id\":\"0ff2\",\"vendor_id\":\"10de\",\"dev_type\":\"type-PCI\"}]",
-		  NOVA_NUMA_LEGACY },
-		{ 3, "IntelNIC", SPEC2, NOVA_NUMA_LEGACY },
+		  SRIOV_NUMA_LEGACY },
+		{ 3, "IntelNIC", SPEC2, SRIOV_NUMA_LEGACY },
 	};
 
 	translate(al, " Cirrus Logic : 4, IntelNIC: 3", NULL, w, 2);

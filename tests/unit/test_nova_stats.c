@@ -51,10 +51,11 @@ static struct nova_request *reqs_of(const char *text, size_t *n)
 		char *bar = strchr(t, '|'), *bar2 = strchr(bar + 1, '|');
 		*bar = *bar2 = '\0';
 		r[*n].count = strtol(t, NULL, 10);
-		r[*n].policy = NOVA_NUMA_LEGACY;
+		r[*n].policy = SRIOV_NUMA_LEGACY;
 		if (bar[1])
-			assert_int_equal(nova_numa_policy_parse(bar + 1,
-								&r[*n].policy),
+			assert_int_equal(sriov_numa_policy_parse(
+						 bar + 1, SRIOV_NUMA_NOVA,
+						 &r[*n].policy, NULL),
 					 0);
 		r[*n].spec = json_loads(bar2 + 1, 0, NULL);
 		assert_non_null(r[*n].spec);

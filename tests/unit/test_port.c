@@ -22,7 +22,7 @@
 
 static void test_config_ok(void **state)
 {
-	struct sriovd_config c;
+	struct sriov_daemon_config c;
 	struct sriov_error err = { 0 };
 	const char *text = "physnets:\n"
 			   "  physnet1: [eth0, eth1]\n"
@@ -36,15 +36,18 @@ static void test_config_ok(void **state)
 			   "allowed_uids: [1000]\n"
 			   "max_request: 4096\n";
 
-	assert_int_equal(sriovd_config_load("t.yaml", text, &c, &err), 0);
+	assert_int_equal(sriov_daemon_config_load("t.yaml", text, &c, &err), 0);
 	assert_int_equal(c.n_physnets, 3);
-	assert_string_equal(sriovd_config_physnet_of(&c, "eth1"), "physnet1");
-	assert_string_equal(sriovd_config_physnet_of(&c, "ib0"), "ibnet");
-	assert_null(sriovd_config_physnet_of(&c, "eth9"));
-	assert_true(sriovd_config_excluded(&c, "eth0", 9, "0000:07:00.2"));
-	assert_true(sriovd_config_excluded(&c, "eth0", 3, ""));
-	assert_false(sriovd_config_excluded(&c, "eth0", 2, "0000:07:00.3"));
-	assert_true(sriovd_config_excluded(&c, "0000:41:00.0", 1, NULL));
+	assert_string_equal(sriov_daemon_config_physnet_of(&c, "eth1"),
+			    "physnet1");
+	assert_string_equal(sriov_daemon_config_physnet_of(&c, "ib0"), "ibnet");
+	assert_null(sriov_daemon_config_physnet_of(&c, "eth9"));
+	assert_true(
+		sriov_daemon_config_excluded(&c, "eth0", 9, "0000:07:00.2"));
+	assert_true(sriov_daemon_config_excluded(&c, "eth0", 3, ""));
+	assert_false(
+		sriov_daemon_config_excluded(&c, "eth0", 2, "0000:07:00.3"));
+	assert_true(sriov_daemon_config_excluded(&c, "0000:41:00.0", 1, NULL));
 	assert_int_equal(c.guid_policy, SRIOV_GUID_GIVEN);
 	assert_int_equal(c.guid_prefix[1], 0x5e);
 	assert_int_equal(c.socket_mode, 0660);
@@ -53,15 +56,16 @@ static void test_config_ok(void **state)
 	/* defaults */
 	assert_int_equal(c.driver[SRIOV_VNIC_DIRECT], SRIOV_VF_DRIVER_VFIO);
 	assert_string_equal(c.socket, "/run/sriovd/sriovd.sock");
-	sriovd_config_release(&c);
+	sriov_daemon_config_release(&c);
 }
 
 static void config_err(const char *text, const char *want)
 {
-	struct sriovd_config c;
+	struct sriov_daemon_config c;
 	struct sriov_error err = { 0 };
 
-	assert_int_equal(sriovd_config_load("t.yaml", text, &c, &err), -EINVAL);
+	assert_int_equal(sriov_daemon_config_load("t.yaml", text, &c, &err),
+			 -EINVAL);
 	if (!strstr(err.msg, want))
 		fail_msg("got '%s', want '%s'", err.msg, want);
 }
@@ -110,38 +114,38 @@ static void test_config_errors(void **state)
 
 static void test_config_whole(void **state)
 {
-	struct sriovd_config c;
+	struct sriov_daemon_config c;
 	struct sriov_error err = { 0 };
 
 	assert_int_equal(
-		sriovd_config_load("t.yaml",
-				   "direct_physical: ['0000:41:00.0']\n"
-				   "physnets:\n"
-				   "  p: [eth0, '0000:41:00.0']\n",
-				   &c, &err),
+		sriov_daemon_config_load("t.yaml",
+					 "direct_physical: ['0000:41:00.0']\n"
+					 "physnets:\n"
+					 "  p: [eth0, '0000:41:00.0']\n",
+					 &c, &err),
 		0);
-	assert_true(sriovd_config_whole_pf(&c, "0000:41:00.0"));
-	assert_false(sriovd_config_whole_pf(&c, "eth0"));
+	assert_true(sriov_daemon_config_whole_pf(&c, "0000:41:00.0"));
+	assert_false(sriov_daemon_config_whole_pf(&c, "eth0"));
 	assert_int_equal(c.driver[SRIOV_VNIC_DIRECT_PHYSICAL],
 			 SRIOV_VF_DRIVER_VFIO);
-	sriovd_config_release(&c);
+	sriov_daemon_config_release(&c);
 }
 
-static struct sriovd_config cfg;
+static struct sriov_daemon_config cfg;
 
 static int cfg_setup(void **state)
 {
 	struct sriov_error err = { 0 };
 
-	return sriovd_config_load("c.yaml",
-				  "physnets:\n  physnet1: [eth0, eth1]\n"
-				  "  ibnet: [ib0]\n",
-				  &cfg, &err);
+	return sriov_daemon_config_load("c.yaml",
+					"physnets:\n  physnet1: [eth0, eth1]\n"
+					"  ibnet: [ib0]\n",
+					&cfg, &err);
 }
 
 static int cfg_teardown(void **state)
 {
-	sriovd_config_release(&cfg);
+	sriov_daemon_config_release(&cfg);
 	return 0;
 }
 

@@ -68,8 +68,8 @@ static int alloc(struct sriov_store *s, const char *id, const char *net,
 	snprintf(p.id, sizeof(p.id), "%s", id);
 	snprintf(p.network, sizeof(p.network), "%s", net);
 	snprintf(p.vnic_type, sizeof(p.vnic_type), "direct");
-	return sriov_store_allocate(s, &p, NULL, -1, 0, "{\"t\":1}", vf, seq,
-				    err);
+	return sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_NONE, -1,
+				    "{\"t\":1}", vf, seq, err);
 }
 
 /* A raw SQL statement against the file, as a second writer would. */
@@ -294,7 +294,8 @@ static int alloc_whole(struct sriov_store *s, const char *id, const char *net,
 	snprintf(p.id, sizeof(p.id), "%s", id);
 	snprintf(p.network, sizeof(p.network), "%s", net);
 	snprintf(p.vnic_type, sizeof(p.vnic_type), "direct-physical");
-	return sriov_store_allocate(s, &p, NULL, -1, 0, "{}", vf, seq, err);
+	return sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_NONE, -1, "{}", vf,
+				    seq, err);
 }
 
 static void test_whole_pf(void **state)
@@ -469,25 +470,25 @@ static void test_numa_and_exclusion(void **state)
 	snprintf(p.vnic_type, sizeof(p.vnic_type), "direct");
 
 	snprintf(p.id, sizeof(p.id), "a");
-	assert_int_equal(sriov_store_allocate(s, &p, NULL, 1, 1, "{}", &vf,
-					      &seq, &err),
+	assert_int_equal(sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_REQUIRED,
+					      1, "{}", &vf, &seq, &err),
 			 0);
 	/* node 1, and not the excluded eth1 vf 0 */
 	assert_string_equal(vf.pf, "eth1");
 	assert_int_equal(vf.index, 1);
 	snprintf(p.id, sizeof(p.id), "b");
-	assert_int_equal(sriov_store_allocate(s, &p, NULL, 1, 1, "{}", &vf,
-					      &seq, &err),
+	assert_int_equal(sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_REQUIRED,
+					      1, "{}", &vf, &seq, &err),
 			 -ENOSPC);
 	assert_non_null(strstr(err.msg, "policy required"));
 	/* preferred falls back to another node */
-	assert_int_equal(sriov_store_allocate(s, &p, NULL, 1, 0, "{}", &vf,
-					      &seq, &err),
+	assert_int_equal(sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_PREFERRED,
+					      1, "{}", &vf, &seq, &err),
 			 0);
 	assert_string_equal(vf.pf, "eth0");
 	snprintf(p.id, sizeof(p.id), "c");
-	assert_int_equal(sriov_store_allocate(s, &p, "eth1", -1, 0, "{}", &vf,
-					      &seq, &err),
+	assert_int_equal(sriov_store_allocate(s, &p, "eth1", SRIOV_NUMA_NONE,
+					      -1, "{}", &vf, &seq, &err),
 			 -ENOSPC);
 	sriov_store_close(s);
 }

@@ -48,7 +48,7 @@ static void test_parse_good(void **state)
 			 0);
 	/* iproute2 get_guid(): first byte most significant */
 	assert_true(c.node_guid == 0x0102030405060708ULL);
-	sriov_format_guid(c.node_guid, s);
+	sriov_guid_format_colon(c.node_guid, s);
 	assert_string_equal(s, "01:02:03:04:05:06:07:08");
 	assert_int_equal(sriov_vf_config_set(
 				 &c, "mac",

@@ -454,11 +454,11 @@ static void fmt_attr(const struct sriov_vf_config *c, int a, char *buf,
 		snprintf(buf, size, "%u", c->max_tx_rate);
 		return;
 	case SRIOV_VF_NODE_GUID:
-		sriov_format_guid(c->node_guid, g);
+		sriov_guid_format_colon(c->node_guid, g);
 		snprintf(buf, size, "%s", g);
 		return;
 	case SRIOV_VF_PORT_GUID:
-		sriov_format_guid(c->port_guid, g);
+		sriov_guid_format_colon(c->port_guid, g);
 		snprintf(buf, size, "%s", g);
 		return;
 	}

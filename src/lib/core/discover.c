@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if_arp.h>
 
 #include <sriov/host.h>
 
@@ -100,18 +101,6 @@ const char *sriov_link_type_name(enum sriov_link_type t)
 	default:
 		return NULL;
 	}
-}
-
-const char *sriov_guid_format(uint64_t guid, char buf[static 19])
-{
-	snprintf(buf, 19, "0x%016llx", (unsigned long long)guid);
-	return buf;
-}
-
-const char *sriov_pkey_format(uint16_t pkey, char buf[static 7])
-{
-	snprintf(buf, 7, "0x%04x", pkey);
-	return buf;
 }
 
 /*
@@ -530,10 +519,10 @@ static int read_netdevs(int dfd, const struct loc *dev,
 		v[i].ifindex = read_int_or(
 			dfd, SP("class/net", v[i].name, "ifindex"), -1);
 		type = read_int_or(dfd, SP("class/net", v[i].name, "type"), -1);
-		/* include/uapi/linux/if_arp.h: ARPHRD_ETHER 1, INFINIBAND 32 */
-		v[i].link_type = type == 1  ? SRIOV_LINK_ETHERNET :
-				 type == 32 ? SRIOV_LINK_INFINIBAND :
-					      SRIOV_LINK_UNKNOWN;
+		v[i].link_type = type == ARPHRD_ETHER ? SRIOV_LINK_ETHERNET :
+				 type == ARPHRD_INFINIBAND ?
+							SRIOV_LINK_INFINIBAND :
+							SRIOV_LINK_UNKNOWN;
 		fs_read_str(dfd, SP("class/net", v[i].name, "operstate"),
 			    &v[i].operstate);
 	}

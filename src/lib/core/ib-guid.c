@@ -18,94 +18,9 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-#define EUI64_IG (1ull << 56) /* group (multicast) address */
 #define EUI64_UL (1ull << 57) /* locally administered */
 #define GUID_NODE_BIT (1ull << 58) /* derived: node, not port GUID */
 #define GUID_LOW40 ((1ull << 40) - 1)
-
-int sriov_guid_check(uint64_t g, struct sriov_error *err)
-{
-	if (g == 0)
-		return sriov_error_set(
-			err, -EINVAL,
-			"guid 0x0000000000000000 is reserved (it "
-			"asks the subnet manager to assign one); "
-			"give a unique unicast guid");
-	if (g == UINT64_MAX)
-		return sriov_error_set(
-			err, -EINVAL,
-			"guid 0xffffffffffffffff is reserved (it "
-			"deletes an entry); give a unique "
-			"unicast guid");
-	if (g & EUI64_IG)
-		return sriov_error_set(err, -EINVAL,
-				       "guid 0x%016" PRIx64 " has the group "
-				       "(I/G) bit of its first byte set, so it "
-				       "is not a port's guid; give one whose "
-				       "first byte is even",
-				       g);
-	return 0;
-}
-
-static int hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int sriov_ib_guid_parse(const char *s, uint64_t *ret, struct sriov_error *err)
-{
-	size_t len = strlen(s), group = 0, colons = 0;
-	unsigned digits = 0;
-	uint64_t v = 0;
-	bool ok = true;
-	const char *p = s;
-
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		for (p = s + 2; *p && ok; p++) {
-			int d = hexdigit((unsigned char)*p);
-
-			ok = d >= 0 && ++digits <= 16;
-			v = v << 4 | (uint64_t)(d < 0 ? 0 : d);
-		}
-		ok = ok && digits > 0;
-	} else {
-		/* Groups of 4 (sysfs node_guid) or of 2 (ip link). */
-		size_t want = 0;
-
-		for (; *p && ok; p++) {
-			int d;
-
-			if (*p == ':') {
-				ok = group > 0 && (!want || group == want);
-				want = group;
-				group = 0;
-				colons++;
-				continue;
-			}
-			d = hexdigit((unsigned char)*p);
-			ok = d >= 0;
-			v = v << 4 | (uint64_t)(d < 0 ? 0 : d);
-			group++;
-			digits++;
-		}
-		ok = ok && group == want && digits == 16 &&
-		     ((want == 4 && colons == 3) || (want == 2 && colons == 7));
-	}
-	if (!ok)
-		return sriov_error_set(
-			err, -EINVAL,
-			"invalid guid '%s' (expected "
-			"0x0002c90300a1b2c1, 0002:c903:00a1:b2c1 "
-			"or 00:02:c9:03:00:a1:b2:c1)",
-			s);
-	*ret = v;
-	return 0;
-}
 
 int sriov_guid_derive(uint64_t pf_guid, unsigned vf, enum sriov_guid_kind kind,
 		      uint64_t *ret, struct sriov_error *err)
@@ -178,9 +93,9 @@ int sriov_guid_pool_parse(const char *s, struct sriov_guid_pool *ret,
 				       s);
 	memcpy(a, s, n);
 	a[n] = '\0';
-	r = sriov_ib_guid_parse(a, &p.start, err);
+	r = sriov_guid_parse(a, &p.start, err);
 	if (r >= 0)
-		r = sriov_ib_guid_parse(dash + 1, &p.end, err);
+		r = sriov_guid_parse(dash + 1, &p.end, err);
 	if (r < 0)
 		return r;
 	r = sriov_guid_pool_check(&p, err);
@@ -291,7 +206,7 @@ int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
 			r = node_err(err, path, v, "%s: expected a guid", key);
 			goto out;
 		}
-		r = sriov_ib_guid_parse((char *)v->data.scalar.value, dst, err);
+		r = sriov_guid_parse((char *)v->data.scalar.value, dst, err);
 		if (r < 0) {
 			char msg[SRIOV_ERROR_MSG_MAX];
 

@@ -417,23 +417,6 @@ int sriov_vf_driver(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	return copy_str(buf, size, drv);
 }
 
-int sriov_vf_driver_parse(const char *s, enum sriov_vf_driver *ret,
-			  struct sriov_error *err)
-{
-	if (!strcmp(s, "vfio-pci") || !strcmp(s, "vfio"))
-		*ret = SRIOV_VF_DRIVER_VFIO;
-	else if (!strcmp(s, "default"))
-		*ret = SRIOV_VF_DRIVER_DEFAULT;
-	else if (!strcmp(s, "none"))
-		*ret = SRIOV_VF_DRIVER_NONE;
-	else
-		return sriov_error_set(err, -EINVAL,
-				       "invalid driver '%s' (expected "
-				       "vfio-pci, default or none)",
-				       s);
-	return 0;
-}
-
 int pf_netdevs_idle(struct sriov_root *root, const char *addr,
 		    const char *label, const char *hint,
 		    const struct pf_ops *ops, struct sriov_error *err)

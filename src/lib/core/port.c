@@ -12,66 +12,6 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-static const char *const vnic_names[SRIOV_VNIC_MAX] = {
-	[SRIOV_VNIC_DIRECT] = "direct",
-	[SRIOV_VNIC_MACVTAP] = "macvtap",
-	[SRIOV_VNIC_DIRECT_PHYSICAL] = "direct-physical",
-};
-
-const char *sriov_vnic_type_name(enum sriov_vnic_type t)
-{
-	return (unsigned)t < SRIOV_VNIC_MAX ? vnic_names[t] : "?";
-}
-
-int sriov_vnic_type_parse(const char *s, enum sriov_vnic_type *ret)
-{
-	for (unsigned i = 0; i < SRIOV_VNIC_MAX; i++)
-		if (!strcmp(s, vnic_names[i])) {
-			*ret = (enum sriov_vnic_type)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static const char *const numa_names[] = {
-	[SRIOV_NUMA_NONE] = "none",
-	[SRIOV_NUMA_PREFERRED] = "preferred",
-	[SRIOV_NUMA_REQUIRED] = "required",
-	[SRIOV_NUMA_LEGACY] = "legacy",
-};
-
-const char *sriov_numa_policy_name(enum sriov_numa_policy p)
-{
-	return (unsigned)p < ARRAY_SIZE(numa_names) ? numa_names[p] : "?";
-}
-
-int sriov_numa_policy_parse(const char *s, enum sriov_numa_policy *ret)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(numa_names); i++)
-		if (!strcmp(s, numa_names[i])) {
-			*ret = (enum sriov_numa_policy)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-bool sriov_port_id_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 127 || strstr(s, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-' || c == ':' || c == '@'))
-			return false;
-	}
-	return true;
-}
-
 static int get_string(const json_t *o, const char *key, const char **ret,
 		      bool required, struct sriov_error *err)
 {
@@ -155,7 +95,8 @@ static int check_keys(const json_t *o, const char *what,
 	return 0;
 }
 
-static int parse_network(const json_t *net, const struct sriovd_config *cfg,
+static int parse_network(const json_t *net,
+			 const struct sriov_daemon_config *cfg,
 			 struct sriov_port_request *r, struct sriov_error *err)
 {
 	const char *physnet, *proto, *pkey;
@@ -258,7 +199,8 @@ static int parse_network(const json_t *net, const struct sriovd_config *cfg,
 	return 0;
 }
 
-int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
+int sriov_port_request_parse(const json_t *o,
+			     const struct sriov_daemon_config *cfg,
 			     struct sriov_port_request *ret,
 			     struct sriov_error *err)
 {
@@ -338,7 +280,7 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 				"name or PCI address; no '/' or "
 				"'..')",
 				pf);
-		net = cfg ? sriovd_config_physnet_of(cfg, pf) : r.physnet;
+		net = cfg ? sriov_daemon_config_physnet_of(cfg, pf) : r.physnet;
 		if (!net || strcmp(net, r.physnet))
 			return sriov_error_set(err, -EINVAL,
 					       "port: pf '%s' is not a pf of "
@@ -374,7 +316,9 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 	if (guid) {
 		struct sriov_error e2 = { 0 };
 
-		if (sriov_parse_guid(guid, &r.guid, &e2) < 0)
+		if (sriov_guid_parse(guid, &r.guid, &e2) < 0 ||
+		    ((r.guid == 0 || r.guid == UINT64_MAX) &&
+		     sriov_guid_check(r.guid, &e2) < 0))
 			return sriov_error_set(err, -EINVAL, "port: %s",
 					       e2.msg);
 		r.has_guid = true;
@@ -405,12 +349,11 @@ int sriov_port_request_parse(const json_t *o, const struct sriovd_config *cfg,
 	e = get_string(o, "numa", &numa, false, err);
 	if (e < 0)
 		return e;
-	if (numa && sriov_numa_policy_parse(numa, &r.numa) < 0)
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid numa policy '%s' "
-				       "(expected none, preferred, required "
-				       "or legacy)",
-				       numa);
+	if (numa && sriov_numa_policy_parse(numa, SRIOV_NUMA_SRIOVD, &r.numa,
+					    err) < 0) {
+		sriov_error_prefix(err, "port");
+		return -EINVAL;
+	}
 	e = get_uint(o, "numa_node", 1023, &has, &v, err);
 	if (e < 0)
 		return e;
@@ -459,7 +402,7 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 		json_object_set_new(o, "mac", json_string(buf));
 	}
 	if (r->has_guid) {
-		sriov_format_guid(r->guid, buf);
+		sriov_guid_format_colon(r->guid, buf);
 		json_object_set_new(o, "guid", json_string(buf));
 	}
 	if (r->vnic != SRIOV_VNIC_DIRECT_PHYSICAL) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if_arp.h>
 
 #include <sriov/port.h>
 #include "core/pf.h"
@@ -19,8 +20,6 @@
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
-
-#define ARPHRD_INFINIBAND_ 32
 
 /* The PF's driver ("" when none). */
 static int fn_driver(struct sriov_root *root, const char *addr, char *buf,
@@ -76,7 +75,7 @@ int sriov_port_pf_open(struct sriov_root *root, const char *pf,
 	if (v.pf.ifname[0] &&
 	    fs_read_int(root->sys_fd, SP("class/net", v.pf.ifname, "type"),
 			&type) == 0)
-		v.infiniband = type == ARPHRD_INFINIBAND_;
+		v.infiniband = type == ARPHRD_INFINIBAND;
 	*ret = v;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if_arp.h>
 
 #include <sriov/ib.h>
 #include <sriov/port.h>
@@ -12,8 +13,6 @@
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
-
-#define ARPHRD_INFINIBAND_ 32
 
 int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
 		       const char *pf, unsigned index,
@@ -36,7 +35,7 @@ int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
 	if (v.pf.ifname[0] &&
 	    fs_read_int(root->sys_fd, SP("class/net", v.pf.ifname, "type"),
 			&type) == 0)
-		v.infiniband = type == ARPHRD_INFINIBAND_;
+		v.infiniband = type == ARPHRD_INFINIBAND;
 	if (sriov_vf_pci(root, &v.pf, index, v.address, sizeof(v.address),
 			 NULL) < 0)
 		v.address[0] = '\0';

@@ -100,37 +100,6 @@ int sriov_parse_mac(const char *s, struct sriov_vf_config *cfg,
 			       cfg->vf, s);
 }
 
-int sriov_parse_guid(const char *s, uint64_t *ret, struct sriov_error *err)
-{
-	uint8_t b[8];
-	uint64_t g = 0;
-
-	if (!parse_hex_bytes(s, b, 8))
-		return sriov_error_set(err, -EINVAL,
-				       "invalid guid '%s' (expected "
-				       "xx:xx:xx:xx:xx:xx:xx:xx)",
-				       s);
-	/* As iproute2's get_guid(): the first byte is the most significant
-	 * of a host-order u64. */
-	for (size_t i = 0; i < 8; i++)
-		g = g << 8 | b[i];
-	if (g == 0 || g == UINT64_MAX)
-		return sriov_error_set(
-			err, -EINVAL,
-			"guid '%s' is reserved (all zeros or all "
-			"ones); give a unique guid",
-			s);
-	*ret = g;
-	return 0;
-}
-
-void sriov_format_guid(uint64_t guid, char buf[24])
-{
-	for (int i = 0; i < 8; i++)
-		snprintf(buf + i * 3, 4, i < 7 ? "%02x:" : "%02x",
-			 (unsigned)(guid >> (56 - 8 * i)) & 0xff);
-}
-
 void sriov_format_mac(const uint8_t *mac, size_t len, char *buf, size_t size)
 {
 	size_t off = 0;
@@ -250,8 +219,13 @@ int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 	} else if (!strcmp(key, "node_guid") || !strcmp(key, "port_guid")) {
 		bool node = key[0] == 'n';
 
-		r = sriov_parse_guid(
-			val, node ? &cfg->node_guid : &cfg->port_guid, err);
+		uint64_t *g = node ? &cfg->node_guid : &cfg->port_guid;
+
+		/* As ip link: any unicast or group GUID but the two the
+		 * kernel gives a meaning (0: the SM assigns; ~0: delete). */
+		r = sriov_guid_parse(val, g, err);
+		if (r >= 0 && (*g == 0 || *g == UINT64_MAX))
+			r = sriov_guid_check(*g, err);
 		if (r < 0) {
 			sriov_error_prefix(err, "vf %u: %s", cfg->vf, key);
 			return r;

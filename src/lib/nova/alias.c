@@ -305,9 +305,9 @@ int nova_aliases_translate(const struct nova_aliases *al,
 			break;
 		}
 		free(cs);
-		enum nova_numa_policy pol = NOVA_NUMA_LEGACY;
-		nova_numa_policy_parse(policy && *policy ? policy : a->policy,
-				       &pol);
+		enum sriov_numa_policy pol = SRIOV_NUMA_LEGACY;
+		sriov_numa_policy_parse(policy && *policy ? policy : a->policy,
+					SRIOV_NUMA_NOVA, &pol, NULL);
 		grow_array((void **)&reqs, &cap, n, sizeof(*reqs));
 		reqs[n++] = (struct nova_request){
 			.count = count,

@@ -95,18 +95,6 @@ static void pool_finish(const struct nova_whitelist *wl, struct pool *p,
 		nova_sig_class_set(wl, sig, p->cls);
 }
 
-int nova_numa_policy_parse(const char *s, enum nova_numa_policy *ret)
-{
-	static const char *const names[] = { "legacy", "required", "preferred",
-					     "socket" };
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, names[i])) {
-			*ret = (enum nova_numa_policy)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 /* The dict match_pci_obj() builds from a PciDevice object. */
 static json_t *obj_dev_dict(json_t *d)
 {
@@ -627,11 +615,11 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 		memcpy(all, idx, n0 * sizeof(*idx));
 
 		KEEP(numa_in(p, cells, ncells, false));
-		if (!(rq->policy == NOVA_NUMA_REQUIRED ||
+		if (!(rq->policy == SRIOV_NUMA_REQUIRED ||
 		      sum(st->pools, cnt, idx, n) >= rq->count)) {
 			memcpy(idx, all, n0 * sizeof(*idx));
 			n = n0;
-			if (rq->policy == NOVA_NUMA_SOCKET) {
+			if (rq->policy == SRIOV_NUMA_SOCKET) {
 				bool unknown = false;
 				long *socks = calloc(st->ncells * ncells + 1,
 						     sizeof(long));
@@ -668,7 +656,7 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 				free(allowed);
 			} else {
 				KEEP(numa_in(p, cells, ncells, true));
-				if (!(rq->policy == NOVA_NUMA_LEGACY ||
+				if (!(rq->policy == SRIOV_NUMA_LEGACY ||
 				      sum(st->pools, cnt, idx, n) >=
 					      rq->count)) {
 					/* preferred: all pools, local first */

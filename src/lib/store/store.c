@@ -503,9 +503,9 @@ static int journal_insert(struct sriov_store *s, const char *op,
 
 int sriov_store_allocate(struct sriov_store *s,
 			 const struct sriov_store_port *port, const char *pf,
-			 int numa_node, int numa_mode, const char *intent,
-			 struct sriov_store_vf *ret_vf, int64_t *ret_seq,
-			 struct sriov_error *err)
+			 enum sriov_numa_policy numa, int numa_node,
+			 const char *intent, struct sriov_store_vf *ret_vf,
+			 int64_t *ret_seq, struct sriov_error *err)
 {
 	_cleanup_txn_ struct txn t = { 0 };
 	_cleanup_stmt_ sqlite3_stmt *q = NULL, *ins = NULL, *get = NULL;
@@ -514,7 +514,16 @@ int sriov_store_allocate(struct sriov_store *s,
 	char sql[512];
 	bool whole = !strcmp(port->vnic_type, "direct-physical");
 	const char *what = whole ? "whole pf" : "vf";
-	int r, rc;
+	/* The SQL's ?4: 0 orders by the node, 1 only the node, 2 the node or
+	 * VFs whose node is unknown. */
+	int numa_mode = 0, r, rc;
+
+	if (numa == SRIOV_NUMA_NONE)
+		numa_node = -1;
+	else if (numa == SRIOV_NUMA_REQUIRED)
+		numa_mode = 1;
+	else if (numa == SRIOV_NUMA_LEGACY && numa_node >= 0)
+		numa_mode = 2;
 
 	r = begin(s, &t, err);
 	if (r < 0)
@@ -562,7 +571,7 @@ int sriov_store_allocate(struct sriov_store *s,
 				"%d (policy %s)",
 				what, port->network, pf ? " pf " : "",
 				pf ? pf : "", numa_node,
-				numa_mode == 1 ? "required" : "legacy");
+				sriov_numa_policy_name(numa));
 		return sriov_error_set(err, -ENOSPC,
 				       "no free %s on network '%s'%s%s%s", what,
 				       port->network, pf ? " pf " : "",

@@ -8,7 +8,7 @@
 
 #include <yaml.h>
 
-#include <sriov/port.h>
+#include <sriov/daemon_config.h>
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -111,7 +111,7 @@ static bool valid_vf_name(const char *s)
 }
 
 static int parse_physnets(struct ctx *c, yaml_node_t *n,
-			  struct sriovd_config *cfg)
+			  struct sriov_daemon_config *cfg)
 {
 	size_t cap = 0;
 
@@ -123,7 +123,7 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-		struct sriovd_physnet *pn;
+		struct sriov_daemon_physnet *pn;
 		const char *name = scalar(k);
 		size_t pcap = 0;
 
@@ -177,7 +177,7 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 					    "physnets: %s: invalid pf '%s' (a "
 					    "netdev name or PCI address)",
 					    name, pf ? pf : "");
-			if (sriovd_config_physnet_of(cfg, pf))
+			if (sriov_daemon_config_physnet_of(cfg, pf))
 				return FAIL(
 					c, e,
 					"physnets: pf '%s' is listed "
@@ -197,7 +197,7 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 /* Neutron's form: "<pf>:<vf>;<vf>". A PF named by PCI address contains
  * colons itself, so it is recognised by its shape first. */
 static int parse_exclude(struct ctx *c, yaml_node_t *e,
-			 struct sriovd_config *cfg, size_t *cap)
+			 struct sriov_daemon_config *cfg, size_t *cap)
 {
 	const char *s = scalar(e);
 	_cleanup_free_ char *pf = NULL, *list = NULL;
@@ -229,7 +229,7 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 	if (!pf[0])
 		return FAIL(c, e, "exclude_devices: missing pf in mapping '%s'",
 			    s);
-	if (!sriovd_config_physnet_of(cfg, pf))
+	if (!sriov_daemon_config_physnet_of(cfg, pf))
 		return FAIL(c, e,
 			    "exclude_devices: pf '%s' is missing from "
 			    "physnets",
@@ -243,7 +243,7 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 	for (tok = strtok_r(list, ";", &save); tok;
 	     tok = strtok_r(NULL, ";", &save)) {
 		char *t = tok;
-		struct sriovd_exclude *x;
+		struct sriov_daemon_exclude *x;
 
 		while (*t == ' ')
 			t++;
@@ -268,7 +268,7 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 }
 
 static int parse_drivers(struct ctx *c, yaml_node_t *n,
-			 struct sriovd_config *cfg)
+			 struct sriov_daemon_config *cfg)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return FAIL(c, n,
@@ -296,7 +296,8 @@ static int parse_drivers(struct ctx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int parse_guid(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
+static int parse_guid(struct ctx *c, yaml_node_t *n,
+		      struct sriov_daemon_config *cfg)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return FAIL(c, n, "guid: expected policy and prefix");
@@ -341,7 +342,8 @@ static int parse_guid(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 
 /* direct_physical: the PFs that may be handed over whole, each one a PF
  * of a physnet (its network). */
-static int parse_whole(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
+static int parse_whole(struct ctx *c, yaml_node_t *n,
+		       struct sriov_daemon_config *cfg)
 {
 	size_t cap = 0;
 
@@ -354,13 +356,13 @@ static int parse_whole(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 		yaml_node_t *e = yaml_document_get_node(c->doc, *i);
 		const char *pf = scalar(e);
 
-		if (!pf || !sriovd_config_physnet_of(cfg, pf))
+		if (!pf || !sriov_daemon_config_physnet_of(cfg, pf))
 			return FAIL(c, e,
 				    "direct_physical: pf '%s' is missing from "
 				    "physnets (list it under its physnet "
 				    "first, spelled the same)",
 				    pf ? pf : "");
-		if (sriovd_config_whole_pf(cfg, pf))
+		if (sriov_daemon_config_whole_pf(cfg, pf))
 			return FAIL(c, e,
 				    "direct_physical: pf '%s' is listed "
 				    "twice",
@@ -375,7 +377,8 @@ static int parse_whole(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 	return 0;
 }
 
-static int parse_uids(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
+static int parse_uids(struct ctx *c, yaml_node_t *n,
+		      struct sriov_daemon_config *cfg)
 {
 	size_t cap = 0;
 
@@ -398,7 +401,7 @@ static int parse_uids(struct ctx *c, yaml_node_t *n, struct sriovd_config *cfg)
 }
 
 static int parse_root(struct ctx *c, yaml_node_t *root,
-		      struct sriovd_config *cfg)
+		      struct sriov_daemon_config *cfg)
 {
 	yaml_node_t *excl = NULL, *whole = NULL;
 	size_t xcap = 0;
@@ -431,12 +434,13 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 			const char *s = NULL;
 
 			r = want_scalar(c, n, key, &s);
-			if (r >= 0 &&
-			    sriov_numa_policy_parse(s, &cfg->numa_policy) < 0)
-				r = FAIL(c, n,
-					 "numa_policy: invalid '%s' (expected "
-					 "none, preferred, required or legacy)",
-					 s);
+			if (r >= 0 && sriov_numa_policy_parse(
+					      s, SRIOV_NUMA_SRIOVD,
+					      &cfg->numa_policy, NULL) < 0)
+				r = FAIL(
+					c, n,
+					"numa_policy: invalid '%s' (expected none, preferred, required or legacy)",
+					s);
 		} else if (!strcmp(key, "state_dir")) {
 			r = want_path(c, n, key, &cfg->state_dir);
 		} else if (!strcmp(key, "socket")) {
@@ -499,7 +503,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 	return 0;
 }
 
-void sriovd_config_init(struct sriovd_config *c)
+void sriov_daemon_config_init(struct sriov_daemon_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->driver[SRIOV_VNIC_DIRECT] = SRIOV_VF_DRIVER_VFIO;
@@ -510,11 +514,11 @@ void sriovd_config_init(struct sriovd_config *c)
 	c->guid_prefix[0] = 0x02;
 	c->numa_policy = SRIOV_NUMA_PREFERRED;
 	c->socket_mode = 0600;
-	c->max_request = SRIOVD_MAX_REQUEST_DEFAULT;
+	c->max_request = SRIOV_DAEMON_MAX_REQUEST_DEFAULT;
 	c->check_interval = 30;
 }
 
-void sriovd_config_release(struct sriovd_config *c)
+void sriov_daemon_config_release(struct sriov_daemon_config *c)
 {
 	for (size_t i = 0; i < c->n_physnets; i++) {
 		for (size_t j = 0; j < c->physnets[i].n_pfs; j++)
@@ -556,11 +560,12 @@ static int read_file(const char *path, char **ret, struct sriov_error *err)
 	return *ret ? 0 : -ENOMEM;
 }
 
-int sriovd_config_load(const char *path, const char *text,
-		       struct sriovd_config *out, struct sriov_error *err)
+int sriov_daemon_config_load(const char *path, const char *text,
+			     struct sriov_daemon_config *out,
+			     struct sriov_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
-	struct sriovd_config cfg;
+	struct sriov_daemon_config cfg;
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .path = path, .err = err };
@@ -572,7 +577,7 @@ int sriovd_config_load(const char *path, const char *text,
 			return r;
 		text = buf;
 	}
-	sriovd_config_init(&cfg);
+	sriov_daemon_config_init(&cfg);
 	if (!yaml_parser_initialize(&parser))
 		return sriov_error_set(err, -ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
@@ -591,7 +596,7 @@ int sriovd_config_load(const char *path, const char *text,
 	if (r == -ENOMEM)
 		sriov_error_set(err, r, "out of memory");
 	if (r < 0) {
-		sriovd_config_release(&cfg);
+		sriov_daemon_config_release(&cfg);
 		return r;
 	}
 	if (!cfg.state_dir)
@@ -600,15 +605,15 @@ int sriovd_config_load(const char *path, const char *text,
 		cfg.socket = strdup("/run/sriovd/sriovd.sock");
 	cfg.path = strdup(path);
 	if (!cfg.state_dir || !cfg.socket || !cfg.path) {
-		sriovd_config_release(&cfg);
+		sriov_daemon_config_release(&cfg);
 		return sriov_error_set(err, -ENOMEM, "out of memory");
 	}
 	*out = cfg;
 	return 0;
 }
 
-const char *sriovd_config_physnet_of(const struct sriovd_config *c,
-				     const char *pf)
+const char *sriov_daemon_config_physnet_of(const struct sriov_daemon_config *c,
+					   const char *pf)
 {
 	for (size_t i = 0; i < c->n_physnets; i++)
 		for (size_t j = 0; j < c->physnets[i].n_pfs; j++)
@@ -617,8 +622,9 @@ const char *sriovd_config_physnet_of(const struct sriovd_config *c,
 	return NULL;
 }
 
-bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
-			    unsigned index, const char *address)
+bool sriov_daemon_config_excluded(const struct sriov_daemon_config *c,
+				  const char *pf, unsigned index,
+				  const char *address)
 {
 	char name[32];
 
@@ -634,7 +640,8 @@ bool sriovd_config_excluded(const struct sriovd_config *c, const char *pf,
 	return false;
 }
 
-bool sriovd_config_whole_pf(const struct sriovd_config *c, const char *pf)
+bool sriov_daemon_config_whole_pf(const struct sriov_daemon_config *c,
+				  const char *pf)
 {
 	for (size_t i = 0; i < c->n_whole_pfs; i++)
 		if (!strcmp(c->whole_pfs[i], pf))
