@@ -53,9 +53,9 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	}
 	print_close_array(&p);
 	print_open_object(&p, "summary");
-	print_uint(&p, PRINT_ANY, "ok", "%zu ok", count[SRIOV_OK]);
-	print_uint(&p, PRINT_ANY, "warn", ", %zu warn", count[SRIOV_WARN]);
-	print_uint(&p, PRINT_ANY, "fail", ", %zu fail\n", count[SRIOV_FAIL]);
+	print_size(&p, PRINT_ANY, "ok", "%zu ok", count[SRIOV_OK]);
+	print_size(&p, PRINT_ANY, "warn", ", %zu warn", count[SRIOV_WARN]);
+	print_size(&p, PRINT_ANY, "fail", ", %zu fail\n", count[SRIOV_FAIL]);
 	print_close_object(&p);
 	print_close_object(&p);
 	r = print_end(&p);

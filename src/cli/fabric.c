@@ -102,7 +102,7 @@ static void print_partitions(struct printer *p,
 		print_string(p, PRINT_JSON, "name", NULL, st->name);
 		print_string(p, PRINT_JSON, "pkey", NULL, pk);
 		print_uint(p, PRINT_JSON, "line", NULL, st->line);
-		print_uint(p, PRINT_JSON, "members", NULL, st->n_members);
+		print_size(p, PRINT_JSON, "members", NULL, st->n_members);
 		print_close_object(p);
 	}
 	print_close_array(p);
@@ -133,8 +133,8 @@ static int check_text(struct cli *cli, const char *file, const char *buf,
 		print_open_object(&p, NULL);
 		print_string(&p, PRINT_JSON, "file", NULL, file);
 		print_bool(&p, PRINT_JSON, "fallback", NULL, pc.fallback);
-		print_uint(&p, PRINT_JSON, "errors", NULL, nerr);
-		print_uint(&p, PRINT_JSON, "warnings", NULL, nwarn);
+		print_size(&p, PRINT_JSON, "errors", NULL, nerr);
+		print_size(&p, PRINT_JSON, "warnings", NULL, nwarn);
 		print_diags(&p, &pc);
 		print_partitions(&p, &pc);
 		print_close_object(&p);
@@ -336,7 +336,7 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 		cli_printer(cli, &p);
 		print_open_object(&p, NULL);
 		print_string(&p, PRINT_ANY, "output", "wrote %s", out);
-		print_uint(&p, PRINT_ANY, "bytes", " (%" PRIu64 " bytes)",
+		print_size(&p, PRINT_ANY, "bytes", " (%zu bytes)",
 			   strlen(text));
 		print_bool(&p, PRINT_JSON, "signalled", NULL, pidfile != NULL);
 		print_text(&p, "%s\n", pidfile ? ", OpenSM signalled" : "");
@@ -462,7 +462,7 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 			snprintf(s, sizeof(s), "0x%04x", t[i].index0);
 			print_string(&p, PRINT_ANY, "index0", " index0 %s", s);
 		} else {
-			print_null(&p, PRINT_ANY, "index0", " index0 %s");
+			print_null(&p, PRINT_ANY, "index0", " index0 -");
 		}
 		print_open_array(&p, "pkeys");
 		print_text(&p, " pkeys");
@@ -488,8 +488,8 @@ static void print_port_head(struct printer *p,
 
 	snprintf(s, sizeof(s), "0x%016" PRIx64, port->guid);
 	print_string(p, PRINT_ANY, "guid", "%s", s);
-	print_uint(p, PRINT_ANY, "lid", " lid %" PRIu64, port->lid);
-	print_uint(p, PRINT_ANY, "port", " port %" PRIu64, port->port);
+	print_uint(p, PRINT_ANY, "lid", " lid %u", port->lid);
+	print_uint(p, PRINT_ANY, "port", " port %u", port->port);
 	print_string(p, PRINT_ANY, "type", " %s",
 		     port->type == SRIOV_NODE_SWITCH ? "switch" :
 		     port->type == SRIOV_NODE_ROUTER ? "router" :
@@ -550,8 +550,7 @@ static int fabric_show(struct cli *cli, int argc, char **argv)
 
 		print_open_object(&p, NULL);
 		print_port_head(&p, pt);
-		print_uint(&p, PRINT_ANY, "pkey_cap", " cap %" PRIu64,
-			   pt->pkey_cap);
+		print_uint(&p, PRINT_ANY, "pkey_cap", " cap %u", pt->pkey_cap);
 		print_bool(&p, PRINT_JSON, "sm", NULL, pt->guid == f.sm_guid);
 		print_text(&p, "%s\n  pkeys",
 			   pt->guid == f.sm_guid ? " (SM)" : "");
@@ -642,8 +641,8 @@ static int fabric_verify(struct cli *cli, int argc, char **argv)
 	}
 	cli_printer(cli, &p);
 	print_open_object(&p, NULL);
-	print_uint(&p, PRINT_JSON, "ports", NULL, f.n_ports);
-	print_uint(&p, PRINT_JSON, "differences", NULL, n);
+	print_size(&p, PRINT_JSON, "ports", NULL, f.n_ports);
+	print_size(&p, PRINT_JSON, "differences", NULL, n);
 	print_open_array(&p, "diffs");
 	for (size_t i = 0; i < n; i++) {
 		const struct sriov_mad_port *pt = &f.ports[d[i].port];

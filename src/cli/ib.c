@@ -55,8 +55,8 @@ static void print_vf_head(struct printer *p, const struct sriov_ib_vf *v)
 	print_string(p, PRINT_ANY, "netdev", " (%s)",
 		     v->ifname[0] ? v->ifname : NULL);
 	print_string(p, PRINT_ANY, "rdma", " %s", v->rdma[0] ? v->rdma : NULL);
-	print_uint(p, PRINT_ANY, "port", " port %" PRIu64, v->port);
-	print_uint(p, PRINT_ANY, "vf", " vf %" PRIu64, v->vf);
+	print_uint(p, PRINT_ANY, "port", " port %u", v->port);
+	print_uint(p, PRINT_ANY, "vf", " vf %u", v->vf);
 	print_string(p, PRINT_ANY, "vf_address", " %s",
 		     v->vf_addr[0] ? v->vf_addr : NULL);
 	if (v->mlx4)
@@ -69,7 +69,7 @@ static void print_pkeys(struct printer *p, const struct sriov_mlx4_pkeys *t)
 {
 	char s[7];
 
-	print_uint(p, PRINT_ANY, "table_size", "  table of %" PRIu64 " entries",
+	print_size(p, PRINT_ANY, "table_size", "  table of %zu entries",
 		   t->n_idx);
 	print_text(p, "; physical:");
 	print_open_array(p, "physical");
@@ -84,13 +84,12 @@ static void print_pkeys(struct printer *p, const struct sriov_mlx4_pkeys *t)
 		int x = t->idx[i];
 
 		print_open_object(p, NULL);
-		print_uint(p, PRINT_ANY, "index", "  %" PRIu64, i);
+		print_size(p, PRINT_ANY, "index", "  %zu", i);
 		if (x < 0) {
 			print_null(p, PRINT_ANY, "phys_index", " none");
 			print_null(p, PRINT_JSON, "pkey", NULL);
 		} else {
-			print_int(p, PRINT_ANY, "phys_index",
-				  " -> [%" PRId64 "]", x);
+			print_int(p, PRINT_ANY, "phys_index", " -> [%d]", x);
 			if ((size_t)x < t->n_phys) {
 				print_string(p, PRINT_ANY, "pkey", " %s",
 					     hex_pkey(t->phys[x], s));
@@ -175,7 +174,7 @@ static int ib_pkeys(struct cli *cli, int argc, char **argv)
 	print_pkeys(&p, &t);
 	if (set)
 		print_uint(&p, PRINT_ANY, "written",
-			   "  %" PRIu64 " pkey_idx file(s) written\n", written);
+			   "  %u pkey_idx file(s) written\n", written);
 	print_close_object(&p);
 	sriov_mlx4_pkeys_release(&t);
 	return print_end(&p) < 0 ? EXIT_FAIL : 0;
@@ -342,8 +341,7 @@ static int guid_mlx4(struct cli *cli, struct sriov_root *root,
 	cli_printer(cli, &p);
 	print_open_object(&p, NULL);
 	print_vf_head(&p, v);
-	print_uint(&p, PRINT_ANY, "gid_idx", "  gid index %" PRIu64 "\n",
-		   g.gid_idx);
+	print_uint(&p, PRINT_ANY, "gid_idx", "  gid index %u\n", g.gid_idx);
 	print_admin(&p, g.admin);
 	print_string(&p, PRINT_ANY, "guid", "  operational guid %s\n",
 		     g.has_oper ? hex_guid(g.oper, s) : NULL);
@@ -678,7 +676,7 @@ static int ib_guids_check(struct cli *cli, int argc, char **argv)
 		} else if (hit) {
 			print_string(&p, PRINT_ANY, "problem", " in use: %s",
 				     node ? "node guid" : "port guid");
-			print_uint(&p, PRINT_ANY, "lid", " of lid %" PRIu64,
+			print_uint(&p, PRINT_ANY, "lid", " of lid %u",
 				   hit->lid);
 			print_string(&p, PRINT_ANY, "name", " \"%s\"",
 				     hit->name);

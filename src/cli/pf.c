@@ -98,7 +98,7 @@ int cmd_pf(struct cli *cli, int argc, char **argv)
 	cli_printer(cli, &p);
 	print_open_object(&p, NULL);
 	print_string(&p, PRINT_ANY, "dev", "%s", pf.dev);
-	print_uint(&p, PRINT_ANY, "numvfs", ": numvfs %u", n);
+	print_uint(&p, PRINT_ANY, "numvfs", ": numvfs %u", (unsigned)n);
 	print_bool(&p, PRINT_JSON, "changed", NULL, r > 0);
 	print_text(&p, r > 0 ? "\n" : " (unchanged)\n");
 	print_close_object(&p);

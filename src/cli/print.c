@@ -107,51 +107,60 @@ static bool want_text(struct printer *p, enum print_type t)
 	return !p->json && (t & PRINT_TEXT) && p->out;
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-void print_string(struct printer *p, enum print_type t, const char *key,
-		  const char *fmt, const char *val)
+/* Attach @jv (stolen) in JSON mode, or write the text through @fmt. */
+static void emit(struct printer *p, enum print_type t, const char *key,
+		 json_t *jv, const char *fmt, va_list ap)
 {
-	if (want_json(p, t))
-		attach(p, key, val ? json_string(val) : json_null());
-	else if (want_text(p, t) && fmt)
-		fprintf(p->out, fmt, val ? val : "-");
+	if (want_json(p, t)) {
+		attach(p, key, jv);
+		return;
+	}
+	json_decref(jv);
+	if (want_text(p, t) && fmt)
+		vfprintf(p->out, fmt, ap);
 }
 
-void print_uint(struct printer *p, enum print_type t, const char *key,
-		const char *fmt, uint64_t val)
+#define PRINT_DEFINE_(name, ctype, to_json)                                    \
+	void print_##name##_(struct printer *p, enum print_type t,             \
+			     const char *key, ctype val, const char *fmt, ...) \
+	{                                                                      \
+		va_list ap;                                                    \
+                                                                               \
+		va_start(ap, fmt);                                             \
+		emit(p, t, key, want_json(p, t) ? to_json : NULL, fmt, ap);    \
+		va_end(ap);                                                    \
+	}                                                                      \
+	void print_##name##_nofmt_(struct printer *p, enum print_type t,       \
+				   const char *key, ctype val,                 \
+				   const void *fmt, ...)                       \
+	{                                                                      \
+		if (want_json(p, t))                                           \
+			attach(p, key, to_json);                               \
+	}
+
+PRINT_DEFINE_(string, const char *, val ? json_string(val) : json_null())
+PRINT_DEFINE_(uint, unsigned, json_integer((json_int_t)val))
+PRINT_DEFINE_(u64, uint64_t, json_integer((json_int_t)val))
+PRINT_DEFINE_(size, size_t, json_integer((json_int_t)val))
+PRINT_DEFINE_(int, int, json_integer(val))
+PRINT_DEFINE_(s64, int64_t, json_integer(val))
+PRINT_DEFINE_(bool, bool, json_boolean(val))
+
+void print_null_(struct printer *p, enum print_type t, const char *key,
+		 const char *text, ...)
 {
-	if (want_json(p, t))
-		attach(p, key, json_integer((json_int_t)val));
-	else if (want_text(p, t) && fmt)
-		fprintf(p->out, fmt, val);
+	va_list ap;
+
+	va_start(ap, text);
+	emit(p, t, key, want_json(p, t) ? json_null() : NULL, text, ap);
+	va_end(ap);
 }
 
-void print_int(struct printer *p, enum print_type t, const char *key,
-	       const char *fmt, int64_t val)
-{
-	if (want_json(p, t))
-		attach(p, key, json_integer(val));
-	else if (want_text(p, t) && fmt)
-		fprintf(p->out, fmt, val);
-}
-
-void print_bool(struct printer *p, enum print_type t, const char *key,
-		const char *fmt, bool val)
-{
-	if (want_json(p, t))
-		attach(p, key, json_boolean(val));
-	else if (want_text(p, t) && fmt)
-		fprintf(p->out, fmt, val ? "on" : "off");
-}
-
-void print_null(struct printer *p, enum print_type t, const char *key,
-		const char *fmt)
+void print_null_nofmt_(struct printer *p, enum print_type t, const char *key,
+		       const void *text)
 {
 	if (want_json(p, t))
 		attach(p, key, json_null());
-	else if (want_text(p, t) && fmt)
-		fprintf(p->out, fmt, "-");
 }
 
 void print_text(struct printer *p, const char *fmt, ...)
@@ -164,7 +173,6 @@ void print_text(struct printer *p, const char *fmt, ...)
 	vfprintf(p->out, fmt, ap);
 	va_end(ap);
 }
-#pragma GCC diagnostic pop
 
 void print_json(struct printer *p, const char *key, json_t *val)
 {

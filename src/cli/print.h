@@ -15,6 +15,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -39,17 +40,69 @@ void print_close_object(struct printer *p);
 void print_open_array(struct printer *p, const char *key);
 void print_close_array(struct printer *p);
 
-/* A NULL string prints JSON null and the text "-" through fmt. */
-void print_string(struct printer *p, enum print_type t, const char *key,
-		  const char *fmt, const char *val);
-void print_uint(struct printer *p, enum print_type t, const char *key,
-		const char *fmt, uint64_t val);
-void print_int(struct printer *p, enum print_type t, const char *key,
-	       const char *fmt, int64_t val);
-void print_bool(struct printer *p, enum print_type t, const char *key,
-		const char *fmt, bool val);
-void print_null(struct printer *p, enum print_type t, const char *key,
-		const char *fmt);
+/*
+ * One function per C type, so the text format is checked against the type
+ * of the value (-Wformat): print_uint() takes an unsigned and a "%u",
+ * print_u64() a uint64_t and a PRIu64, print_size() a size_t and a "%zu".
+ * A value wider than the function's type does not compile (use the wider
+ * function). A NULL format (PRINT_JSON) writes no text.
+ *
+ * Text formats: print_string() gets the string ("-" for NULL), print_bool()
+ * "on" or "off"; print_null() writes its text as it is (no conversions).
+ */
+#define PRINT_FORMAT_ __attribute__((format(printf, 5, 6)))
+#define PRINT_DECLARE_(name, ctype)                                            \
+	void print_##name##_(struct printer *p, enum print_type t,             \
+			     const char *key, ctype val, const char *fmt, ...) \
+		PRINT_FORMAT_;                                                 \
+	void print_##name##_nofmt_(struct printer *p, enum print_type t,       \
+				   const char *key, ctype val,                 \
+				   const void *fmt, ...)
+PRINT_DECLARE_(string, const char *);
+PRINT_DECLARE_(uint, unsigned);
+PRINT_DECLARE_(u64, uint64_t);
+PRINT_DECLARE_(size, size_t);
+PRINT_DECLARE_(int, int);
+PRINT_DECLARE_(s64, int64_t);
+PRINT_DECLARE_(bool, bool);
+
+/* _Generic tells a NULL format (void *) from a string: only a real format
+ * goes to the function that -Wformat checks. */
+#define PRINT_CALL_(name, ctype, p, t, key, fmt, val, text)                    \
+	({                                                                     \
+		ctype v_ = (val);                                              \
+		_Generic((fmt), void *: print_##name##_nofmt_,               \
+			 default: print_##name##_)(p, t, key, v_, fmt, text); \
+	})
+/* Integers: a value wider than the function's type is refused. */
+#define PRINT_INT_CALL_(name, ctype, p, t, key, fmt, val)            \
+	({                                                           \
+		_Static_assert(sizeof(val) <= sizeof(ctype),         \
+			       "print_" #name                        \
+			       ": the value is wider than " #ctype); \
+		PRINT_CALL_(name, ctype, p, t, key, fmt, val, v_);   \
+	})
+#define print_string(p, t, key, fmt, val) \
+	PRINT_CALL_(string, const char *, p, t, key, fmt, val, v_ ? v_ : "-")
+#define print_uint(p, t, key, fmt, val) \
+	PRINT_INT_CALL_(uint, unsigned, p, t, key, fmt, val)
+#define print_u64(p, t, key, fmt, val) \
+	PRINT_INT_CALL_(u64, uint64_t, p, t, key, fmt, val)
+#define print_size(p, t, key, fmt, val) \
+	PRINT_INT_CALL_(size, size_t, p, t, key, fmt, val)
+#define print_int(p, t, key, fmt, val) \
+	PRINT_INT_CALL_(int, int, p, t, key, fmt, val)
+#define print_s64(p, t, key, fmt, val) \
+	PRINT_INT_CALL_(s64, int64_t, p, t, key, fmt, val)
+#define print_bool(p, t, key, fmt, val) \
+	PRINT_CALL_(bool, bool, p, t, key, fmt, val, v_ ? "on" : "off")
+void print_null_(struct printer *p, enum print_type t, const char *key,
+		 const char *text, ...) __attribute__((format(printf, 4, 5)));
+void print_null_nofmt_(struct printer *p, enum print_type t, const char *key,
+		       const void *text);
+#define print_null(p, t, key, text) \
+	_Generic((text), void *: print_null_nofmt_, default: print_null_)(   \
+		p, t, key, text)
 /* Put a whole jansson value (stolen) into the JSON output; text ignores it. */
 void print_json(struct printer *p, const char *key, json_t *val);
 /* Text only: printf-style. */

@@ -10,31 +10,32 @@
 #include "util/macro.h"
 #include "util/banned.h"
 
-/* -1 is "the kernel did not say": null in JSON, "-" in text. */
-static void print_opt_int(struct printer *p, const char *key, const char *fmt,
-			  int v)
-{
-	if (v < 0)
-		print_null(p, PRINT_JSON, key, NULL);
-	else
-		print_int(p, PRINT_ANY, key, fmt, v);
-}
+/* Macros rather than functions, so each format stays a literal that
+ * -Wformat checks against the value's type (print.h). */
+
+/* -1 is "the kernel did not say": null in JSON, left out of the text. */
+#define print_opt_int(p, key, fmt, v)                           \
+	({                                                      \
+		int v2_ = (v);                                  \
+		if (v2_ < 0)                                    \
+			print_null(p, PRINT_JSON, key, NULL);   \
+		else                                            \
+			print_int(p, PRINT_ANY, key, fmt, v2_); \
+	})
 
 /* NULL is null in JSON and left out of the text. */
-static void print_opt_str(struct printer *p, const char *key, const char *fmt,
-			  const char *v)
-{
-	print_string(p, v ? PRINT_ANY : PRINT_JSON, key, fmt, v);
-}
+#define print_opt_str(p, key, fmt, v)                                         \
+	({                                                                    \
+		const char *v2_ = (v);                                        \
+		print_string(p, v2_ ? PRINT_ANY : PRINT_JSON, key, fmt, v2_); \
+	})
 
-static void print_guid(struct printer *p, const char *key, const char *fmt,
-		       bool has, uint64_t guid)
-{
-	char buf[19];
-
-	print_string(p, PRINT_ANY, key, fmt,
-		     has ? sriov_guid_format(guid, buf) : NULL);
-}
+#define print_guid(p, key, fmt, has, guid)                                  \
+	({                                                                  \
+		char buf_[19];                                              \
+		print_string(p, PRINT_ANY, key, fmt,                        \
+			     (has) ? sriov_guid_format(guid, buf_) : NULL); \
+	})
 
 static void print_pkeys(struct printer *p, const char *key,
 			const uint16_t *pkeys, size_t n)
