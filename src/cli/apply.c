@@ -21,11 +21,6 @@ static void report_releasep(struct sriov_apply_report *r)
 	sriov_apply_report_release(r);
 }
 
-static int apply_usage(void)
-{
-	return cli_usage("sriovctl apply -f host.yaml [--dry-run] [--present]");
-}
-
 static const char *pf_status(const struct sriov_apply_pf *o, bool dry)
 {
 	if (o->code)
@@ -35,7 +30,7 @@ static const char *pf_status(const struct sriov_apply_pf *o, bool dry)
 	return dry ? "planned" : "applied";
 }
 
-int cmd_apply(struct cli *cli, int argc, char **argv)
+static int cmd_apply(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -65,11 +60,14 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 			flags |= SRIOV_APPLY_PRESENT_ONLY;
 			break;
 		default:
-			return apply_usage();
+			return cli_bad_usage();
 		}
 	}
-	if (!file || optind != argc)
-		return apply_usage();
+	if (!file)
+		return cli_usage("apply: give the host file with -f FILE");
+	if (optind != argc)
+		return cli_usage("apply: unexpected argument '%s'",
+				 argv[optind]);
 	if (cli_open_root(cli, &root) < 0)
 		return EXIT_FAIL;
 	r = sriov_apply_file(root, file, flags, &rep, &err);
@@ -152,3 +150,15 @@ int cmd_apply(struct cli *cli, int argc, char **argv)
 	}
 	return r < 0 ? EXIT_FAIL : 0;
 }
+
+const struct cli_command cli_apply = {
+	.name = "apply",
+	.summary =
+		"bring PFs and VFs to the state host.yaml declares; print the plan as a diff",
+	.run = cmd_apply,
+	.usage = "-f FILE [--dry-run] [--present]",
+	.options =
+		"  -f, --file FILE   the host description (host.yaml, docs/vf.md)\n"
+		"  -n, --dry-run     print the plan, change nothing\n"
+		"  --present         skip PF entries that select no device (yet), as at boot\n",
+};

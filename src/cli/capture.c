@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "util/banned.h"
 
-int cmd_capture(struct cli *cli, int argc, char **argv)
+static int cmd_capture(struct cli *cli, int argc, char **argv)
 {
 	struct sriov_error err = { 0 };
 	struct sriov_root *root = NULL;
@@ -15,7 +15,7 @@ int cmd_capture(struct cli *cli, int argc, char **argv)
 	int r;
 
 	if (argc != 2)
-		return cli_usage("capture DIR: give one folder to write into");
+		return cli_usage("capture: give one folder to write into");
 	if (cli_open_root(cli, &root) < 0)
 		return EXIT_FAIL;
 	r = sriov_capture(root, argv[1], &err);
@@ -32,3 +32,11 @@ int cmd_capture(struct cli *cli, int argc, char **argv)
 	print_close_object(&p);
 	return print_end(&p) < 0 ? EXIT_FAIL : 0;
 }
+
+const struct cli_command cli_capture = {
+	.name = "capture",
+	.summary =
+		"copy what sriov reads of sysfs and procfs into a new or empty folder",
+	.run = cmd_capture,
+	.usage = "DIR",
+};

@@ -18,17 +18,45 @@ struct cli {
 	bool pretty;
 	const char *sys_root; /* --root, NULL for the default */
 	const char *proc_root; /* --proc-root */
+	const char *socket; /* port --socket, else $SRIOVD_SOCKET or default */
 };
 
+/*
+ * Commands are a tree of tables (git's OPT_SUBCOMMAND, our main.c): a
+ * group lists its subcommands, a leaf runs. One dispatcher serves every
+ * level with one rule: a word selects the command it names, or the one
+ * command it is a prefix of; "-h"/"--help" among a command's arguments
+ * (before "--"), or "help" as the subcommand, prints that command's help
+ * and runs nothing.
+ */
 struct cli_command {
 	const char *name;
+	const char *summary; /* one line, in the group's list */
+	/* a leaf: argv[0] is its name, its arguments follow */
 	int (*run)(struct cli *cli, int argc, char **argv);
-	const char *summary;
+	/* a group: its subcommands, ended by NULL */
+	const struct cli_command *const *sub;
+	/* a group's options before the subcommand (port --socket PATH):
+	 * consume them from *argv (which starts at the first option) and
+	 * return 0, or an exit code */
+	int (*group_opts)(struct cli *cli, int *argc, char ***argv);
+	const char *usage; /* leaf: the arguments; one form per line */
+	const char *options; /* "  -x, --long ARG   what\n" lines, or NULL */
 };
+
+/* Run @argv[0..] against the command @cmd named @path ("sriovctl fabric"):
+ * a group dispatches to its subcommands, a leaf runs. */
+int cli_dispatch(struct cli *cli, const struct cli_command *cmd,
+		 const char *path, int argc, char **argv);
+
+/* Print the running command's usage line to stderr; returns EXIT_USAGE. */
+int cli_bad_usage(void);
 
 /* Print "sriovctl: error: ..." to stderr; returns EXIT_FAIL. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "sriovctl: usage: ..." to stderr; returns EXIT_USAGE. */
+/* Print "sriovctl: error: ..." and the running command's usage line to
+ * stderr; returns EXIT_USAGE. For every mistake of the command line: an
+ * unknown word, a missing argument, a value malformed or out of range. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "sriovctl: warning: ..." to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,21 +70,11 @@ bool cli_matches(const char *arg, const char *keyword);
 
 void cli_printer(struct cli *cli, struct printer *p);
 
-/* Command groups, one file each. */
-int cmd_show(struct cli *cli, int argc, char **argv);
-int cmd_doctor(struct cli *cli, int argc, char **argv);
-int cmd_capture(struct cli *cli, int argc, char **argv);
-int cmd_pf(struct cli *cli, int argc, char **argv);
-int cmd_vf(struct cli *cli, int argc, char **argv);
-int cmd_nova(struct cli *cli, int argc, char **argv);
-int cmd_fabric(struct cli *cli, int argc, char **argv);
-int cmd_apply(struct cli *cli, int argc, char **argv);
-int cmd_render(struct cli *cli, int argc, char **argv);
-int cmd_ib(struct cli *cli, int argc, char **argv);
-int cmd_port(struct cli *cli, int argc, char **argv);
+/* The commands, each defined in its own file (a group with its table). */
+extern const struct cli_command cli_show, cli_capture, cli_doctor, cli_pf,
+	cli_vf, cli_nova, cli_fabric, cli_apply, cli_render, cli_ib, cli_port;
 
-/* render KINDs from this host's hardware (src/cli/nova.c); render.c
- * dispatches, argv[0] is the KIND. */
+/* render nova|neutron from this host's hardware (src/cli/nova.c). */
 int render_nova(struct cli *cli, int argc, char **argv);
 int render_neutron(struct cli *cli, int argc, char **argv);
 

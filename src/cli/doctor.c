@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "util/banned.h"
 
-int cmd_doctor(struct cli *cli, int argc, char **argv)
+static int cmd_doctor(struct cli *cli, int argc, char **argv)
 {
 	struct sriov_error err = { 0 };
 	struct sriov_root *root = NULL;
@@ -64,3 +64,10 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	return count[SRIOV_FAIL] ? EXIT_FAIL : 0;
 }
+
+const struct cli_command cli_doctor = {
+	.name = "doctor",
+	.summary =
+		"check the host for what SR-IOV needs (exit 1 when a check fails)",
+	.run = cmd_doctor,
+};

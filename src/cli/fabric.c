@@ -176,13 +176,11 @@ static int fabric_check(struct cli *cli, int argc, char **argv)
 			lo.allow_both = true;
 			break;
 		default:
-			return cli_usage(
-				"fabric check [--table-size N] [--allow-both] PARTITIONS.CONF");
+			return cli_bad_usage();
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage(
-			"fabric check [--table-size N] [--allow-both] PARTITIONS.CONF");
+		return cli_bad_usage();
 	r = read_file(argv[optind], &buf, &len);
 	if (r < 0)
 		return cli_error(
@@ -268,8 +266,6 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 		{ "table-size", required_argument, NULL, 't' },
 		{ 0 },
 	};
-	const char *usage_s =
-		"fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE] [--table-size N]";
 	struct sriov_lint_opts lo = { 0 };
 	const char *out = NULL, *pidfile = NULL;
 	_cleanup_free_ char *buf = NULL, *text = NULL, *body = NULL;
@@ -295,11 +291,11 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 			lo.table_size = (unsigned)v;
 			break;
 		default:
-			return cli_usage("%s", usage_s);
+			return cli_bad_usage();
 		}
 	}
 	if (optind + 1 != argc || !out)
-		return cli_usage("%s", usage_s);
+		return cli_bad_usage();
 	r = read_file(argv[optind], &buf, &len);
 	if (r < 0)
 		return cli_error("cannot read '%s': %s", argv[optind],
@@ -399,8 +395,6 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 		{ "allow-both", no_argument, NULL, 'b' },
 		{ 0 },
 	};
-	const char *usage_s =
-		"fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]";
 	_cleanup_free_ struct sriov_fabric_port *ports = NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct sriov_port_pkeys *t = NULL;
@@ -430,11 +424,11 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 			flags |= SRIOV_PREDICT_ALLOW_BOTH;
 			break;
 		default:
-			return cli_usage("%s", usage_s);
+			return cli_bad_usage();
 		}
 	}
 	if (optind + 1 != argc || !ports_file || !sm)
-		return cli_usage("%s", usage_s);
+		return cli_bad_usage();
 	r = read_ports(ports_file, &ports, &n);
 	if (r)
 		return r;
@@ -533,13 +527,10 @@ static int fabric_show(struct cli *cli, int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "C:N:", opts, NULL)) != -1) {
 		if (c == '?' || (r = ca_opt(c, optarg, &ca, &port)))
-			return c == '?' ?
-				       cli_usage(
-					       "fabric show [--ca NAME] [--port N]") :
-				       r;
+			return c == '?' ? cli_bad_usage() : r;
 	}
 	if (optind != argc)
-		return cli_usage("fabric show [--ca NAME] [--port N]");
+		return cli_bad_usage();
 	r = scan(ca, port, &f);
 	if (r)
 		return r;
@@ -580,8 +571,6 @@ static int fabric_verify(struct cli *cli, int argc, char **argv)
 		{ "port", required_argument, NULL, 'N' },
 		{ 0 },
 	};
-	const char *usage_s =
-		"fabric verify [--conf] [--allow-both] [--ca NAME] [--port N] INTENT.yaml|PARTITIONS.CONF";
 	_cleanup_free_ struct sriov_pkey_diff *d = NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct sriov_error err = { 0 };
@@ -610,11 +599,11 @@ static int fabric_verify(struct cli *cli, int argc, char **argv)
 				return r;
 			break;
 		default:
-			return cli_usage("%s", usage_s);
+			return cli_bad_usage();
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage("%s", usage_s);
+		return cli_bad_usage();
 	r = read_file(argv[optind], &buf, &len);
 	if (r < 0)
 		return cli_error("cannot read '%s': %s", argv[optind],
@@ -673,8 +662,6 @@ static int fabric_verify(struct cli *cli, int argc, char **argv)
 
 static int fabric_set_pkey(struct cli *cli, int argc, char **argv)
 {
-	const char *usage_s =
-		"fabric set-pkey LID PORT INDEX PKEY (the SM rewrites it on its next sweep)";
 	struct sriov_error err = { 0 };
 	uint64_t lid, port, index, pkey;
 
@@ -682,40 +669,91 @@ static int fabric_set_pkey(struct cli *cli, int argc, char **argv)
 	    lid > 0xbfff || parse_u64(argv[2], 0, &port) < 0 || port > 254 ||
 	    parse_u64(argv[3], 0, &index) < 0 || index > 65535 ||
 	    parse_u64(argv[4], 0, &pkey) < 0 || pkey > 0xffff)
-		return cli_usage("%s", usage_s);
+		return cli_bad_usage();
 	if (sriov_ib_pkey_set(NULL, 0, (uint16_t)lid, (uint8_t)port,
 			      (unsigned)index, (uint16_t)pkey, &err) < 0)
 		return cli_error("%s", err.msg);
 	return 0;
 }
 
-int cmd_fabric(struct cli *cli, int argc, char **argv)
-{
-	const char *usage_s =
-		"fabric check|render|predict|show|verify ... (see sriovctl fabric help)";
+static const struct cli_command fabric_check_cmd = {
+	.name = "check",
+	.summary =
+		"lint a partitions.conf as OpenSM reads it (exit 1 on any error)",
+	.run = fabric_check,
+	.usage = "[--table-size N] [--allow-both] PARTITIONS.CONF",
+	.options =
+		"  --table-size N   P-key table size of the ports (1..65535) for the overflow checks\n"
+		"  --allow-both     OpenSM runs with allow_both_pkeys TRUE\n",
+};
 
-	if (argc < 2)
-		return cli_usage("%s", usage_s);
-	if (cli_matches(argv[1], "check"))
-		return fabric_check(cli, argc - 1, argv + 1);
-	if (cli_matches(argv[1], "render"))
-		return fabric_render(cli, argc - 1, argv + 1);
-	if (cli_matches(argv[1], "predict"))
-		return fabric_predict(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "set-pkey"))
-		return fabric_set_pkey(cli, argc - 1, argv + 1);
-	if (cli_matches(argv[1], "show"))
-		return fabric_show(cli, argc - 1, argv + 1);
-	if (cli_matches(argv[1], "verify"))
-		return fabric_verify(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "help")) {
-		printf("usage:\n"
-		       "  sriovctl fabric check [--table-size N] [--allow-both] PARTITIONS.CONF\n"
-		       "  sriovctl fabric render INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE]\n"
-		       "  sriovctl fabric predict PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]\n"
-		       "  sriovctl fabric show [--ca NAME] [--port N]\n"
-		       "  sriovctl fabric verify [--conf] [--allow-both] [--ca NAME] [--port N] INTENT.yaml|PARTITIONS.CONF\n");
-		return 0;
-	}
-	return cli_usage("unknown fabric command '%s'; %s", argv[1], usage_s);
-}
+static const struct cli_command fabric_render_cmd = {
+	.name = "render",
+	.summary =
+		"write partitions.conf from an intent file, linted, atomically",
+	.run = fabric_render,
+	.usage =
+		"INTENT.yaml -o PARTITIONS.CONF [--hup PIDFILE] [--table-size N]",
+	.options =
+		"  -o, --output FILE  the partitions.conf to replace\n"
+		"  --hup PIDFILE      signal the OpenSM whose pid the file holds, so it rereads\n"
+		"  --table-size N     P-key table size of the ports (1..65535)\n",
+};
+
+static const struct cli_command fabric_predict_cmd = {
+	.name = "predict",
+	.summary = "the P-key table OpenSM would program into each port",
+	.run = fabric_predict,
+	.usage = "PARTITIONS.CONF --ports FILE --sm GUID [--allow-both]",
+	.options =
+		"  --ports FILE     the fabric's ports (JSON)\n"
+		"  --sm GUID        the port GUID of the subnet manager\n"
+		"  --allow-both     OpenSM runs with allow_both_pkeys TRUE\n",
+};
+
+static const struct cli_command fabric_show_cmd = {
+	.name = "show",
+	.summary = "the fabric's ports and their P-key tables, read over MADs",
+	.run = fabric_show,
+	.usage = "[--ca NAME] [--port N]",
+	.options = "  --ca NAME        the local HCA to send MADs from\n"
+		   "  --port N         its port (1..254)\n",
+};
+
+static const struct cli_command fabric_verify_cmd = {
+	.name = "verify",
+	.summary =
+		"check that every port's P-key table is what the intent or file says (exit 1 on a difference)",
+	.run = fabric_verify,
+	.usage =
+		"[--conf] [--allow-both] [--ca NAME] [--port N] INTENT.yaml|PARTITIONS.CONF",
+	.options =
+		"  --conf           the file is a partitions.conf, not an intent\n"
+		"  --allow-both     OpenSM runs with allow_both_pkeys TRUE\n"
+		"  --ca NAME        the local HCA to send MADs from\n"
+		"  --port N         its port (1..254)\n",
+};
+
+static const struct cli_command fabric_set_pkey_cmd = {
+	.name = "set-pkey",
+	.summary =
+		"write one P-key table entry of a port over MADs (the SM rewrites it on its next sweep)",
+	.run = fabric_set_pkey,
+	.usage = "LID PORT INDEX PKEY",
+};
+
+static const struct cli_command *const fabric_commands[] = {
+	&fabric_check_cmd,
+	&fabric_render_cmd,
+	&fabric_predict_cmd,
+	&fabric_show_cmd,
+	&fabric_verify_cmd,
+	&fabric_set_pkey_cmd,
+	NULL,
+};
+
+const struct cli_command cli_fabric = {
+	.name = "fabric",
+	.summary = "InfiniBand partitions: check, render, predict, verify",
+	.sub = fabric_commands,
+};

@@ -114,7 +114,6 @@ static int ib_pkeys(struct cli *cli, int argc, char **argv)
 		{ "port", required_argument, NULL, 'N' },
 		{ 0 },
 	};
-	const char *use = "ib pkeys DEV VF [PKEY...] [--port N]";
 	_cleanup_free_ uint16_t *want = NULL;
 	struct sriov_error err = { 0 };
 	struct sriov_root *root = NULL;
@@ -129,20 +128,20 @@ static int ib_pkeys(struct cli *cli, int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+N:", opts, NULL)) != -1) {
 		if (c != 'N')
-			return cli_usage("%s", use);
+			return cli_bad_usage();
 		if ((r = port_opt(optarg, &port)))
 			return r;
 	}
 	/* Options may also follow the P-keys. */
 	if (argc - optind < 2)
-		return cli_usage("%s", use);
+		return cli_bad_usage();
 	want = calloc((size_t)argc, sizeof(*want));
 	if (!want)
 		return cli_error("out of memory");
 	for (int i = optind + 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") || !strcmp(argv[i], "-N")) {
 			if (i + 1 >= argc)
-				return cli_usage("%s", use);
+				return cli_bad_usage();
 			if ((r = port_opt(argv[++i], &port)))
 				return r;
 			continue;
@@ -503,10 +502,6 @@ static int ib_guid(struct cli *cli, int argc, char **argv)
 		{ "no-fabric-check", no_argument, NULL, 'n' },
 		{ 0 },
 	};
-	const char *use =
-		"ib guid DEV VF [GUID | --sm | --clear | --allocate "
-		"[--pool FILE | --pool-range START-END] [--base GUID] "
-		"[--ca NAME] [--ca-port N] [--no-fabric-check]] [--port N]";
 	struct guid_opts o = { .fabric_check = true };
 	struct sriov_error err = { 0 };
 	struct sriov_guid_pool pool, *pp = NULL;
@@ -557,11 +552,11 @@ static int ib_guid(struct cli *cli, int argc, char **argv)
 			o.fabric_check = false;
 			break;
 		default:
-			return cli_usage("%s", use);
+			return cli_bad_usage();
 		}
 	}
 	if (argc - optind < 2 || argc - optind > 3)
-		return cli_usage("%s", use);
+		return cli_bad_usage();
 	if (argc - optind == 3) {
 		if (sriov_guid_parse(argv[optind + 2], &value, &err) < 0 ||
 		    sriov_guid_check(value, &err) < 0)
@@ -618,7 +613,6 @@ static int ib_guids_check(struct cli *cli, int argc, char **argv)
 		{ "ca-port", required_argument, NULL, 'c' },
 		{ 0 },
 	};
-	const char *use = "ib guids check [--ca NAME] [--ca-port N] GUID...";
 	struct guid_opts o = { 0 };
 	struct sriov_error err = { 0 };
 	struct sriov_ib_fabric f;
@@ -635,10 +629,10 @@ static int ib_guids_check(struct cli *cli, int argc, char **argv)
 			 o.ca_port >= 0 && o.ca_port <= 254)
 			continue;
 		else
-			return cli_usage("%s", use);
+			return cli_bad_usage();
 	}
 	if (optind >= argc)
-		return cli_usage("%s", use);
+		return cli_bad_usage();
 	n = (size_t)(argc - optind);
 	want = calloc(n, sizeof(*want));
 	if (!want)
@@ -694,29 +688,64 @@ static int ib_guids_check(struct cli *cli, int argc, char **argv)
 	return bad ? EXIT_FAIL : 0;
 }
 
-int cmd_ib(struct cli *cli, int argc, char **argv)
-{
-	const char *use =
-		"ib pkeys|guid|guids check ... (see sriovctl ib help)";
+static const struct cli_command ib_pkeys_cmd = {
+	.name = "pkeys",
+	.summary = "show or set a ConnectX-3 (mlx4) VF's P-key table",
+	.run = ib_pkeys,
+	.usage = "DEV VF [PKEY...] [--port N]",
+	.options =
+		"  PKEY...          the VF's table in order, each looked up in the port's physical table (0xb000: full member, 0x3000: limited)\n"
+		"  --port N         the HCA port (default: the PF's first InfiniBand port)\n"
+		"DEV: the PF's netdev, PCI address or RDMA device; VF: index or PCI address\n",
+};
 
-	if (argc < 2)
-		return cli_usage("%s", use);
-	if (cli_matches(argv[1], "pkeys"))
-		return ib_pkeys(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "guid"))
-		return ib_guid(cli, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "guids") && argc >= 3 &&
-	    cli_matches(argv[2], "check"))
-		return ib_guids_check(cli, argc - 2, argv + 2);
-	if (!strcmp(argv[1], "help")) {
-		printf("usage:\n"
-		       "  sriovctl ib pkeys DEV VF [PKEY...] [--port N]\n"
-		       "  sriovctl ib guid DEV VF [GUID | --sm | --clear] [--port N]\n"
-		       "  sriovctl ib guid DEV VF --allocate [--pool FILE | --pool-range START-END]\n"
-		       "                   [--base GUID] [--ca NAME] [--ca-port N] [--no-fabric-check]\n"
-		       "  sriovctl ib guids check [--ca NAME] [--ca-port N] GUID...\n"
-		       "DEV: the PF's netdev, PCI address or RDMA device; VF: index or PCI address\n");
-		return 0;
-	}
-	return cli_usage("unknown ib command '%s'; %s", argv[1], use);
-}
+static const struct cli_command ib_guid_cmd = {
+	.name = "guid",
+	.summary =
+		"show or set a VF's GUID; allocate one that no port of the fabric uses",
+	.run = ib_guid,
+	.usage =
+		"DEV VF [GUID | --sm | --clear] [--port N]\nDEV VF --allocate [--pool FILE | --pool-range START-END] [--base GUID] [--ca NAME] [--ca-port N] [--no-fabric-check] [--port N]",
+	.options =
+		"  GUID                 0x0002c90300a1b2c1, 0002:c903:00a1:b2c1 or 00:02:c9:03:00:a1:b2:c1\n"
+		"  --sm                 let the subnet manager assign the GUID (mlx4)\n"
+		"  --clear              delete the VF's GUID (mlx4)\n"
+		"  --allocate           choose a GUID (derived from the PF's, or from a pool)\n"
+		"  --pool FILE          the pool, a YAML file with guid_pool: START-END\n"
+		"  --pool-range START-END  the pool, given inline\n"
+		"  --base GUID          derive from this GUID rather than the PF port's\n"
+		"  --ca NAME            the local HCA that checks the fabric\n"
+		"  --ca-port N          its port\n"
+		"  --no-fabric-check    do not ask the fabric whether the GUID is in use\n"
+		"  --port N             the HCA port of the VF\n",
+};
+
+static const struct cli_command ib_guids_check_cmd = {
+	.name = "check",
+	.summary =
+		"is any of these GUIDs in use on the fabric? (exit 1 when one is)",
+	.run = ib_guids_check,
+	.usage = "[--ca NAME] [--ca-port N] GUID...",
+	.options = "  --ca NAME        the local HCA to send MADs from\n"
+		   "  --ca-port N      its port\n",
+};
+
+static const struct cli_command *const ib_guids_commands[] = {
+	&ib_guids_check_cmd, NULL
+};
+
+static const struct cli_command ib_guids_cmd = {
+	.name = "guids",
+	.summary = "GUIDs on the fabric",
+	.sub = ib_guids_commands,
+};
+
+static const struct cli_command *const ib_commands[] = { &ib_pkeys_cmd,
+							 &ib_guid_cmd,
+							 &ib_guids_cmd, NULL };
+
+const struct cli_command cli_ib = {
+	.name = "ib",
+	.summary = "VF P-key tables (mlx4) and VF GUIDs",
+	.sub = ib_commands,
+};

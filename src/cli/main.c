@@ -8,26 +8,6 @@
 #include "cli.h"
 #include "util/banned.h"
 
-static int cmd_version(struct cli *cli, int argc, char **argv);
-
-static const struct cli_command commands[] = {
-	{ "show", cmd_show, "show SR-IOV devices, their VFs and ports" },
-	{ "capture", cmd_capture,
-	  "copy what sriov reads of sysfs and procfs into a folder" },
-	{ "doctor", cmd_doctor, "check the host for what SR-IOV needs" },
-	{ "version", cmd_version, "print the version" },
-	{ "pf", cmd_pf, "show or set a PF's VF count" },
-	{ "vf", cmd_vf, "show and set VF settings and drivers" },
-	{ "nova", cmd_nova, "Nova device_spec, pools and PCI request fitting" },
-	{ "fabric", cmd_fabric,
-	  "InfiniBand partitions: check, render, predict" },
-	{ "apply", cmd_apply, "bring PFs and VFs to the state of host.yaml" },
-	{ "render", cmd_render,
-	  "write configuration: udev, systemd (host.yaml); nova, neutron (hardware)" },
-	{ "ib", cmd_ib, "VF P-key tables (mlx4) and VF GUIDs" },
-	{ "port", cmd_port, "bind, unbind and list ports through sriovd" },
-};
-
 static int cmd_version(struct cli *cli, int argc, char **argv)
 {
 	struct printer p;
@@ -38,6 +18,32 @@ static int cmd_version(struct cli *cli, int argc, char **argv)
 	print_close_object(&p);
 	return print_end(&p) < 0 ? EXIT_FAIL : 0;
 }
+
+static const struct cli_command cli_version = {
+	.name = "version",
+	.summary = "print the version",
+	.run = cmd_version,
+};
+
+static const struct cli_command *const commands[] = {
+	&cli_show, &cli_capture, &cli_doctor, &cli_version, &cli_pf,
+	&cli_vf,   &cli_nova,	 &cli_fabric, &cli_apply,   &cli_render,
+	&cli_ib,   &cli_port,	 NULL,
+};
+
+static const struct cli_command sriovctl = {
+	.name = "sriovctl",
+	.summary =
+		"SR-IOV networking for clouds: PFs and VFs, InfiniBand partitions and GUIDs, Nova and Neutron configuration, the sriovd agent",
+	.sub = commands,
+	.options =
+		"  -j, --json          JSON output\n"
+		"  -p, --pretty        indented JSON (implies -j)\n"
+		"  --root DIR          sysfs root (default /sys, or $SRIOV_SYSFS_ROOT)\n"
+		"  --proc-root DIR     procfs root (default /proc, or $SRIOV_PROC_ROOT)\n"
+		"  -V, --version       print the version\n"
+		"  -h, --help          this help\n",
+};
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -61,9 +67,9 @@ int cli_usage(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("usage", fmt, ap);
+	vmsg("error", fmt, ap);
 	va_end(ap);
-	return EXIT_USAGE;
+	return cli_bad_usage();
 }
 
 void cli_warn(const char *fmt, ...)
@@ -73,13 +79,6 @@ void cli_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("warning", fmt, ap);
 	va_end(ap);
-}
-
-bool cli_matches(const char *arg, const char *keyword)
-{
-	size_t n = strlen(arg);
-
-	return n > 0 && n <= strlen(keyword) && !strncmp(arg, keyword, n);
 }
 
 int cli_open_root(struct cli *cli, struct sriov_root **ret)
@@ -98,22 +97,6 @@ void cli_printer(struct cli *cli, struct printer *p)
 	print_begin(p, cli->json, cli->pretty, stdout);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: sriovctl [OPTIONS] COMMAND [ARGS...]\n\n"
-		"options:\n"
-		"  -j, --json          JSON output\n"
-		"  -p, --pretty        indented JSON\n"
-		"  --root DIR          sysfs root (default /sys, or $SRIOV_SYSFS_ROOT)\n"
-		"  --proc-root DIR     procfs root (default /proc, or $SRIOV_PROC_ROOT)\n"
-		"  -V, --version       print the version\n"
-		"  -h, --help          this help\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name,
-			commands[i].summary);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -126,7 +109,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli cli = { .prog = "sriovctl" };
-	const struct cli_command *cmd = NULL;
+	char *help[] = { argv[0], (char *)"--help", NULL };
 	int c;
 
 	/* '+': stop at the command, whose own options follow it. */
@@ -137,6 +120,7 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			cli.pretty = true;
+			cli.json = true;
 			break;
 		case 'R':
 			cli.sys_root = optarg;
@@ -148,32 +132,14 @@ int main(int argc, char **argv)
 			printf("sriovctl %s\n", SRIOV_VERSION);
 			return 0;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return cli_dispatch(&cli, &sriovctl, "sriovctl", 2,
+					    help);
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_usage(
+				"see 'sriovctl --help' for the options");
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[optind], commands[i].name)) {
-			cmd = &commands[i];
-			break;
-		}
-		if (cli_matches(argv[optind], commands[i].name)) {
-			if (cmd)
-				return cli_usage(
-					"'%s' is ambiguous; give more letters",
-					argv[optind]);
-			cmd = &commands[i];
-		}
-	}
-	if (!cmd)
-		return cli_usage("unknown command '%s' (see sriovctl --help)",
-				 argv[optind]);
-	return cmd->run(&cli, argc - optind, argv + optind);
+	/* the dispatcher skips the group's own word: argv[optind - 1] */
+	return cli_dispatch(&cli, &sriovctl, "sriovctl", argc - optind + 1,
+			    argv + optind - 1);
 }

@@ -806,7 +806,7 @@ static int cmd_nova_check(struct cli *cli, int argc, char **argv)
 	int r;
 
 	if (argc != 2)
-		return cli_usage("nova check [--root SYSFS] nova.conf");
+		return cli_bad_usage();
 	r = read_conf(argv[1], &v, &n);
 	if (r < 0)
 		return cli_error("%s: %s", argv[1], strerror(-r));
@@ -943,7 +943,8 @@ static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
 	return emit(cli, final);
 }
 
-int cmd_nova(struct cli *cli, int argc, char **argv)
+/* nova match|pools|fit|consume: argv[0] is the subcommand. */
+static int cmd_nova(struct cli *cli, int argc, char **argv)
 {
 	struct nova_opts o = { 0 };
 	struct nova_whitelist *wl = NULL;
@@ -952,28 +953,18 @@ int cmd_nova(struct cli *cli, int argc, char **argv)
 	const char *sub;
 	int rc;
 
-	if (argc < 2)
-		return cli_usage(
-			"nova match|pools|fit|consume --device-spec FILE ... | nova check nova.conf");
-	sub = argv[1];
-	if (!strcmp(sub, "check"))
-		return cmd_nova_check(cli, argc - 1, argv + 1);
-	if (parse_opts(argc - 1, argv + 1, &o) < 0 || !o.spec)
+	sub = argv[0];
+	if (parse_opts(argc, argv, &o) < 0)
+		return cli_bad_usage();
+	if (!o.spec)
 		return cli_usage("nova %s: --device-spec FILE is required",
 				 sub);
-	int nargs = argc - 1 - o.first_arg;
-	char **args = argv + 1 + o.first_arg;
+	int nargs = argc - o.first_arg;
+	char **args = argv + o.first_arg;
 	bool consume = !strcmp(sub, "consume");
 	bool fit = consume || !strcmp(sub, "fit");
-	if (!fit && strcmp(sub, "match") && strcmp(sub, "pools"))
-		return cli_usage(
-			"nova: unknown command '%s' (match, pools, fit, consume, check)",
-			sub);
 	if (nargs != (fit ? 2 : 1))
-		return cli_usage(
-			fit ? "nova %s --device-spec FILE [--alias FILE] [--hw-shared] [--deterministic] HOSTS.json REQUESTS.json" :
-			      "nova %s --device-spec FILE DEVICES.json",
-			sub);
+		return cli_bad_usage();
 	if (o.alias) {
 		struct sriov_error err = { 0 };
 		char **vals = NULL;
@@ -1320,8 +1311,7 @@ int render_nova(struct cli *cli, int argc, char **argv)
 	int rc;
 
 	if (parse_render_opts(argc, argv, false, &o) < 0)
-		return cli_usage(
-			"render nova --physnet-map PHYSNET=DEV[,...] [--include-pf] [--alias-prefix P] [--numa-policy POLICY]");
+		return cli_bad_usage();
 	free(o.excludes);
 	if (o.policy &&
 	    sriov_numa_policy_parse(o.policy, SRIOV_NUMA_NOVA, &pol, NULL) < 0)
@@ -1548,8 +1538,7 @@ int render_neutron(struct cli *cli, int argc, char **argv)
 
 	if (parse_render_opts(argc, argv, true, &o) < 0) {
 		free(o.excludes);
-		return cli_usage(
-			"render neutron --physnet-map PHYSNET=DEV[,...] [--exclude DEV:ADDR[;ADDR...]]...");
+		return cli_bad_usage();
 	}
 	rc = open_host(cli, &root, &host);
 	if (rc)
@@ -1627,3 +1616,67 @@ out:
 		sriov_root_free(root);
 	return rc;
 }
+
+#define NOVA_SPEC_OPTIONS \
+	"  --device-spec FILE  [pci] device_spec values, one per line\n"
+
+#define NOVA_FIT_OPTIONS                                           \
+	NOVA_SPEC_OPTIONS                                          \
+	"  --alias FILE        [pci] alias values, one per line\n" \
+	"  --hw-shared         a PF and its VFs are one piece of hardware (beyond Nova)\n"
+
+static const struct cli_command nova_match_cmd = {
+	.name = "match",
+	.summary = "which device_spec matches each device, with its tags",
+	.run = cmd_nova,
+	.usage = "--device-spec FILE DEVICES.json",
+	.options = NOVA_SPEC_OPTIONS,
+};
+
+static const struct cli_command nova_pools_cmd = {
+	.name = "pools",
+	.summary = "the PCI device pools Nova builds from the devices",
+	.run = cmd_nova,
+	.usage = "--device-spec FILE DEVICES.json",
+	.options = NOVA_SPEC_OPTIONS,
+};
+
+static const struct cli_command nova_fit_cmd = {
+	.name = "fit",
+	.summary =
+		"the hosts whose devices support each request (PciPassthroughFilter)",
+	.run = cmd_nova,
+	.usage =
+		"--device-spec FILE [--alias FILE] [--hw-shared] HOSTS.json REQUESTS.json",
+	.options = NOVA_FIT_OPTIONS,
+};
+
+static const struct cli_command nova_consume_cmd = {
+	.name = "consume",
+	.summary =
+		"the devices each claim takes on one host, in order, as the compute node claims them",
+	.run = cmd_nova,
+	.usage =
+		"--device-spec FILE [--alias FILE] [--hw-shared] [--deterministic] HOST.json REQUESTS.json",
+	.options = NOVA_FIT_OPTIONS
+	"  --deterministic     claims do not depend on the order devices were reported in (beyond Nova)\n",
+};
+
+static const struct cli_command nova_check_cmd = {
+	.name = "check",
+	.summary =
+		"read nova.conf's [pci] options as Nova does and check them against this host",
+	.run = cmd_nova_check,
+	.usage = "NOVA.CONF",
+};
+
+static const struct cli_command *const nova_commands[] = {
+	&nova_match_cmd,   &nova_pools_cmd, &nova_fit_cmd,
+	&nova_consume_cmd, &nova_check_cmd, NULL
+};
+
+const struct cli_command cli_nova = {
+	.name = "nova",
+	.summary = "Nova device_spec, pools and PCI request fitting",
+	.sub = nova_commands,
+};

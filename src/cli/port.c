@@ -17,21 +17,6 @@
 
 #define DEFAULT_SOCKET "/run/sriovd/sriovd.sock"
 
-static int port_usage(void)
-{
-	return cli_usage(
-		"sriovctl port [--socket PATH] COMMAND\n"
-		"  bind ID network PHYSNET [vlan N [qos N] [proto 802.1Q|802.1ad]"
-		" | pkey 0xNNNN]\n"
-		"       [vnic direct|macvtap|direct-physical] [mac M] [guid G] [trust on|off]"
-		" [spoofchk on|off]\n"
-		"       [min_tx_rate N] [max_tx_rate N] [numa none|preferred|"
-		"required|legacy] [numa_node N] [pf DEV]\n"
-		"  unbind ID | show ID | list | vfs | clear PF VF|pf | health | "
-		"metrics | inventory\n"
-		"  request JSON   send one raw request line (for tests)");
-}
-
 static int connect_to(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -356,25 +341,43 @@ static int show_body(struct cli *cli, const char *what, json_t *resp)
 	return print_end(&p) < 0 ? EXIT_FAIL : 0;
 }
 
-int cmd_port(struct cli *cli, int argc, char **argv)
+/* port --socket PATH COMMAND ...: the group's one option. */
+static int port_options(struct cli *cli, int *argc, char ***argv)
 {
-	const char *path = getenv("SRIOVD_SOCKET") ?: DEFAULT_SOCKET;
+	while (*argc >= 1 && !strncmp((*argv)[0], "--socket", 8)) {
+		const char *a = (*argv)[0];
+
+		if (a[8] == '=') {
+			cli->socket = a + 9;
+			(*argc)--, (*argv)++;
+		} else if (!a[8] && *argc >= 2) {
+			cli->socket = (*argv)[1];
+			*argc -= 2, *argv += 2;
+		} else {
+			return cli_usage("port: --socket needs a PATH");
+		}
+	}
+	if (*argc >= 1 && (*argv)[0][0] == '-')
+		return cli_usage(
+			"port: unknown option '%s' (expected --socket PATH)",
+			(*argv)[0]);
+	return 0;
+}
+
+/* port COMMAND ARGS: argv[0] is the command. */
+static int port_run(struct cli *cli, int argc, char **argv)
+{
+	const char *path = cli->socket			   ?:
+				   getenv("SRIOVD_SOCKET") ?:
+							     DEFAULT_SOCKET;
 	json_t *req = NULL, *resp = NULL;
-	const char *what;
+	const char *what = argv[0];
 	int r;
 
 	argc--, argv++;
-	while (argc >= 2 && !strcmp(argv[0], "--socket")) {
-		path = argv[1];
-		argc -= 2, argv += 2;
-	}
-	if (argc < 1)
-		return port_usage();
-	what = argv[0];
-	argc--, argv++;
 	if (!strcmp(what, "request")) {
 		if (argc != 1)
-			return port_usage();
+			return cli_bad_usage();
 		r = exchange(path, argv[0], strlen(argv[0]), &resp);
 		if (r)
 			return r;
@@ -390,8 +393,10 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 	if (!strcmp(what, "bind")) {
 		json_t *port = NULL;
 
-		if (argc < 1)
-			return port_usage();
+		if (argc < 1) {
+			json_decref(req);
+			return cli_bad_usage();
+		}
 		r = build_bind(argc, argv, &port);
 		if (r) {
 			json_decref(req);
@@ -402,7 +407,7 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 	} else if (!strcmp(what, "unbind") || !strcmp(what, "show")) {
 		if (argc != 1) {
 			json_decref(req);
-			return port_usage();
+			return cli_bad_usage();
 		}
 		json_object_set_new(req, "op",
 				    json_string(!strcmp(what, "unbind") ?
@@ -416,7 +421,7 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 
 		if (argc != 2 || (!whole && parse_u64(argv[1], 10, &vf) < 0)) {
 			json_decref(req);
-			return port_usage();
+			return cli_bad_usage();
 		}
 		json_object_set_new(req, "op", json_string("vf.clear"));
 		json_object_set_new(req, "pf", json_string(argv[0]));
@@ -438,7 +443,7 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 				break;
 		if (i == ARRAY_SIZE(simple) || argc) {
 			json_decref(req);
-			return port_usage();
+			return cli_bad_usage();
 		}
 		json_object_set_new(req, "op", json_string(simple[i][1]));
 	}
@@ -447,3 +452,55 @@ int cmd_port(struct cli *cli, int argc, char **argv)
 		return r;
 	return show_body(cli, what, resp);
 }
+
+#define PORT_COMMAND(cmd, text, args)                        \
+	static const struct cli_command port_##cmd##_cmd = { \
+		.name = #cmd,                                \
+		.summary = text,                             \
+		.run = port_run,                             \
+		.usage = args,                               \
+	}
+
+static const struct cli_command port_bind_cmd = {
+	.name = "bind",
+	.summary =
+		"bind a port to a free VF of a network, configure it, answer with the libvirt XML",
+	.run = port_run,
+	.usage =
+		"ID network PHYSNET [vlan N [qos N] [proto 802.1Q|802.1ad] | pkey 0xNNNN] [vnic direct|macvtap|direct-physical] [mac M] [guid G] [trust on|off] [spoofchk on|off] [min_tx_rate N] [max_tx_rate N] [numa none|preferred|required|legacy] [numa_node N] [pf DEV]",
+};
+PORT_COMMAND(unbind, "give the port's VF back, restored and scrubbed", "ID");
+PORT_COMMAND(show, "one port: its VF, settings and state", "ID");
+PORT_COMMAND(list, "the ports sriovd holds", "");
+PORT_COMMAND(vfs, "the VFs sriovd manages and their state", "");
+PORT_COMMAND(clear, "take a quarantined VF (or whole PF) back into service",
+	     "PF VF|pf");
+PORT_COMMAND(health, "sriovd's health: ok or degraded, and why", "");
+PORT_COMMAND(metrics, "sriovd's metrics (Prometheus text)", "");
+PORT_COMMAND(inventory, "the host's inventory as sriovd sees it", "");
+PORT_COMMAND(request, "send one raw request line, print the answer (for tests)",
+	     "JSON");
+
+static const struct cli_command *const port_commands[] = {
+	&port_bind_cmd,
+	&port_unbind_cmd,
+	&port_show_cmd,
+	&port_list_cmd,
+	&port_vfs_cmd,
+	&port_clear_cmd,
+	&port_health_cmd,
+	&port_metrics_cmd,
+	&port_inventory_cmd,
+	&port_request_cmd,
+	NULL,
+};
+
+const struct cli_command cli_port = {
+	.name = "port",
+	.summary = "bind, unbind and list ports through sriovd",
+	.sub = port_commands,
+	.group_opts = port_options,
+	.options =
+		"  --socket PATH   sriovd's socket (default $SRIOVD_SOCKET, else " DEFAULT_SOCKET
+		")\n",
+};

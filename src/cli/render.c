@@ -146,24 +146,8 @@ static const struct {
 	{ "systemd", render_systemd },
 };
 
-/* Kinds written from this host's hardware, with their own options
- * (src/cli/nova.c). */
-static const struct {
-	const char *kind;
-	int (*run)(struct cli *cli, int argc, char **argv);
-} hw_renderers[] = {
-	{ "nova", render_nova },
-	{ "neutron", render_neutron },
-};
-
-static int render_usage(void)
-{
-	return cli_usage("sriovctl render udev|systemd -f host.yaml "
-			 "[--sriovctl PATH] | render nova|neutron "
-			 "--physnet-map PHYSNET=DEV,... (docs/nova.md)");
-}
-
-int cmd_render(struct cli *cli, int argc, char **argv)
+/* render udev|systemd -f host.yaml: argv[0] is the kind. */
+static int render_host(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
@@ -178,9 +162,6 @@ int cmd_render(struct cli *cli, int argc, char **argv)
 	size_t n_sel = 0, k;
 	int c, r;
 
-	for (k = 0; argc >= 2 && k < ARRAY_SIZE(hw_renderers); k++)
-		if (!strcmp(argv[1], hw_renderers[k].kind))
-			return hw_renderers[k].run(cli, argc - 1, argv + 1);
 	optind = 0; /* glibc: restart the scan */
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		switch (c) {
@@ -191,18 +172,18 @@ int cmd_render(struct cli *cli, int argc, char **argv)
 			exe_arg = optarg;
 			break;
 		default:
-			return render_usage();
+			return cli_bad_usage();
 		}
 	}
-	if (!path || optind + 1 != argc)
-		return render_usage();
-	for (k = 0; k < ARRAY_SIZE(renderers); k++)
-		if (!strcmp(argv[optind], renderers[k].kind))
-			break;
-	if (k == ARRAY_SIZE(renderers))
-		return cli_usage("unknown render kind '%s' (expected udev, "
-				 "systemd, nova or neutron)",
+	if (!path)
+		return cli_usage("render %s: give the host file with -f FILE",
+				 argv[0]);
+	if (optind != argc)
+		return cli_usage("render %s: unexpected argument '%s'", argv[0],
 				 argv[optind]);
+	for (k = 0; k < ARRAY_SIZE(renderers); k++)
+		if (!strcmp(argv[0], renderers[k].kind))
+			break;
 	file = realpath(path, NULL);
 	if (!file)
 		return cli_error("cannot find %s: %s", path, strerror(errno));
@@ -251,3 +232,60 @@ int cmd_render(struct cli *cli, int argc, char **argv)
 		return cli_error("writing: %s", strerror(errno));
 	return r < 0 ? EXIT_FAIL : 0;
 }
+
+#define RENDER_HOST_OPTIONS                                                 \
+	"  -f, --file FILE   the host description (absolute, plain path)\n" \
+	"  --sriovctl PATH   the sriovctl the rule or unit runs (default: this one)\n"
+
+static const struct cli_command render_udev_cmd = {
+	.name = "udev",
+	.summary = "a udev rule that runs apply when a PF of host.yaml appears",
+	.run = render_host,
+	.usage = "-f FILE [--sriovctl PATH]",
+	.options = RENDER_HOST_OPTIONS,
+};
+
+static const struct cli_command render_systemd_cmd = {
+	.name = "systemd",
+	.summary = "a systemd unit that runs apply at boot, before the network",
+	.run = render_host,
+	.usage = "-f FILE [--sriovctl PATH]",
+	.options = RENDER_HOST_OPTIONS,
+};
+
+static const struct cli_command render_nova_cmd = {
+	.name = "nova",
+	.summary =
+		"Nova's [pci] device_spec and alias from this host's hardware",
+	.run = render_nova,
+	.usage =
+		"--physnet-map PHYSNET=DEV[,...] [--include-pf] [--alias-prefix P] [--numa-policy POLICY]",
+	.options =
+		"  --physnet-map PHYSNET=DEV[,...]  the PFs of each physical network (netdev or PCI address)\n"
+		"  --include-pf          also a device_spec for each PF as a whole\n"
+		"  --alias-prefix P      prefix of the alias names\n"
+		"  --numa-policy POLICY  legacy, required, preferred or socket (default: from the hardware)\n",
+};
+
+static const struct cli_command render_neutron_cmd = {
+	.name = "neutron",
+	.summary = "Neutron's sriov_agent.ini from this host's hardware",
+	.run = render_neutron,
+	.usage =
+		"--physnet-map PHYSNET=DEV[,...] [--exclude DEV:ADDR[;ADDR...][,...]]",
+	.options =
+		"  --physnet-map PHYSNET=DEV[,...]  the PFs of each physical network\n"
+		"  --exclude DEV:ADDR[;ADDR...][,...]  VFs the agent leaves alone (exclude_devices)\n",
+};
+
+static const struct cli_command *const render_commands[] = {
+	&render_udev_cmd, &render_systemd_cmd, &render_nova_cmd,
+	&render_neutron_cmd, NULL
+};
+
+const struct cli_command cli_render = {
+	.name = "render",
+	.summary =
+		"write configuration: udev, systemd (host.yaml); nova, neutron (hardware)",
+	.sub = render_commands,
+};

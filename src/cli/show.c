@@ -207,7 +207,7 @@ static void print_pf(struct printer *p, const struct sriov_pf *pf)
 	print_close_object(p);
 }
 
-int cmd_show(struct cli *cli, int argc, char **argv)
+static int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	struct sriov_root *root = NULL;
 	struct sriov_error err = { 0 };
@@ -250,3 +250,9 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	sriov_host_release(&host);
 	return r < 0 ? EXIT_FAIL : 0;
 }
+
+const struct cli_command cli_show = {
+	.name = "show",
+	.summary = "show SR-IOV devices, their VFs and ports",
+	.run = cmd_show,
+};

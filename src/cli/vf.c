@@ -26,15 +26,6 @@ static void link_releasep(struct sriov_link_vfs *l)
 	sriov_link_vfs_release(l);
 }
 
-static int vf_usage(void)
-{
-	return cli_usage(
-		"sriovctl vf show DEV [VF] | sriovctl vf set DEV VF KEY VALUE... "
-		"[--force]\n  keys: mac, vlan, qos, proto, spoofchk, trust, "
-		"state, min_tx_rate, max_tx_rate, query_rss, node_guid, "
-		"port_guid, driver vfio-pci|default|none");
-}
-
 static const struct sriov_vf_info *find_vf(const struct sriov_link_vfs *l,
 					   unsigned vf)
 {
@@ -121,12 +112,12 @@ static int parse_vf_index(const char *s, unsigned numvfs, unsigned *ret,
 	uint64_t v;
 
 	if (parse_u64(s, 10, &v) < 0)
-		return cli_error("invalid VF index '%s' (expected a number)",
+		return cli_usage("invalid VF index '%s' (expected a number)",
 				 s);
 	if (v >= numvfs)
-		return cli_error("VF %s is out of range: %s has %u VFs "
-				 "(0 to %d)",
-				 s, pf->dev, numvfs, (int)numvfs - 1);
+		return cli_usage(
+			"VF %s is out of range: %s has %u VFs (0 to %d)", s,
+			pf->dev, numvfs, (int)numvfs - 1);
 	*ret = (unsigned)v;
 	return 0;
 }
@@ -140,14 +131,16 @@ static int vf_show(struct cli *cli, struct sriov_root *root,
 	struct printer p;
 	unsigned numvfs, one = 0;
 	bool only = false;
+	int r;
 
-	if (argc > 4)
-		return vf_usage();
+	if (argc > 3)
+		return cli_usage("vf show: unexpected argument '%s'", argv[3]);
 	if (sriov_pf_numvfs(root, pf, &numvfs, NULL, &err) < 0)
 		return cli_error("%s", err.msg);
-	if (argc == 4) {
-		if (parse_vf_index(argv[3], numvfs, &one, pf))
-			return EXIT_FAIL;
+	if (argc == 3) {
+		r = parse_vf_index(argv[2], numvfs, &one, pf);
+		if (r)
+			return r;
 		only = true;
 	}
 	if (read_link(pf, &nl, &l, &err) < 0)
@@ -179,15 +172,17 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 	bool rebound = false;
 	int r, rc = 0, bound = 0;
 
-	if (argc < 6)
-		return vf_usage();
+	if (argc < 5)
+		return cli_usage(
+			"vf set: give the VF and at least one KEY VALUE");
 	if (sriov_pf_numvfs(root, pf, &numvfs, NULL, &err) < 0)
 		return cli_error("%s", err.msg);
-	if (parse_vf_index(argv[3], numvfs, &vf, pf))
-		return EXIT_FAIL;
+	r = parse_vf_index(argv[2], numvfs, &vf, pf);
+	if (r)
+		return r;
 	cfg.vf = vf;
 	/* Validate every word before anything is sent. */
-	for (int i = 4; i < argc; i++) {
+	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--force")) {
 			force = true;
 			continue;
@@ -196,16 +191,16 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 			return cli_usage("'%s' needs a value", argv[i]);
 		if (!strcmp(argv[i], "driver")) {
 			if (sriov_vf_driver_parse(argv[++i], &drv, &err) < 0)
-				return cli_error("%s", err.msg);
+				return cli_usage("%s", err.msg);
 			have_drv = true;
 			continue;
 		}
 		if (sriov_vf_config_set(&cfg, argv[i], argv[i + 1], &err) < 0)
-			return cli_error("%s", err.msg);
+			return cli_usage("%s", err.msg);
 		i++;
 	}
 	if (sriov_vf_config_check(&cfg, &err) < 0)
-		return cli_error("%s", err.msg);
+		return cli_usage("%s", err.msg);
 	if (cfg.mask && !pf->ifindex)
 		return cli_error("%s has no netdev: its VFs have no settings "
 				 "to set over rtnetlink (only driver)",
@@ -298,21 +293,61 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 	return rc;
 }
 
-int cmd_vf(struct cli *cli, int argc, char **argv)
+/* vf show|set DEV ...: the PF resolved, then the subcommand. */
+static int vf_run(struct cli *cli, int argc, char **argv)
 {
 	_cleanup_(root_freep) struct sriov_root *root = NULL;
 	struct sriov_error err = { 0 };
 	struct sriov_pf_ref pf;
 
-	if (argc < 3)
-		return vf_usage();
-	if (!cli_matches(argv[1], "show") && !cli_matches(argv[1], "set"))
-		return vf_usage();
+	if (argc < 2)
+		return cli_usage("vf %s: give the PF (netdev or PCI address)",
+				 argv[0]);
 	if (cli_open_root(cli, &root) < 0)
 		return EXIT_FAIL;
-	if (sriov_pf_resolve(root, argv[2], &pf, &err) < 0)
+	if (sriov_pf_resolve(root, argv[1], &pf, &err) < 0)
 		return cli_error("%s", err.msg);
-	if (cli_matches(argv[1], "show"))
+	if (!strcmp(argv[0], "show"))
 		return vf_show(cli, root, &pf, argc, argv);
 	return vf_set(cli, root, &pf, argc, argv);
 }
+
+static const struct cli_command vf_show_cmd = {
+	.name = "show",
+	.summary =
+		"the VFs' settings as the PF driver reports them, their PCI functions and drivers",
+	.run = vf_run,
+	.usage = "DEV [VF]",
+};
+
+static const struct cli_command vf_set_cmd = {
+	.name = "set",
+	.summary =
+		"set VF settings (ip link keywords; each its own request) and the VF's driver",
+	.run = vf_run,
+	.usage = "DEV VF KEY VALUE... [--force]",
+	.options =
+		"  mac ADDR           unicast MAC (or 20 bytes on InfiniBand)\n"
+		"  vlan ID            0 to 4095 (0: none)\n"
+		"  qos N              0 to 7, with vlan\n"
+		"  proto 802.1Q|802.1ad  VLAN protocol, with vlan\n"
+		"  spoofchk on|off    source MAC check\n"
+		"  trust on|off       let the VF change its MAC, promiscuous mode\n"
+		"  state auto|enable|disable  the VF's link\n"
+		"  min_tx_rate MBPS   minimum rate (0: none)\n"
+		"  max_tx_rate MBPS   maximum rate (0: none)\n"
+		"  query_rss on|off   let the VF query the RSS configuration\n"
+		"  node_guid GUID     InfiniBand node GUID (0x..., xxxx:xxxx:xxxx:xxxx or xx:..:xx)\n"
+		"  port_guid GUID     InfiniBand port GUID\n"
+		"  driver vfio-pci|default|none  bind the VF's driver\n"
+		"  --force            rebind even when the VF's netdev is up with addresses\n",
+};
+
+static const struct cli_command *const vf_commands[] = { &vf_show_cmd,
+							 &vf_set_cmd, NULL };
+
+const struct cli_command cli_vf = {
+	.name = "vf",
+	.summary = "show and set VF settings and drivers",
+	.sub = vf_commands,
+};
