@@ -74,6 +74,16 @@ void sriov_daemon_config_release(struct sriov_daemon_config *c);
 int sriov_daemon_config_load(const char *path, const char *text,
 			     struct sriov_daemon_config *c,
 			     struct sriov_error *err);
+/**
+ * sriov_daemon_config_defaults() - the configuration of a host whose file
+ * is not written yet: no physnets (nothing to bind), every default
+ * @path: the file it stands for, in messages
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sriov_daemon_config_defaults(const char *path,
+				 struct sriov_daemon_config *c,
+				 struct sriov_error *err);
 /* The physnet that lists @pf, or NULL. */
 const char *sriov_daemon_config_physnet_of(const struct sriov_daemon_config *c,
 					   const char *pf);

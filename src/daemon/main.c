@@ -24,12 +24,51 @@ static void on_signal(int sig)
 static int usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-		"usage: sriovd [-c FILE] [--check-config] [--root SYSFS]\n"
-		"  -c, --config FILE  configuration (default %s)\n"
+		"usage: sriovd [-c FILE] [--check-config] [--root DIR]\n"
+		"\nThe SR-IOV host agent: binds ports to VFs, restores and scrubs them on release, repairs drift (sriovd(8)).\n"
+		"\noptions:\n"
+		"  -c, --config FILE  configuration (default %s; when that file\n"
+		"                     is missing, the defaults: no physnets)\n"
 		"  --check-config     validate the configuration and exit\n"
-		"  --root DIR         read sysfs below DIR (tests)\n",
+		"  --root DIR         read sysfs below DIR (tests)\n"
+		"  -V, --version      print the version\n"
+		"  -h, --help         this help\n"
+		"\nenvironment:\n"
+		"  NOTIFY_SOCKET, WATCHDOG_USEC  systemd's notification and watchdog\n"
+		"  SRIOVD_TEST_STEP_DELAY_MS     slow every step of a bind or unbind (tests)\n"
+		"\nsignals: SIGTERM, SIGINT stop it; a half-done operation is finished or\n"
+		"rolled back on the next start.\n",
 		SRIOV_DAEMON_CONFIG_DEFAULT);
 	return code;
+}
+
+/* Said once when writes start failing, and once when they work again:
+ * the file is rewritten after every check. */
+/* Make the socket's folder (0755, one level) when it is missing. */
+static int socket_dir(const char *socket)
+{
+	char dir[4200];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", socket);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_err("socket %s: cannot make %s: %s", socket, dir,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void metrics_write_failed(struct daemon *d, const char *path, int e)
+{
+	if (!d->metrics_failing)
+		log_err("cannot write metrics to %s: %s (metrics_file must be writable by sriovd; the unit allows /var/lib/prometheus/node-exporter)",
+			path, strerror(e));
+	d->metrics_failing = true;
 }
 
 static void write_metrics_file(struct daemon *d)
@@ -46,10 +85,20 @@ static void write_metrics_file(struct daemon *d)
 	resp = req;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg.metrics_file);
 	f = text ? fopen(tmp, "we") : NULL;
-	if (f) {
-		fputs(text, f);
-		if (fclose(f) == 0)
-			rename(tmp, d->cfg.metrics_file);
+	if (!f) {
+		if (text)
+			metrics_write_failed(d, tmp, errno);
+	} else {
+		bool ok = fputs(text, f) >= 0;
+
+		if (fclose(f) != 0)
+			ok = false;
+		if (!ok || rename(tmp, d->cfg.metrics_file) < 0) {
+			metrics_write_failed(d, d->cfg.metrics_file, errno);
+			unlink(tmp);
+		} else {
+			d->metrics_failing = false;
+		}
 	}
 	json_decref(resp);
 }
@@ -131,21 +180,26 @@ int main(int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	const char *config = SRIOV_DAEMON_CONFIG_DEFAULT, *sys = NULL;
 	struct daemon d = { .listen_fd = -1, .monitor_fd = -1 };
 	struct sriov_error err = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	bool check_only = false;
+	bool check_only = false, given = false;
 	char db[4200];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
+			given = true;
 			break;
+		case 'V':
+			printf("sriovd %s\n", SRIOV_VERSION);
+			return 0;
 		case 'C':
 			check_only = true;
 			break;
@@ -160,12 +214,25 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(2);
-	if (sriov_daemon_config_load(config, NULL, &d.cfg, &err) < 0) {
+	/* A fresh install has no configuration yet: run with the defaults
+	 * (nothing to bind) rather than fail, and say so. A file named with
+	 * -c must exist. */
+	if (!given && access(config, F_OK) < 0 && errno == ENOENT) {
+		log_warn(
+			"%s: not found; running with the defaults (no physnets, nothing to bind): write it from /usr/share/doc/sriov/examples/sriovd.yaml",
+			config);
+		r = sriov_daemon_config_defaults(config, &d.cfg, &err);
+	} else {
+		r = sriov_daemon_config_load(config, NULL, &d.cfg, &err);
+	}
+	if (r < 0) {
 		log_err("%s", err.msg);
 		return 1;
 	}
 	if (check_only) {
-		printf("%s: ok\n", config);
+		printf("%s: ok%s\n", config,
+		       d.cfg.n_physnets ? "" :
+					  " (no physnets: nothing to bind)");
 		sriov_daemon_config_release(&d.cfg);
 		return 0;
 	}
@@ -173,28 +240,33 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	r = 1;
 	if (mkdir(d.cfg.state_dir, 0700) < 0 && errno != EEXIST) {
 		log_err("state_dir %s: %s", d.cfg.state_dir, strerror(errno));
-		return 1;
+		goto out;
 	}
+	/* The unit makes /run/sriovd (RuntimeDirectory); run by hand, the
+	 * socket's folder may not exist yet. */
+	if (socket_dir(d.cfg.socket) < 0)
+		goto out;
 	snprintf(db, sizeof(db), "%s/sriovd.db", d.cfg.state_dir);
 	if (sriov_store_open(db, &d.store, &err) < 0 ||
 	    sriov_root_open(sys, NULL, &d.root, &err) < 0 ||
 	    sriov_nl_open(&d.nl, &err) < 0) {
 		log_err("%s", err.msg);
-		return 1;
+		goto out;
 	}
 	/* Order matters: know the VFs, finish what a crash left half done,
 	 * then compare everything with the kernel, and only then listen. */
 	if (ops_sync(&d, &err) < 0) {
 		log_err("%s", err.msg);
-		return 1;
+		goto out;
 	}
 	ops_recover(&d);
 	ops_check(&d);
 	if (api_listen(&d, &err) < 0) {
 		log_err("%s", err.msg);
-		return 1;
+		goto out;
 	}
 	d.monitor_fd = monitor_open();
 	if (d.monitor_fd < 0)
@@ -209,6 +281,8 @@ int main(int argc, char **argv)
 
 	notify_send("STOPPING=1");
 	log_info("stopping (signal %d)", (int)got_signal);
+	r = 0;
+out:
 	for (size_t i = 0; i < d.n_clients; i++)
 		api_client_close(&d.clients[i]);
 	free(d.clients);
@@ -219,10 +293,12 @@ int main(int argc, char **argv)
 	}
 	if (d.monitor_fd >= 0)
 		close(d.monitor_fd);
-	sriov_nl_close(d.nl);
-	sriov_root_free(d.root);
-	sriov_store_close(d.store);
+	if (d.nl)
+		sriov_nl_close(d.nl);
+	if (d.root)
+		sriov_root_free(d.root);
+	if (d.store)
+		sriov_store_close(d.store);
 	sriov_daemon_config_release(&d.cfg);
-	r = 0;
 	return r;
 }

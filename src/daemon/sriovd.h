@@ -23,6 +23,7 @@ struct client {
 
 struct daemon {
 	struct sriov_daemon_config cfg;
+	bool metrics_failing; /* the last metrics_file write failed (logged) */
 	struct sriov_store *store;
 	struct sriov_root *root;
 	struct sriov_nl *nl;

@@ -560,6 +560,23 @@ static int read_file(const char *path, char **ret, struct sriov_error *err)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* The defaults of what the file did not say; @cfg is moved to @out. */
+static int finish(struct sriov_daemon_config *cfg, const char *path,
+		  struct sriov_daemon_config *out, struct sriov_error *err)
+{
+	if (!cfg->state_dir)
+		cfg->state_dir = strdup("/var/lib/sriovd");
+	if (!cfg->socket)
+		cfg->socket = strdup("/run/sriovd/sriovd.sock");
+	cfg->path = strdup(path);
+	if (!cfg->state_dir || !cfg->socket || !cfg->path) {
+		sriov_daemon_config_release(cfg);
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	}
+	*out = *cfg;
+	return 0;
+}
+
 int sriov_daemon_config_load(const char *path, const char *text,
 			     struct sriov_daemon_config *out,
 			     struct sriov_error *err)
@@ -599,17 +616,17 @@ int sriov_daemon_config_load(const char *path, const char *text,
 		sriov_daemon_config_release(&cfg);
 		return r;
 	}
-	if (!cfg.state_dir)
-		cfg.state_dir = strdup("/var/lib/sriovd");
-	if (!cfg.socket)
-		cfg.socket = strdup("/run/sriovd/sriovd.sock");
-	cfg.path = strdup(path);
-	if (!cfg.state_dir || !cfg.socket || !cfg.path) {
-		sriov_daemon_config_release(&cfg);
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	}
-	*out = cfg;
-	return 0;
+	return finish(&cfg, path, out, err);
+}
+
+int sriov_daemon_config_defaults(const char *path,
+				 struct sriov_daemon_config *out,
+				 struct sriov_error *err)
+{
+	struct sriov_daemon_config cfg;
+
+	sriov_daemon_config_init(&cfg);
+	return finish(&cfg, path, out, err);
 }
 
 const char *sriov_daemon_config_physnet_of(const struct sriov_daemon_config *c,
