@@ -28,6 +28,7 @@
 #include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
+#include "assert_msg.h"
 
 static void test_parse_good(void **state)
 {
@@ -94,7 +95,7 @@ static void test_parse_bad(void **state)
 
 	c.qos = 3;
 	assert_int_equal(sriov_vf_config_check(&c, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "qos needs a vlan"));
+	assert_msg_has(e.msg, "qos needs a vlan");
 	c = (struct sriov_vf_config){ .vf = 1 };
 	assert_int_equal(sriov_vf_config_set(&c, "min_tx_rate", "100", &e), 0);
 	assert_int_equal(sriov_vf_config_set(&c, "max_tx_rate", "10", &e), 0);
@@ -295,7 +296,7 @@ static void test_resolve(void **state)
 	assert_string_equal(pf.ifname, "eth0");
 	assert_int_equal(pf.ifindex, 4);
 	assert_int_equal(sriov_pf_resolve(f->root, "eth1", &pf, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "is a VF"));
+	assert_msg_has(e.msg, "is a VF");
 	assert_int_equal(sriov_pf_resolve(f->root, "eth9", &pf, &e), -ENODEV);
 	assert_int_equal(sriov_pf_resolve(f->root, "../x", &pf, &e), -EINVAL);
 }
@@ -323,7 +324,7 @@ static void test_numvfs_through_zero(void **state)
 	/* beyond totalvfs: refused before any write */
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 9, 0, 100, &ops, &e),
 			 -ERANGE);
-	assert_non_null(strstr(e.msg, "at most 8"));
+	assert_msg_has(e.msg, "at most 8");
 	assert_string_equal(f->log, "");
 	/* 1 -> 0: no autoprobe write, one numvfs write */
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 0, 0, 100, &ops, &e), 1);
@@ -351,11 +352,11 @@ static void test_numvfs_errors(void **state)
 	f->fail_code = -EBUSY;
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "in use"));
+	assert_msg_has(e.msg, "in use");
 	f->fail_code = -ENOENT;
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "bind the PF to its driver"));
+	assert_msg_has(e.msg, "bind the PF to its driver");
 	f->fail_code = -ERANGE;
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
 			 -ERANGE);
@@ -363,14 +364,14 @@ static void test_numvfs_errors(void **state)
 	/* 3 VFs asked, the kernel only shows virtfn0..1: time out */
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 3, 0, 30, &ops, &e),
 			 -ETIMEDOUT);
-	assert_non_null(strstr(e.msg, "VF 2"));
+	assert_msg_has(e.msg, "VF 2");
 	/* no SR-IOV at all */
 	memset(&pf, 0, sizeof(pf));
 	snprintf(pf.bus, sizeof(pf.bus), "pci");
 	snprintf(pf.dev, sizeof(pf.dev), "0000:41:00.3");
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 1, 0, 30, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "does not support SR-IOV"));
+	assert_msg_has(e.msg, "does not support SR-IOV");
 }
 
 static void test_bind(void **state)
@@ -388,7 +389,7 @@ static void test_bind(void **state)
 	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO,
 				    false, &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "--force"));
+	assert_msg_has(e.msg, "--force");
 	assert_string_equal(f->log, "");
 	/* with --force */
 	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO, true,
@@ -432,7 +433,7 @@ static void test_bind(void **state)
 	assert_int_equal(pf_vf_bind(f->root, &pf, 7, SRIOV_VF_DRIVER_NONE,
 				    false, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "no VF 7"));
+	assert_msg_has(e.msg, "no VF 7");
 }
 
 static void test_bind_no_vfio(void **state)
@@ -450,7 +451,7 @@ static void test_bind_no_vfio(void **state)
 	assert_int_equal(pf_vf_bind(f->root, &pf, 1, SRIOV_VF_DRIVER_VFIO,
 				    false, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "modprobe vfio-pci"));
+	assert_msg_has(e.msg, "modprobe vfio-pci");
 	assert_string_equal(f->log, "");
 }
 
@@ -486,7 +487,7 @@ static void test_rebind(void **state)
 	f->fail_code = -EINVAL;
 	assert_int_equal(pf_vf_rebind(f->root, &pf, 0, 1000, &ops, &e),
 			 -EINVAL);
-	assert_non_null(strstr(e.msg, "now unbound"));
+	assert_msg_has(e.msg, "now unbound");
 	/* not on PCI (netdevsim): nothing to rebind */
 	snprintf(pf.bus, sizeof(pf.bus), "netdevsim");
 	f->log[0] = '\0';
@@ -519,14 +520,13 @@ static void test_whole_pf(void **state)
 	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
 					   &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "pf 0000:41:00.0 has 2 VFs"));
+	assert_msg_has(e.msg, "pf 0000:41:00.0 has 2 VFs");
 	mk(f, PF "/sriov_numvfs", "0\n");
 	f->has_addr = 1;
 	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
 					   &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "its netdev eth0 is up and has "
-				      "addresses"));
+	assert_msg_has(e.msg, "its netdev eth0 is up and has addresses");
 	assert_string_equal(f->log, "");
 
 	f->has_addr = 0;
@@ -550,7 +550,7 @@ static void test_whole_pf(void **state)
 	assert_int_equal(
 		sriov_port_pf_drift(f->root, &pv, SRIOV_VF_DRIVER_VFIO, &e), 0);
 	assert_int_equal(sriov_port_pf_is_scrubbed(f->root, &pv, &e), 0);
-	assert_non_null(strstr(e.msg, "still on vfio-pci"));
+	assert_msg_has(e.msg, "still on vfio-pci");
 
 	/* back to mlx5_core by name; the probe names the netdev eth5 */
 	snprintf(f->rebind_as, sizeof(f->rebind_as), "eth5");
@@ -562,7 +562,7 @@ static void test_whole_pf(void **state)
 			    "rename 9=eth0;");
 	assert_int_equal(
 		sriov_port_pf_drift(f->root, &pv, SRIOV_VF_DRIVER_VFIO, &e), 1);
-	assert_non_null(strstr(e.msg, "is on 'mlx5_core', not vfio-pci"));
+	assert_msg_has(e.msg, "is on 'mlx5_core', not vfio-pci");
 	f->log[0] = '\0';
 	assert_int_equal(port_pf_scrub(f->root, &pv, &ops, &e), 0);
 	assert_string_equal(f->log, "");
