@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "sriovd.h"
+#include "assert_msg.h"
 
 static char dir[64];
 static struct daemon d;
@@ -154,13 +155,13 @@ static void test_peers_and_health(void **state)
 			 1);
 	json_decref(r);
 	r = api_handle(&d, "{\"op\":\"metrics\"}", 16, 0);
-	assert_non_null(strstr(json_string_value(json_object_get(r, "text")),
-			       "sriovd_vfs{pf=\"eth0\",physnet=\"physnet1\","
-			       "state=\"free\"} 1\n"));
+	assert_msg_has(
+		json_string_value(json_object_get(r, "text")),
+		"sriovd_vfs{pf=\"eth0\",physnet=\"physnet1\",state=\"free\"} 1\n");
 	/* the two bad requests above are not counted here: a fresh daemon
 	 * counted the health request only */
-	assert_non_null(strstr(json_string_value(json_object_get(r, "text")),
-			       "sriovd_requests_total{op=\"other\"} 1\n"));
+	assert_msg_has(json_string_value(json_object_get(r, "text")),
+		       "sriovd_requests_total{op=\"other\"} 1\n");
 	json_decref(r);
 }
 

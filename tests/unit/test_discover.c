@@ -16,6 +16,7 @@
 #include <sriov/doctor.h>
 #include <sriov/host.h>
 #include "sysfs/fs.h"
+#include "assert_msg.h"
 
 struct fx {
 	struct sriov_root *root;
@@ -141,7 +142,7 @@ static void test_broken(void **state)
 	assert_null(fx.host.pfs[0].vendor);
 	assert_string_equal(fx.host.pfs[0].device, "10c9");
 	assert_true(fx.host.pfs[0].n_problems >= 2);
-	assert_non_null(strstr(fx.host.pfs[0].problems[0], "vendor"));
+	assert_msg_has(fx.host.pfs[0].problems[0], "vendor");
 	/* the healthy PF next to it is whole */
 	assert_string_equal(fx.host.pfs[1].vendor, "8086");
 	assert_int_equal(fx.host.pfs[1].n_problems, 0);
@@ -163,7 +164,7 @@ static void test_doctor(void **state)
 			continue;
 		seen = true;
 		assert_int_equal(d.checks[i].verdict, SRIOV_FAIL);
-		assert_non_null(strstr(d.checks[i].message, "3"));
+		assert_msg_has(d.checks[i].message, "3");
 		assert_non_null(d.checks[i].hint);
 	}
 	assert_true(seen);
@@ -184,7 +185,7 @@ static void test_bad_roots(void **state)
 	char buf[64];
 
 	assert_true(sriov_root_open("/nonexistent", NULL, &root, &err) < 0);
-	assert_non_null(strstr(err.msg, "/nonexistent"));
+	assert_msg_has(err.msg, "/nonexistent");
 	/* a name read from the tree never walks out of it */
 	assert_int_equal(fs_path(buf, sizeof(buf),
 				 SP("bus/pci/devices", "../../../etc", "x")),

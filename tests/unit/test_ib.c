@@ -21,6 +21,7 @@
 
 #include <sriov/ib.h>
 #include "mlx4_fixture.h"
+#include "assert_msg.h"
 
 void ib_set_write_hook(int (*fn)(void *, int, const char *const *,
 				 const char *),
@@ -69,7 +70,7 @@ static void test_resolve(void **state)
 	assert_int_equal(sriov_ib_vf_resolve(f->root, "mlx4_0", "0000:41:00.0",
 					     0, &a, &e),
 			 -EINVAL);
-	assert_non_null(strstr(e.msg, "PF itself"));
+	assert_msg_has(e.msg, "PF itself");
 	assert_int_equal(sriov_ib_vf_resolve(f->root, "mlx4_0", "2", 0, &a, &e),
 			 -ENOENT);
 	assert_int_equal(sriov_ib_vf_resolve(f->root, "mlx4_0", "0000:41:00.7",
@@ -281,8 +282,7 @@ static void test_rollback(void **state)
 	/* [1,0,none..] -> [2,1,0]: three writes, the third fails. */
 	assert_int_equal(sriov_mlx4_pkeys_set(f->root, &v, want, 3, NULL, &e),
 			 -EIO);
-	assert_non_null(strstr(e.msg, "pkey_idx/2"));
-	assert_non_null(strstr(e.msg, "put back"));
+	assert_msg_has(e.msg, "pkey_idx/2", "put back");
 	after = mlx4_fx_snapshot(f);
 	assert_string_equal(before, after);
 	free(before);
@@ -301,7 +301,7 @@ static void test_readback(void **state)
 	ib_set_write_hook(hook_write, &h);
 	assert_int_equal(sriov_mlx4_pkeys_set(f->root, &v, want, 1, NULL, &e),
 			 -EIO);
-	assert_non_null(strstr(e.msg, "reads back"));
+	assert_msg_has(e.msg, "reads back");
 }
 
 static void test_guid(void **state)
@@ -348,7 +348,7 @@ static void test_guid(void **state)
 	assert_int_equal(sriov_mlx4_guid_set(f->root, &pf,
 					     0x0202c90300000008ull, &e),
 			 -EINVAL);
-	assert_non_null(strstr(e.msg, "admin_guids/0"));
+	assert_msg_has(e.msg, "admin_guids/0");
 	resolve(f, "mlx4_0", "1", 1, &eth);
 	assert_int_equal(sriov_mlx4_guid_set(f->root, &eth,
 					     0x0202c90300000008ull, &e),

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <sriov/ib.h>
+#include "assert_msg.h"
 
 static void test_layout(void **state)
 {
@@ -101,7 +102,7 @@ static void test_check_and_parse(void **state)
 	assert_int_equal(sriov_guid_check(0, &e), -EINVAL);
 	assert_int_equal(sriov_guid_check(UINT64_MAX, &e), -EINVAL);
 	assert_int_equal(sriov_guid_check(0x0102c90300000001ull, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "group"));
+	assert_msg_has(e.msg, "group");
 	assert_int_equal(sriov_guid_check(0x0002c90300000001ull, &e), 0);
 
 	assert_int_equal(sriov_guid_parse("0x0002c90300a1b2c1", &g, &e), 0);
@@ -193,7 +194,7 @@ static void test_derived_collision(void **state)
 					     SRIOV_GUID_PORT, used, 1, 0, &g,
 					     &e),
 			 -EEXIST);
-	assert_non_null(strstr(e.msg, "0x0200030300a1b2c1"));
+	assert_msg_has(e.msg, "0x0200030300a1b2c1");
 	assert_int_equal(sriov_guid_allocate(NULL, 0x0002c90300a1b2c1ull, 3,
 					     SRIOV_GUID_PORT, used, 1,
 					     0x0200030300a1b2c1ull, &g, &e),
@@ -237,18 +238,17 @@ static void test_pool_yaml(void **state)
 	path = tmpfile_with("guid_pool:\n  start: 0x0202c90300000000\n"
 			    "  ned: 0x0202c903000000ff\n");
 	assert_int_equal(sriov_guid_pool_load(path, &p, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, ":3:3:"));
-	assert_non_null(strstr(e.msg, "ned"));
+	assert_msg_has(e.msg, ":3:3:", "ned");
 	unlink(path);
 
 	path = tmpfile_with("guid_pool:\n  start: 0x0202c90300000000\n");
 	assert_int_equal(sriov_guid_pool_load(path, &p, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "missing end"));
+	assert_msg_has(e.msg, "missing end");
 	unlink(path);
 
 	path = tmpfile_with("guid_pool:\n  start: banana\n  end: 0x1\n");
 	assert_int_equal(sriov_guid_pool_load(path, &p, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, ":2:10:"));
+	assert_msg_has(e.msg, ":2:10:");
 	unlink(path);
 }
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include <sriov/port.h>
+#include "assert_msg.h"
 
 static void test_config_ok(void **state)
 {
@@ -377,11 +378,10 @@ static void test_libvirt_xml(void **state)
 
 	x = sriov_port_libvirt_xml(&r, "0000:41:00.2", NULL, false, &err);
 	assert_non_null(x);
-	assert_non_null(strstr(x, "<interface type='hostdev' managed='yes'>"));
-	assert_non_null(strstr(x, "<mac address='02:11:22:33:44:55'/>"));
-	assert_non_null(strstr(x, "domain='0x0000' bus='0x41' slot='0x00' "
-				  "function='0x2'"));
-	assert_non_null(strstr(x, "<tag id='100'/>"));
+	assert_msg_has(x, "<interface type='hostdev' managed='yes'>",
+		       "<mac address='02:11:22:33:44:55'/>",
+		       "domain='0x0000' bus='0x41' slot='0x00' function='0x2'",
+		       "<tag id='100'/>");
 	v = validate(x);
 	if (v == 127) {
 		fprintf(stderr, "SKIP: virt-xml-validate (libvirt-clients) "
@@ -398,19 +398,18 @@ static void test_libvirt_xml(void **state)
 	free(x);
 
 	x = sriov_port_libvirt_xml(&r, "0000:41:00.3", NULL, true, &err);
-	assert_non_null(strstr(x, "<hostdev mode='subsystem' type='pci'"));
+	assert_msg_has(x, "<hostdev mode='subsystem' type='pci'");
 	assert_int_equal(validate(x), 0);
 	free(x);
 	r.vnic = SRIOV_VNIC_MACVTAP;
 	x = sriov_port_libvirt_xml(&r, "0000:41:00.3", "enp65s0f0v3", false,
 				   &err);
-	assert_non_null(strstr(x, "<source dev='enp65s0f0v3' "
-				  "mode='passthrough'/>"));
+	assert_msg_has(x, "<source dev='enp65s0f0v3' mode='passthrough'/>");
 	assert_int_equal(validate(x), 0);
 	free(x);
 	r.vnic = SRIOV_VNIC_DIRECT;
 	assert_null(sriov_port_libvirt_xml(&r, "", NULL, false, &err));
-	assert_non_null(strstr(err.msg, "no pci function"));
+	assert_msg_has(err.msg, "no pci function");
 	assert_null(
 		sriov_port_libvirt_xml(&r, "0000:41:00", NULL, false, &err));
 
@@ -423,11 +422,10 @@ static void test_libvirt_xml(void **state)
 		x = sriov_port_libvirt_xml(&w, "0000:41:00.0", "enp65s0f0",
 					   false, &err);
 		assert_non_null(x);
-		assert_non_null(strstr(x,
-				       "<hostdev mode='subsystem' type='pci' "
-				       "managed='yes'>"));
-		assert_non_null(strstr(x, "bus='0x41' slot='0x00' "
-					  "function='0x0'"));
+		assert_msg_has(
+			x,
+			"<hostdev mode='subsystem' type='pci' managed='yes'>",
+			"bus='0x41' slot='0x00' function='0x0'");
 		assert_null(strstr(x, "<interface"));
 		assert_int_equal(validate(x), 0);
 		free(x);

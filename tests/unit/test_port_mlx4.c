@@ -20,6 +20,7 @@
 
 #include <sriov/port.h>
 #include "mlx4_fixture.h"
+#include "assert_msg.h"
 
 #define VF0P2 MLX4_FX_VF0P2
 #define VF1P2 MLX4_FX_VF1P2
@@ -87,7 +88,7 @@ static void test_refused(void **state)
 
 	open_vf(f, "ib0", 1, &vf);
 	assert_true(sriov_port_mlx4_pkey_apply(f->root, &vf, 0x8001, &e) < 0);
-	assert_non_null(strstr(e.msg, "0x8001"));
+	assert_msg_has(e.msg, "0x8001");
 	sriov_error_clear(&e);
 	/* 0x3000 is limited membership; the table has full 0xb000 */
 	assert_true(sriov_port_mlx4_pkey_apply(f->root, &vf, 0x3000, &e) < 0);
@@ -318,7 +319,7 @@ static void test_drift_read_error(void **state)
 	mlx4_fx_write(f, SLOT(4), "bogus\n");
 	assert_true(sriov_port_mlx4_pkey_drift(f->root, &vf, true, 0xb030, &e) <
 		    0);
-	assert_non_null(strstr(e.msg, "pkey_idx/4"));
+	assert_msg_has(e.msg, "pkey_idx/4");
 }
 
 int main(void)

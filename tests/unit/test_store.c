@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include <sriov/store.h>
+#include "assert_msg.h"
 
 static char dir[64];
 static char db[128];
@@ -113,7 +114,7 @@ static void test_open_migrates(void **state)
 	/* a newer schema is refused, not downgraded */
 	assert_int_equal(raw("PRAGMA user_version = 99"), SQLITE_OK);
 	assert_int_equal(sriov_store_open(db, &s, &err), -EPROTO);
-	assert_non_null(strstr(err.msg, "newer than this sriovd"));
+	assert_msg_has(err.msg, "newer than this sriovd");
 }
 
 static void test_schema_invariants(void **state)
@@ -310,7 +311,7 @@ static void test_whole_pf(void **state)
 	/* VF ports never get the PF row, whole ports never a VF row */
 	assert_int_equal(alloc_whole(s, "w0", "net2", &vf, &seq, &err),
 			 -ENOSPC);
-	assert_non_null(strstr(err.msg, "no free whole pf on network 'net2'"));
+	assert_msg_has(err.msg, "no free whole pf on network 'net2'");
 	snprintf(pf.pf, sizeof(pf.pf), "eth1");
 	snprintf(pf.physnet, sizeof(pf.physnet), "net2");
 	snprintf(pf.address, sizeof(pf.address), "0000:41:00.1");
@@ -349,7 +350,7 @@ static void test_whole_pf(void **state)
 	assert_int_equal(sriov_store_vf_clear(s, "eth1", SRIOV_STORE_WHOLE_PF,
 					      &err),
 			 -EBUSY);
-	assert_non_null(strstr(err.msg, "handed over whole to port 'w1'"));
+	assert_msg_has(err.msg, "handed over whole to port 'w1'");
 	assert_int_equal(sriov_store_unbind_begin(s, "w1", "unbind", "{}",
 						  &seq2, &err),
 			 0);
@@ -404,7 +405,7 @@ static void test_bind_unbind_journal(void **state)
 	free(j);
 	/* the last VF is gone; the same port twice is refused */
 	assert_int_equal(alloc(s, "p2", "net1", &vf2, &seq2, &err), -ENOSPC);
-	assert_non_null(strstr(err.msg, "no free vf on network 'net1'"));
+	assert_msg_has(err.msg, "no free vf on network 'net1'");
 	assert_int_equal(alloc(s, "p1", "net1", &vf2, &seq2, &err), -EEXIST);
 	assert_int_equal(alloc(s, "p3", "other", &vf2, &seq2, &err), -ENOSPC);
 
@@ -480,7 +481,7 @@ static void test_numa_and_exclusion(void **state)
 	assert_int_equal(sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_REQUIRED,
 					      1, "{}", &vf, &seq, &err),
 			 -ENOSPC);
-	assert_non_null(strstr(err.msg, "policy required"));
+	assert_msg_has(err.msg, "policy required");
 	/* preferred falls back to another node */
 	assert_int_equal(sriov_store_allocate(s, &p, NULL, SRIOV_NUMA_PREFERRED,
 					      1, "{}", &vf, &seq, &err),

@@ -16,6 +16,7 @@
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/strutil.h"
+#include "assert_msg.h"
 
 static void test_name_is_safe(void **state)
 {
@@ -93,7 +94,7 @@ static void test_root(void **state)
 
 	assert_int_equal(sriov_root_open("/nonexistent/sys", NULL, &root, &err),
 			 -ENOENT);
-	assert_non_null(strstr(err.msg, "/nonexistent/sys"));
+	assert_msg_has(err.msg, "/nonexistent/sys");
 	assert_non_null(mkdtemp(tmpl));
 	assert_int_equal(sriov_root_open(tmpl, tmpl, &root, &err), 0);
 	fd = openat(root->sys_fd, "a", O_CREAT | O_WRONLY, 0644);

@@ -28,6 +28,7 @@
 #include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
+#include "assert_msg.h"
 
 static void test_parse_good(void **state)
 {
@@ -94,7 +95,7 @@ static void test_parse_bad(void **state)
 
 	c.qos = 3;
 	assert_int_equal(sriov_vf_config_check(&c, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "qos needs a vlan"));
+	assert_msg_has(e.msg, "qos needs a vlan");
 	c = (struct sriov_vf_config){ .vf = 1 };
 	assert_int_equal(sriov_vf_config_set(&c, "min_tx_rate", "100", &e), 0);
 	assert_int_equal(sriov_vf_config_set(&c, "max_tx_rate", "10", &e), 0);
@@ -103,8 +104,15 @@ static void test_parse_bad(void **state)
 
 /* ---- fake sysfs ---- */
 
+/*
+ * tests/fixtures/hosts/mlx5-eth.json as tests/fixtures/mkhost.py builds it,
+ * copied per test: PF 0000:41:00.0 (eth0, ifindex 4) on mlx5_core with 2
+ * of 8 VFs, VF 0 0000:41:00.2 on mlx5_core with netdev eth1 (ifindex 5),
+ * VF 1 0000:41:00.3 with no driver; vfio-pci loaded.
+ */
 struct fake {
-	char dir[256];
+	char dir[64]; /* the temporary directory, removed by teardown */
+	char sys[128]; /* its sys/, the root */
 	struct sriov_root *root;
 	char log[4096];
 	const char *fail_path; /* inject */
@@ -113,14 +121,14 @@ struct fake {
 	char rebind_as[16]; /* netdev name the VF gets on bind */
 };
 
+/* Write a file of the tree (@rel under sys/), or make a folder when
+ * @content is NULL. */
 static void mk(struct fake *f, const char *rel, const char *content)
 {
-	char p[PATH_MAX], cmd[PATH_MAX + 32];
+	char p[PATH_MAX];
 	FILE *fp;
 
-	snprintf(p, sizeof(p), "%s/%s", f->dir, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", p);
-	assert_int_equal(system(cmd), 0);
+	snprintf(p, sizeof(p), "%s/%s", f->sys, rel);
 	if (!content) {
 		assert_int_equal(mkdir(p, 0755), 0);
 		return;
@@ -131,51 +139,51 @@ static void mk(struct fake *f, const char *rel, const char *content)
 	fclose(fp);
 }
 
-static void ln(struct fake *f, const char *rel, const char *target)
+/* Point the link @rel at @to (both under sys/, either through links) as
+ * the kernel writes its links, and mkhost.py too: relative, up from the
+ * folder the link is really in to the top, then down to the real target. */
+static void ln(struct fake *f, const char *rel, const char *to)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], at[PATH_MAX], top[PATH_MAX], dir[PATH_MAX];
+	char dst[PATH_MAX], target[PATH_MAX];
+	size_t len, n = 0;
 
-	snprintf(p, sizeof(p), "%s/%s", f->dir, rel);
+	assert_non_null(realpath(f->sys, top));
+	len = strlen(top);
+	snprintf(p, sizeof(p), "%s/%s", f->sys, rel);
+	snprintf(at, sizeof(at), "%s", p);
+	*strrchr(at, '/') = '\0';
+	assert_non_null(realpath(at, dir));
+	snprintf(at, sizeof(at), "%s/%s", f->sys, to);
+	assert_non_null(realpath(at, dst));
+	assert_int_equal(strncmp(dir, top, len), 0);
+	assert_int_equal(strncmp(dst, top, len), 0);
+	for (const char *c = dir + len; *c; c++)
+		if (*c == '/')
+			n += (size_t)snprintf(target + n, sizeof(target) - n,
+					      "../");
+	snprintf(target + n, sizeof(target) - n, "%s", dst + len + 1);
 	unlink(p);
 	assert_int_equal(symlink(target, p), 0);
 }
 
 #define PF "bus/pci/devices/0000:41:00.0"
-#define VF0 "bus/pci/devices/0000:41:00.2"
-#define VF1 "bus/pci/devices/0000:41:00.3"
 
 static int fake_setup(void **state)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	struct sriov_error e = { 0 };
+	char cmd[512];
 
+	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/sriov-test-vf-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	mk(f, "bus/pci/drivers/mlx5_core", NULL);
-	mk(f, "bus/pci/drivers/vfio-pci", NULL);
-	mk(f, "bus/pci/drivers_probe", "");
-	mk(f, PF "/sriov_totalvfs", "8\n");
-	mk(f, PF "/sriov_numvfs", "2\n");
-	mk(f, PF "/sriov_drivers_autoprobe", "1\n");
-	mk(f, PF "/net/eth0", NULL);
-	ln(f, PF "/subsystem", "../../../bus/pci");
-	ln(f, PF "/driver", "../../../bus/pci/drivers/mlx5_core");
-	ln(f, PF "/virtfn0", "../0000:41:00.2");
-	ln(f, PF "/virtfn1", "../0000:41:00.3");
-	mk(f, VF0 "/driver_override", "(null)\n");
-	mk(f, VF0 "/net/eth1", NULL);
-	ln(f, VF0 "/physfn", "../0000:41:00.0");
-	ln(f, VF0 "/subsystem", "../../../bus/pci");
-	ln(f, VF0 "/driver", "../../../bus/pci/drivers/mlx5_core");
-	mk(f, VF1 "/driver_override", "(null)\n");
-	ln(f, VF1 "/physfn", "../0000:41:00.0");
-	mk(f, "class/net/eth0/ifindex", "4\n");
-	mk(f, "class/net/eth0/flags", "0x1003\n");
-	ln(f, "class/net/eth0/device", "../../../" PF);
-	mk(f, "class/net/eth1/ifindex", "5\n");
-	mk(f, "class/net/eth1/flags", "0x1003\n");
-	ln(f, "class/net/eth1/device", "../../../" VF0);
-	assert_int_equal(sriov_root_open(f->dir, f->dir, &f->root, &e), 0);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/mlx5-eth/sys' '%s/'",
+		 SRIOV_FIXTURES_BUILD, f->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(f->sys, sizeof(f->sys), "%s/sys", f->dir);
+	if (sriov_root_open(f->sys, f->dir, &f->root, &e) < 0)
+		fail_msg("root %s: %s", f->sys, e.msg);
 	*state = f;
 	return 0;
 }
@@ -183,7 +191,7 @@ static int fake_setup(void **state)
 static int fake_teardown(void **state)
 {
 	struct fake *f = *state;
-	char cmd[PATH_MAX + 16];
+	char cmd[128];
 
 	sriov_root_free(f->root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
@@ -209,31 +217,33 @@ static int rec_write(void *ud, int dfd, const char *const *comps,
 		return f->fail_code;
 	if (strstr(p, "/unbind")) {
 		snprintf(line, sizeof(line), "%s/bus/pci/devices/%s/driver",
-			 f->dir, val);
+			 f->sys, val);
 		unlink(line);
 		return 0;
 	}
 	if (strstr(p, "/bind")) {
-		char rel[256], tgt[256], drv[64], netdir[PATH_MAX];
+		char rel[256], tgt[256], net[128], drv[64], netdir[PATH_MAX];
 		const char *d = p + strlen("bus/pci/drivers/");
 
 		snprintf(drv, sizeof(drv), "%.*s", (int)(strchr(d, '/') - d),
 			 d);
 		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", val);
-		snprintf(tgt, sizeof(tgt), "../../../bus/pci/drivers/%s", drv);
+		snprintf(tgt, sizeof(tgt), "bus/pci/drivers/%s", drv);
 		ln(f, rel, tgt);
 		if (f->rebind_as[0]) {
 			/* the probe named the VF's netdev otherwise */
 			snprintf(netdir, sizeof(netdir),
-				 "%s/bus/pci/devices/%s/net", f->dir, val);
+				 "%s/bus/pci/devices/%s/net", f->sys, val);
 			snprintf(line, sizeof(line), "rm -rf '%s'/*", netdir);
 			assert_int_equal(system(line), 0);
-			snprintf(rel, sizeof(rel), "bus/pci/devices/%s/net/%s",
+			snprintf(net, sizeof(net), "bus/pci/devices/%s/net/%s",
 				 val, f->rebind_as);
-			mk(f, rel, NULL);
-			snprintf(rel, sizeof(rel), "class/net/%s/ifindex",
-				 f->rebind_as);
+			mk(f, net, NULL);
+			snprintf(rel, sizeof(rel), "%s/ifindex", net);
 			mk(f, rel, "9\n");
+			snprintf(rel, sizeof(rel), "class/net/%s",
+				 f->rebind_as);
+			ln(f, rel, net);
 		}
 		return 0;
 	}
@@ -245,7 +255,7 @@ static int rec_write(void *ud, int dfd, const char *const *comps,
 			 val);
 		fs_read_str(dfd, SP(rel), &ov);
 		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", val);
-		snprintf(tgt, sizeof(tgt), "../../../bus/pci/drivers/%s",
+		snprintf(tgt, sizeof(tgt), "bus/pci/drivers/%s",
 			 ov && ov[0] && strcmp(ov, "(null)") ? ov :
 							       "mlx5_core");
 		ln(f, rel, tgt);
@@ -295,7 +305,7 @@ static void test_resolve(void **state)
 	assert_string_equal(pf.ifname, "eth0");
 	assert_int_equal(pf.ifindex, 4);
 	assert_int_equal(sriov_pf_resolve(f->root, "eth1", &pf, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "is a VF"));
+	assert_msg_has(e.msg, "is a VF");
 	assert_int_equal(sriov_pf_resolve(f->root, "eth9", &pf, &e), -ENODEV);
 	assert_int_equal(sriov_pf_resolve(f->root, "../x", &pf, &e), -EINVAL);
 }
@@ -323,7 +333,7 @@ static void test_numvfs_through_zero(void **state)
 	/* beyond totalvfs: refused before any write */
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 9, 0, 100, &ops, &e),
 			 -ERANGE);
-	assert_non_null(strstr(e.msg, "at most 8"));
+	assert_msg_has(e.msg, "at most 8");
 	assert_string_equal(f->log, "");
 	/* 1 -> 0: no autoprobe write, one numvfs write */
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 0, 0, 100, &ops, &e), 1);
@@ -351,11 +361,11 @@ static void test_numvfs_errors(void **state)
 	f->fail_code = -EBUSY;
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "in use"));
+	assert_msg_has(e.msg, "in use");
 	f->fail_code = -ENOENT;
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "bind the PF to its driver"));
+	assert_msg_has(e.msg, "bind the PF to its driver");
 	f->fail_code = -ERANGE;
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 2, 0, 100, &ops, &e),
 			 -ERANGE);
@@ -363,14 +373,14 @@ static void test_numvfs_errors(void **state)
 	/* 3 VFs asked, the kernel only shows virtfn0..1: time out */
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 3, 0, 30, &ops, &e),
 			 -ETIMEDOUT);
-	assert_non_null(strstr(e.msg, "VF 2"));
+	assert_msg_has(e.msg, "VF 2");
 	/* no SR-IOV at all */
 	memset(&pf, 0, sizeof(pf));
 	snprintf(pf.bus, sizeof(pf.bus), "pci");
 	snprintf(pf.dev, sizeof(pf.dev), "0000:41:00.3");
 	assert_int_equal(pf_set_numvfs(f->root, &pf, 1, 0, 30, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "does not support SR-IOV"));
+	assert_msg_has(e.msg, "does not support SR-IOV");
 }
 
 static void test_bind(void **state)
@@ -388,7 +398,7 @@ static void test_bind(void **state)
 	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO,
 				    false, &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "--force"));
+	assert_msg_has(e.msg, "--force");
 	assert_string_equal(f->log, "");
 	/* with --force */
 	assert_int_equal(pf_vf_bind(f->root, &pf, 0, SRIOV_VF_DRIVER_VFIO, true,
@@ -432,7 +442,7 @@ static void test_bind(void **state)
 	assert_int_equal(pf_vf_bind(f->root, &pf, 7, SRIOV_VF_DRIVER_NONE,
 				    false, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "no VF 7"));
+	assert_msg_has(e.msg, "no VF 7");
 }
 
 static void test_bind_no_vfio(void **state)
@@ -443,14 +453,14 @@ static void test_bind_no_vfio(void **state)
 	struct pf_ops ops = ops_for(f);
 	char p[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/bus/pci/drivers/vfio-pci", f->dir);
+	snprintf(p, sizeof(p), "%s/bus/pci/drivers/vfio-pci", f->sys);
 	assert_int_equal(rmdir(p), 0);
 	assert_int_equal(sriov_pf_resolve(f->root, "eth0", &pf, &e), 0);
 	f->log[0] = '\0';
 	assert_int_equal(pf_vf_bind(f->root, &pf, 1, SRIOV_VF_DRIVER_VFIO,
 				    false, &ops, &e),
 			 -ENOENT);
-	assert_non_null(strstr(e.msg, "modprobe vfio-pci"));
+	assert_msg_has(e.msg, "modprobe vfio-pci");
 	assert_string_equal(f->log, "");
 }
 
@@ -486,7 +496,7 @@ static void test_rebind(void **state)
 	f->fail_code = -EINVAL;
 	assert_int_equal(pf_vf_rebind(f->root, &pf, 0, 1000, &ops, &e),
 			 -EINVAL);
-	assert_non_null(strstr(e.msg, "now unbound"));
+	assert_msg_has(e.msg, "now unbound");
 	/* not on PCI (netdevsim): nothing to rebind */
 	snprintf(pf.bus, sizeof(pf.bus), "netdevsim");
 	f->log[0] = '\0';
@@ -506,7 +516,6 @@ static void test_whole_pf(void **state)
 	struct sriov_saved_state st;
 	_cleanup_free_ char *drv = NULL;
 
-	mk(f, PF "/driver_override", "(null)\n");
 	mk(f, "class/net/eth0/address", "0c:42:a1:00:00:01\n");
 	assert_int_equal(sriov_port_pf_open(f->root, "eth0", NULL, &pv, &e), 0);
 	assert_true(pv.whole);
@@ -519,14 +528,13 @@ static void test_whole_pf(void **state)
 	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
 					   &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "pf 0000:41:00.0 has 2 VFs"));
+	assert_msg_has(e.msg, "pf 0000:41:00.0 has 2 VFs");
 	mk(f, PF "/sriov_numvfs", "0\n");
 	f->has_addr = 1;
 	assert_int_equal(port_pf_hand_over(f->root, &pv, SRIOV_VF_DRIVER_VFIO,
 					   &ops, &e),
 			 -EBUSY);
-	assert_non_null(strstr(e.msg, "its netdev eth0 is up and has "
-				      "addresses"));
+	assert_msg_has(e.msg, "its netdev eth0 is up and has addresses");
 	assert_string_equal(f->log, "");
 
 	f->has_addr = 0;
@@ -550,7 +558,7 @@ static void test_whole_pf(void **state)
 	assert_int_equal(
 		sriov_port_pf_drift(f->root, &pv, SRIOV_VF_DRIVER_VFIO, &e), 0);
 	assert_int_equal(sriov_port_pf_is_scrubbed(f->root, &pv, &e), 0);
-	assert_non_null(strstr(e.msg, "still on vfio-pci"));
+	assert_msg_has(e.msg, "still on vfio-pci");
 
 	/* back to mlx5_core by name; the probe names the netdev eth5 */
 	snprintf(f->rebind_as, sizeof(f->rebind_as), "eth5");
@@ -562,7 +570,7 @@ static void test_whole_pf(void **state)
 			    "rename 9=eth0;");
 	assert_int_equal(
 		sriov_port_pf_drift(f->root, &pv, SRIOV_VF_DRIVER_VFIO, &e), 1);
-	assert_non_null(strstr(e.msg, "is on 'mlx5_core', not vfio-pci"));
+	assert_msg_has(e.msg, "is on 'mlx5_core', not vfio-pci");
 	f->log[0] = '\0';
 	assert_int_equal(port_pf_scrub(f->root, &pv, &ops, &e), 0);
 	assert_string_equal(f->log, "");

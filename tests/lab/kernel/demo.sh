@@ -3,10 +3,10 @@
 # make demo, inside the kernel lab: real VFs made by the real kernel,
 # discovered by sriovctl, then two tenants' ports bound by sriovd on
 # different VLANs, one unbound and shown scrubbed.
+. /lab/lib.sh || exit 1
 say() { printf '\n\033[1m-- %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 PF=/sys/bus/pci/devices/0000:01:00.0
-S=/run/sriovd.sock
 
 say "a real kernel ($(uname -r)) under QEMU, booted with: $(cat /proc/cmdline)"
 run sriovctl doctor | grep -v '^ *hint'
@@ -27,11 +27,7 @@ socket: $S
 check_interval: 0
 YAML
 cat /etc/sriov/sriovd.yaml
-sriovd 2>/tmp/sriovd.log &
-for _ in $(seq 100); do
-	[ -S $S ] && sriovctl port --socket $S health >/dev/null 2>&1 && break
-	sleep 0.1
-done
+sriovd_start
 run sriovctl port --socket $S bind tenant-a-port network physnet1 vlan 100 mac 52:54:00:aa:00:01 spoofchk on
 run sriovctl port --socket $S bind tenant-b-port network physnet1 vlan 200 qos 2 mac 52:54:00:bb:00:01 trust on
 say "the VFs as the kernel reports them (iproute2)"
@@ -44,5 +40,5 @@ say "tenant A leaves: unbind, and the VF is scrubbed (no VLAN, no MAC, link disa
 run sriovctl port --socket $S unbind tenant-a-port
 ip -d link show eth0 | grep ' vf '
 run sriovctl port --socket $S health
-kill %1 2>/dev/null
+kill $PID 2>/dev/null
 exit 0

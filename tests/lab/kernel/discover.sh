@@ -5,17 +5,10 @@
 # iproute2 (independent of our code). Also leaves a capture of the guest in
 # $SRIOV_LAB_OUT/capture and the facts in $SRIOV_LAB_OUT/facts.json, which
 # `tests/lab/kernel/capture-fixture` turns into tests/fixtures/captured/.
-# One PASS/FAIL line per check; exit 1 if any failed.
+# One PASS/FAIL line per check, a FAIL with what sriovctl said (got) and what
+# the kernel shows (want); exit 1 if any failed.
 PF=/sys/bus/pci/devices/0000:01:00.0
-fails=0
-check() { # check NAME GOT WANT
-	if [ "$2" = "$3" ]; then
-		echo "PASS $1"
-	else
-		echo "FAIL $1: sriovctl says '$2', the kernel '$3'"
-		fails=$((fails + 1))
-	fi
-}
+. /lab/lib.sh || exit 1
 
 # A host with VFs of every kind: NVMe PCI VFs (one on vfio-pci, one with no
 # driver), netdevsim Ethernet and InfiniBand VFs.
@@ -32,45 +25,45 @@ pf() { jq -r --arg a "$1" ".pfs[] | select(.address == \$a) | $2" /tmp/show.json
 
 # NVMe PF, against sysfs read here with cat/readlink
 for attr in sriov_totalvfs sriov_numvfs; do
-	check "nvme $attr" "$(pf 0000:01:00.0 ".$attr")" "$(cat $PF/$attr)"
+	check "nvme $attr" eq sriovctl "$(pf 0000:01:00.0 ".$attr")" "$(cat $PF/$attr)"
 done
-check "nvme vendor" "$(pf 0000:01:00.0 .vendor)" "$(sed 's/^0x//' $PF/vendor)"
-check "nvme device" "$(pf 0000:01:00.0 .device)" "$(sed 's/^0x//' $PF/device)"
-check "nvme class" "$(pf 0000:01:00.0 .class)" "$(sed 's/^0x//' $PF/class)"
-check "nvme driver" "$(pf 0000:01:00.0 .driver)" "$(basename "$(readlink $PF/driver)")"
-check "nvme iommu_group" "$(pf 0000:01:00.0 .iommu_group)" "$(basename "$(readlink $PF/iommu_group)")"
-check "nvme vf count" "$(pf 0000:01:00.0 '.vfs | length')" \
+check "nvme vendor" eq sriovctl "$(pf 0000:01:00.0 .vendor)" "$(sed 's/^0x//' $PF/vendor)"
+check "nvme device" eq sriovctl "$(pf 0000:01:00.0 .device)" "$(sed 's/^0x//' $PF/device)"
+check "nvme class" eq sriovctl "$(pf 0000:01:00.0 .class)" "$(sed 's/^0x//' $PF/class)"
+check "nvme driver" eq sriovctl "$(pf 0000:01:00.0 .driver)" "$(basename "$(readlink $PF/driver)")"
+check "nvme iommu_group" eq sriovctl "$(pf 0000:01:00.0 .iommu_group)" "$(basename "$(readlink $PF/iommu_group)")"
+check "nvme vf count" eq sriovctl "$(pf 0000:01:00.0 '.vfs | length')" \
 	"$(ls -d $PF/virtfn* | wc -l)"
 for i in 0 1 2; do
 	a=$(basename "$(readlink $PF/virtfn$i)")
-	check "nvme vf $i address" "$(pf 0000:01:00.0 ".vfs[$i].address")" "$a"
+	check "nvme vf $i address" eq sriovctl "$(pf 0000:01:00.0 ".vfs[$i].address")" "$a"
 	d=$(readlink "/sys/bus/pci/devices/$a/driver" || true)
-	check "nvme vf $i driver" "$(pf 0000:01:00.0 ".vfs[$i].driver // \"\"")" "${d##*/}"
-	check "nvme vf $i iommu_group" "$(pf 0000:01:00.0 ".vfs[$i].iommu_group")" \
+	check "nvme vf $i driver" eq sriovctl "$(pf 0000:01:00.0 ".vfs[$i].driver // \"\"")" "${d##*/}"
+	check "nvme vf $i iommu_group" eq sriovctl "$(pf 0000:01:00.0 ".vfs[$i].iommu_group")" \
 		"$(basename "$(readlink "/sys/bus/pci/devices/$a/iommu_group")")"
-	check "nvme vf $i device" "$(pf 0000:01:00.0 ".vfs[$i].device")" \
+	check "nvme vf $i device" eq sriovctl "$(pf 0000:01:00.0 ".vfs[$i].device")" \
 		"$(sed 's/^0x//' "/sys/bus/pci/devices/$a/device")"
 done
 
 # netdevsim PFs: not on PCI; numvfs against iproute2's VF list
 for dev in eth0 eth1 ib0; do
 	bus=$(basename "$(readlink /sys/class/net/$dev/device)")
-	check "$dev is a netdevsim PF" "$(pf "$bus" .bus)" netdevsim
-	check "$dev netdev listed" "$(pf "$bus" '.netdevs[0].name')" "$dev"
-	check "$dev numvfs" "$(pf "$bus" .sriov_numvfs)" \
+	check "$dev is a netdevsim PF" eq sriovctl "$(pf "$bus" .bus)" netdevsim
+	check "$dev netdev listed" eq sriovctl "$(pf "$bus" '.netdevs[0].name')" "$dev"
+	check "$dev numvfs" eq sriovctl "$(pf "$bus" .sriov_numvfs)" \
 		"$(ip -j link show "$dev" | jq '.[0].vfinfo_list // [] | length')"
 done
-check "ib0 link type" "$(pf netdevsim100 '.netdevs[0].link_type')" \
+check "ib0 link type" eq sriovctl "$(pf netdevsim100 '.netdevs[0].link_type')" \
 	"$([ "$(cat /sys/class/net/ib0/type)" = 32 ] && echo infiniband)"
-check "eth0 link type" "$(pf netdevsim10 '.netdevs[0].link_type')" \
+check "eth0 link type" eq sriovctl "$(pf netdevsim10 '.netdevs[0].link_type')" \
 	"$([ "$(cat /sys/class/net/eth0/type)" = 1 ] && echo ethernet)"
 
 # doctor on the real kernel: the guest boots with intel_iommu=on iommu=pt
 sriovctl -j doctor >/tmp/doctor.json
 for c in iommu_cmdline iommu_pt iommu_active iommu_acpi sriov_devices; do
-	check "doctor $c" "$(jq -r ".checks[] | select(.check == \"$c\") | .status" /tmp/doctor.json)" ok
+	check "doctor $c" eq verdict "$(jq -r ".checks[] | select(.check == \"$c\") | .status" /tmp/doctor.json)" ok
 done
-check "doctor nvme vf_drivers (one VF has none)" \
+check "doctor nvme vf_drivers (one VF has none)" eq verdict \
 	"$(jq -r '.checks[] | select(.check == "vf_drivers" and .subject == "0000:01:00.0") | .status' /tmp/doctor.json)" warn
 
 # Leave a capture and the kernel's facts for the fixture
@@ -94,8 +87,7 @@ if [ -n "${SRIOV_LAB_OUT:-}" ]; then
 	} >"$SRIOV_LAB_OUT/facts.json"
 	# replayed capture reads the same as the live kernel
 	sriovctl -j --root "$SRIOV_LAB_OUT/capture/sys" show >/tmp/replay.json
-	check "capture replays to the same show" "$(md5sum </tmp/replay.json)" "$(md5sum </tmp/show.json)"
+	check "capture replays to the same show" eq md5sum "$(md5sum </tmp/replay.json)" "$(md5sum </tmp/show.json)"
 fi
 
-[ "$fails" = 0 ] && echo "all discovery checks passed"
-exit $((fails > 0))
+finish discover

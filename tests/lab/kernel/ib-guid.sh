@@ -6,22 +6,10 @@
 # only the node GUID of a message carrying both) and read back with
 # iproute2. Expected GUIDs are computed here from the layout documented in
 # docs/infiniband.md, from ib0's own address, not taken from sriovctl.
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
+. /lab/lib.sh || exit 1
 vfguid() { # vfguid VF node|port -> 0x... from iproute2
 	local g
-	g=$(ip -j link show ib0 | jq -r ".[0].vfinfo_list[$1].\"$2 guid\"")
+	g=$(vfinfo ib0 "$1" ".\"$2 guid\"")
 	echo "0x${g//:/}"
 }
 s() { sriovctl "$@"; }
@@ -87,5 +75,4 @@ s ib guid eth0 0 --allocate --no-fabric-check 2>/tmp/err
 check "Ethernet PF refused" test $? -eq 1
 check "Ethernet PF: the error says why" grep -q "does not report VF GUIDs" /tmp/err
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish ib-guid

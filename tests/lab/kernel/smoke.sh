@@ -5,22 +5,7 @@
 # back with iproute2, vfio-pci binding, InfiniBand VF GUIDs on the patched
 # netdevsim. One PASS/FAIL line per check; exit 1 if any failed.
 PF=/sys/bus/pci/devices/0000:01:00.0
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
-vfinfo() { # vfinfo DEV VF JQ-FILTER
-	ip -j link show "$1" | jq -r ".[0].vfinfo_list[$2] | $3"
-}
+. /lab/lib.sh || exit 1
 
 # --- NVMe PF (QEMU): real PCI VFs ---
 check "nvme: pf bound to pci-pf-stub" \
@@ -111,8 +96,4 @@ for b in sriovctl sriovd; do
 	fi
 done
 
-if [ $fails -ne 0 ]; then
-	echo "smoke: $fails check(s) failed"
-	exit 1
-fi
-echo "smoke: all checks passed"
+finish smoke

@@ -4,31 +4,7 @@
 # setting read back with `ip -j link show`, restore and scrub, InfiniBand
 # GUIDs, vfio-pci on real PCI VFs, bad requests changing nothing, drift
 # repaired, quarantine and operator clear, restart. One PASS/FAIL per check.
-fails=0
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
-has() { # has WHAT TEXT NEEDLE
-	case "$2" in *"$3"*) return 0 ;; esac
-	echo "  $1: '$2' lacks '$3'"
-	return 1
-}
-vfinfo() { ip -j link show "$1" | jq -r ".[0].vfinfo_list[$2] | $3"; }
-S=/run/sriovd.sock
-P() { sriovctl port --socket $S "$@"; }
-PJ() { sriovctl -j port --socket $S "$@"; }
+. /lab/lib.sh || exit 1
 
 NVME=0000:01:00.0
 echo 4 >/sys/class/net/eth0/device/sriov_numvfs
@@ -62,16 +38,7 @@ out=$(sriovd -c /tmp/bad.yaml 2>&1)
 check "config: a PF in two physnets is refused with line:column" \
 	has err "$out" "/tmp/bad.yaml:3:7: physnets: pf 'eth0' is listed twice"
 
-start() {
-	sriovd 2>>/tmp/sriovd.log &
-	PID=$!
-	for _ in $(seq 100); do
-		[ -S $S ] && P health >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "sriovd starts and answers health" start
+check "sriovd starts and answers health" sriovd_start
 
 check "socket: mode from the config (0666)" eq mode "$(stat -c %a $S)" 666
 check "startup: eth0 vf 1 left by someone else is scrubbed (vlan 0)" \
@@ -270,19 +237,16 @@ check "metrics: the excluded eth0 vf 3 is not exported" \
 	sh -c "! echo '$m' | grep -q '^sriovd_vf_rx_bytes_total{pf=\"eth0\",vf=\"3\"'"
 kill $PID
 wait $PID
-check "restart: sriovd starts again" start
+check "restart: sriovd starts again" sriovd_start
 check "restart: ports survive" eq ports "$(PJ list | jq -r '[.[].id] | sort | join(" ")')" "q2 t2 t3"
 check "restart: t2 still has vlan 200" eq vlan "$(vfinfo eth0 $v2 '.vlan_list[0].vlan')" 200
 kill $PID
 wait $PID
 if grep -q Sanitizer /tmp/sriovd.log; then
 	fail "no sanitizer reports"
-	cat /tmp/sriovd.log
 fi
 if [ $fails -ne 0 ]; then
 	echo "--- sriovd log"
 	cat /tmp/sriovd.log
-	echo "sriovd-basic: $fails check(s) failed"
-	exit 1
 fi
-echo "sriovd-basic: all checks passed"
+finish sriovd-basic

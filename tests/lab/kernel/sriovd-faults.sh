@@ -18,15 +18,7 @@
 # Knobs: KILLS (landed kills to reach), MAX_KILLS (give up after that many
 # kills), STEP_MS (SRIOVD_TEST_STEP_DELAY_MS: each step of an operation
 # that much longer, so the states between steps get their share).
-fails=0
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-S=/run/sriovd.sock
-P() { sriovctl port --socket $S "$@"; }
-PJ() { sriovctl -j port --socket $S "$@"; }
+. /lab/lib.sh || exit 1
 KILLS=${KILLS:-50}
 MAX_KILLS=${MAX_KILLS:-$((KILLS * 3 / 2))}
 STEP_MS=${STEP_MS:-20}
@@ -343,9 +335,5 @@ wait $CAT
 if grep -q Sanitizer /tmp/sriovd.log; then
 	fail "no sanitizer reports"
 fi
-if [ $fails -ne 0 ]; then
-	tail -50 /tmp/sriovd.log
-	echo "sriovd-faults: $fails check(s) failed"
-	exit 1
-fi
-echo "sriovd-faults: all checks passed ($SECONDS s)"
+[ $fails -ne 0 ] && tail -50 /tmp/sriovd.log
+finish sriovd-faults "($SECONDS s)"

@@ -4,25 +4,7 @@
 # unbinding on few VFs. Every request is answered, no VF is ever owned
 # twice, the binds that succeed equal the VFs free. Then the benchmark
 # figures (tests/bench/sriovd.sh reads the BENCH lines).
-fails=0
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-check() {
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() {
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
-S=/run/sriovd.sock
-P() { sriovctl port --socket $S "$@"; }
-PJ() { sriovctl -j port --socket $S "$@"; }
+. /lab/lib.sh || exit 1
 NVF=${NVF:-4}
 CLIENTS=${CLIENTS:-16}
 
@@ -35,9 +17,7 @@ state_dir: /tmp/sriovd
 socket: $S
 check_interval: 5
 EOF
-sriovd 2>>/tmp/sriovd.log &
-PID=$!
-for _ in $(seq 100); do P health >/dev/null 2>&1 && break; sleep 0.1; done
+sriovd_start
 
 # Round after round: $CLIENTS clients bind at once, exactly $NVF succeed.
 for round in 1 2 3; do
@@ -60,7 +40,7 @@ for round in 1 2 3; do
 		eq n "$(echo "$owners" | grep -c .)" "$(PJ list | jq length)"
 	# each VF's kernel VLAN is its owner's
 	for p in $(PJ list | jq -r '.[] | "\(.vf):\(.settings.network.vlan)"'); do
-		v=$(ip -j link show eth0 | jq -r ".[0].vfinfo_list[${p%%:*}].vlan_list[0].vlan")
+		v=$(vfinfo eth0 "${p%%:*}" '.vlan_list[0].vlan')
 		[ "$v" = "${p#*:}" ] || fail "round $round: vf ${p%%:*} vlan $v, owner wants ${p#*:}"
 	done
 	for id in $(PJ list | jq -r '.[].id'); do P unbind $id >/dev/null & done
@@ -128,11 +108,9 @@ kill $PID
 wait $PID
 if grep -q Sanitizer /tmp/sriovd.log; then
 	fail "no sanitizer reports"
-	cat /tmp/sriovd.log
 fi
 if [ $fails -ne 0 ]; then
+	echo "--- sriovd log"
 	cat /tmp/sriovd.log
-	echo "sriovd-load: $fails check(s) failed"
-	exit 1
 fi
-echo "sriovd-load: all checks passed"
+finish sriovd-load

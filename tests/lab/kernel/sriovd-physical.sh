@@ -6,30 +6,7 @@
 # taken off vfio-pci) repaired, kept over a restart, given back to the
 # driver it had on unbind, and rolled back after kill -9 in the middle of
 # a hand-over. One PASS/FAIL per check.
-fails=0
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
-has() { # has WHAT TEXT NEEDLE
-	case "$2" in *"$3"*) return 0 ;; esac
-	echo "  $1: '$2' lacks '$3'"
-	return 1
-}
-S=/run/sriovd.sock
-P() { sriovctl port --socket $S "$@"; }
-PJ() { sriovctl -j port --socket $S "$@"; }
+. /lab/lib.sh || exit 1
 NVME=0000:01:00.0
 D=/sys/bus/pci/devices/$NVME
 driver() { basename "$(readlink $D/driver)" 2>/dev/null; }
@@ -49,16 +26,7 @@ state_dir: /tmp/sriovd
 socket: $S
 check_interval: 2
 EOF
-start() {
-	sriovd 2>>/tmp/sriovd.log &
-	PID=$!
-	for _ in $(seq 100); do
-		[ -S $S ] && P health >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "sriovd starts with direct_physical PFs" start
+check "sriovd starts with direct_physical PFs" sriovd_start
 check "a netdevsim PF (not PCI) is not offered whole" \
 	has log "$(cat /tmp/sriovd.log)" "pf eth0 is not handed out whole: pf eth0 is on the netdevsim bus"
 check "the PF with 2 VFs is listed whole, not available" \
@@ -111,7 +79,7 @@ check "drift: counted as repaired" eq repaired "$(repaired)" $((r0 + 1))
 
 kill -9 $PID
 wait $PID 2>/dev/null
-check "restart after kill -9" start
+check "restart after kill -9" sriovd_start
 check "restart: w1 still holds the PF" eq row "$(row)" '{"state":"bound","excluded":false,"port":"w1"}'
 check "restart: the PF still on vfio-pci" eq driver "$(driver)" vfio-pci
 
@@ -128,16 +96,14 @@ echo 0 >$D/sriov_numvfs
 kill $PID
 wait $PID
 for at in 1.5 4.5 7.5; do
-	SRIOVD_TEST_STEP_DELAY_MS=3000 sriovd 2>>/tmp/sriovd.log &
-	PID=$!
-	for _ in $(seq 100); do P health >/dev/null 2>&1 && break; sleep 0.1; done
+	SRIOVD_TEST_STEP_DELAY_MS=3000 sriovd_start
 	P bind k1 network nvmenet vnic direct-physical >/dev/null 2>&1 &
 	sleep $at
 	kill -9 $PID
 	wait $PID 2>/dev/null
 	wait
 	before=$(grep -c 'recovery:.*did not finish' /tmp/sriovd.log)
-	start || fail "restart after a kill at $at s"
+	sriovd_start || fail "restart after a kill at $at s"
 	after=$(grep -c 'recovery:.*did not finish' /tmp/sriovd.log)
 	check "kill -9 at $at s into a hand-over: rolled back on restart" eq recovered $((after - before)) 1
 	check "kill -9 at $at s: the PF is on $orig" eq driver "$(driver)" "$orig"
@@ -154,7 +120,5 @@ fi
 if [ $fails -ne 0 ]; then
 	echo "--- sriovd log"
 	cat /tmp/sriovd.log
-	echo "sriovd-physical: $fails check(s) failed"
-	exit 1
 fi
-echo "sriovd-physical: all checks passed"
+finish sriovd-physical

@@ -4,20 +4,7 @@
 # PFs: plan, apply, read back (checked with iproute2 and sysfs), a second
 # run changes nothing, failures leave the PF as it was, YAML errors name
 # file:line:column. One PASS/FAIL line per check; exit 1 if any failed.
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
-ipvf() { ip -j link show "$1" | jq -r ".[0].vfinfo_list[$2] | $3"; }
+. /lab/lib.sh || exit 1
 snap() { # what must not change: eth0/eth1/ib0 VFs and the NVMe count
 	{ ip -j link show eth0; ip -j link show eth1; ip -j link show ib0
 	  cat /sys/bus/pci/devices/0000:01:00.0/sriov_numvfs
@@ -64,19 +51,19 @@ check "dry run changed nothing" eq numvfs "$(cat /sys/class/net/eth0/device/srio
 
 check "apply" sh -c 'sriovctl apply -f /tmp/host.yaml >/tmp/out1.txt 2>&1; rc=$?; cat /tmp/out1.txt; exit $rc'
 check "eth0 numvfs 8" eq numvfs "$(cat /sys/class/net/eth0/device/sriov_numvfs)" 8
-check "eth0 vf 0 mac (range start)" eq mac "$(ipvf eth0 0 .address)" 02:00:00:00:00:10
-check "eth0 vf 7 mac (counts up)" eq mac "$(ipvf eth0 7 .address)" 02:00:00:00:00:17
+check "eth0 vf 0 mac (range start)" eq mac "$(vfinfo eth0 0 .address)" 02:00:00:00:00:10
+check "eth0 vf 7 mac (counts up)" eq mac "$(vfinfo eth0 7 .address)" 02:00:00:00:00:17
 check "eth0 vf 5 vlan 100 spoofchk on trust off" eq vf5 \
-	"$(ipvf eth0 5 '"\(.vlan_list[0].vlan) \(.spoofchk) \(.trust)"')" "100 true false"
+	"$(vfinfo eth0 5 '"\(.vlan_list[0].vlan) \(.spoofchk) \(.trust)"')" "100 true false"
 check "eth0 vf 3: later entry wins" eq vf3 \
-	"$(ipvf eth0 3 '"\(.vlan_list[0].vlan) \(.vlan_list[0].qos) \(.vlan_list[0].protocol) \(.trust) \(.link_state) \(.rate.min_tx) \(.rate.max_tx)"')" \
+	"$(vfinfo eth0 3 '"\(.vlan_list[0].vlan) \(.vlan_list[0].qos) \(.vlan_list[0].protocol) \(.trust) \(.link_state) \(.rate.min_tx) \(.rate.max_tx)"')" \
 	"200 2 802.1ad true disable 10 100"
 check "nvme numvfs 2" eq numvfs "$(cat /sys/bus/pci/devices/$NVME/sriov_numvfs)" 2
 for i in 0 1; do
 	check "nvme vf $i on vfio-pci" eq driver \
 		"$(basename "$(readlink /sys/bus/pci/devices/$NVME/virtfn$i/driver)")" vfio-pci
 done
-check "ib0 vf 1 guids" eq guids "$(ipvf ib0 1 '"\(."node guid") \(."port guid")"')" \
+check "ib0 vf 1 guids" eq guids "$(vfinfo ib0 1 '"\(."node guid") \(."port guid")"')" \
 	"02:00:00:00:00:00:01:01 02:00:00:00:00:00:02:01"
 
 snap >/tmp/s1
@@ -92,7 +79,7 @@ check "second apply -j: changed false" sh -c \
 sed 's/max_tx_rate: 100/max_tx_rate: 300/' /tmp/host.yaml >/tmp/host2.yaml
 check "apply a one-value edit: one change" sh -c \
 	'sriovctl -j apply -f /tmp/host2.yaml >/tmp/o.json && jq -e "[.pfs[].changes[]] | length == 1" /tmp/o.json >/dev/null'
-check "eth0 vf 3 max_tx_rate 300, min kept" eq rate "$(ipvf eth0 3 '"\(.rate.min_tx) \(.rate.max_tx)"')" "10 300"
+check "eth0 vf 3 max_tx_rate 300, min kept" eq rate "$(vfinfo eth0 3 '"\(.rate.min_tx) \(.rate.max_tx)"')" "10 300"
 
 # --- failures leave the PF as it was ---
 snap >/tmp/s1
@@ -159,8 +146,4 @@ check "apply --present skips a missing PF" sh -c \
 check "render udev: one rule per PF" sh -c \
 	'sriovctl render udev -f /tmp/host.yaml >/tmp/r && [ "$(grep -c "RUN+=" /tmp/r)" = 3 ]'
 
-if [ $fails -ne 0 ]; then
-	echo "vf-apply: $fails check(s) failed"
-	exit 1
-fi
-echo "vf-apply: all checks passed"
+finish vf-apply

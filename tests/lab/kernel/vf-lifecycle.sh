@@ -6,19 +6,7 @@
 # back. One PASS/FAIL line per check; exit 1 if any failed.
 PF=0000:01:00.0
 SYS=/sys/bus/pci/devices/$PF
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
+. /lab/lib.sh || exit 1
 drv_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)"; }
 vfaddr() { basename "$(readlink "$SYS/virtfn$1")"; }
 
@@ -78,8 +66,4 @@ check "pf set numvfs 0 with a VF on vfio-pci" sh -c \
 	"sriovctl vf set $PF 1 driver vfio-pci && sriovctl pf set $PF numvfs 0"
 check "sysfs reads 0 at the end" eq numvfs "$(cat $SYS/sriov_numvfs)" 0
 
-if [ $fails -ne 0 ]; then
-	echo "vf-lifecycle: $fails check(s) failed"
-	exit 1
-fi
-echo "vf-lifecycle: all checks passed"
+finish vf-lifecycle

@@ -5,28 +5,13 @@
 # must agree; bad input refused with a clear error and nothing changed;
 # InfiniBand VF GUIDs through the patched netdevsim. One PASS/FAIL line per
 # check; exit 1 if any failed.
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-check() { # check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-eq() { # eq WHAT GOT WANT
-	[ "$2" = "$3" ] && return 0
-	echo "  $1: got '$2', want '$3'"
-	return 1
-}
-ipvf() { # ipvf DEV VF JQ-FILTER: what iproute2 reports
-	ip -j link show "$1" | jq -r ".[0].vfinfo_list[$2] | $3"
-}
+. /lab/lib.sh || exit 1
 ourvf() { # ourvf DEV VF JQ-FILTER: what sriovctl reports
 	sriovctl -j vf show "$1" "$2" | jq -r ".[0] | $3"
 }
 # Both tools must report WANT for one setting.
 agree() { # agree DEV VF WHAT IP-FILTER OUR-FILTER WANT
-	check "$1 vf $2 $3: ip reads '$6'" eq "ip $3" "$(ipvf "$1" "$2" "$4")" "$6"
+	check "$1 vf $2 $3: ip reads '$6'" eq "ip $3" "$(vfinfo "$1" "$2" "$4")" "$6"
 	check "$1 vf $2 $3: sriovctl reads '$6'" eq "sriovctl $3" "$(ourvf "$1" "$2" "$5")" "$6"
 }
 
@@ -73,7 +58,7 @@ check "vf set eth0 3 vlan 0 removes the vlan" sriovctl vf set eth0 3 vlan 0
 agree eth0 3 vlan '.vlan_list[0].vlan // 0' .vlan 0
 check "vf set eth0 3 mac 02:00:00:00:03:02" sriovctl vf set eth0 3 mac 02:00:00:00:03:02
 agree eth0 3 mac .address .mac 02:00:00:00:03:02
-check "other VFs untouched (vf 2 mac)" eq mac "$(ipvf eth0 2 .address)" 00:00:00:00:00:00
+check "other VFs untouched (vf 2 mac)" eq mac "$(vfinfo eth0 2 .address)" 00:00:00:00:00:00
 check "last VF (7) can be set" sriovctl vf set eth0 7 mac 02:00:00:00:07:01 trust on
 agree eth0 7 mac .address .mac 02:00:00:00:07:01
 agree eth0 7 trust .trust .trust true
@@ -154,8 +139,4 @@ check "vf set ib0 2 node_guid: rebind skipped on netdevsim, with a note" sh -c \
 	 grep -q "no PCI driver to rebind" /tmp/n.err'
 agree ib0 2 "node_guid after a second set" '."node guid"' .node_guid 00:11:22:33:44:55:66:78
 
-if [ $fails -ne 0 ]; then
-	echo "vf-settings: $fails check(s) failed"
-	exit 1
-fi
-echo "vf-settings: all checks passed"
+finish vf-settings
