@@ -149,12 +149,27 @@ int sriov_vf_config_check(const struct sriov_vf_config *cfg,
 
 /* rtnetlink handle; one per thread. */
 struct sriov_nl;
-int sriov_nl_open(struct sriov_nl **ret, struct sriov_error *err);
+
+/**
+ * sriov_nl_open() - the rtnetlink handle of the host behind @root
+ * @root: the live /sys gives a NETLINK_ROUTE socket; any other root (see
+ *        sriov_root_is_live()) gives a handle that opens no socket:
+ *        sriov_vf_read() answers from the RTM_NEWLINK recorded for each
+ *        netdev in sriov_root_netlink_path() (IFNAME.nlmsg, matched by the
+ *        tree's ifindex), and every change (sriov_vf_set()) is refused with
+ *        -EROFS, so a captured or fake tree never reaches the live kernel
+ * @ret: the handle, owned by the caller (sriov_nl_close())
+ */
+int sriov_nl_open(struct sriov_root *root, struct sriov_nl **ret,
+		  struct sriov_error *err);
 void sriov_nl_close(struct sriov_nl *nl);
 
 /**
  * sriov_vf_read() - RTM_GETLINK on the PF with RTEXT_FILTER_VF
  * @ret: filled on success; release with sriov_link_vfs_release()
+ *
+ * On a replaying handle: the recorded answer; -ENOENT with the missing
+ * file named when the PF has none.
  */
 int sriov_vf_read(struct sriov_nl *nl, int pf_ifindex,
 		  struct sriov_link_vfs *ret, struct sriov_error *err);
@@ -184,7 +199,9 @@ struct sriov_vf_result {
  * @res: per-attribute outcome; may be NULL
  *
  * Every attribute is tried. Return: 0 when all succeeded, else the first
- * error, with @err naming the attribute and the kernel's text.
+ * error, with @err naming the attribute and the kernel's text. On a
+ * replaying handle (a root that is not the live /sys) nothing is sent:
+ * -EROFS, every attribute failed, and @err says why.
  */
 int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 		 const struct sriov_vf_config *cfg,

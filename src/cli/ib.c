@@ -251,8 +251,9 @@ static int fabric_used(const struct guid_opts *o, uint64_t **used, size_t *n,
 	return 0;
 }
 
-static int read_link(struct sriov_nl **nl, const struct sriov_ib_vf *v,
-		     struct sriov_link_vfs *l, struct sriov_error *err)
+static int read_link(struct sriov_root *root, struct sriov_nl **nl,
+		     const struct sriov_ib_vf *v, struct sriov_link_vfs *l,
+		     struct sriov_error *err)
 {
 	int r;
 
@@ -262,7 +263,7 @@ static int read_link(struct sriov_nl **nl, const struct sriov_ib_vf *v,
 				       "through",
 				       v->pf_dev);
 	if (!*nl) {
-		r = sriov_nl_open(nl, err);
+		r = sriov_nl_open(root, nl, err);
 		if (r < 0)
 			return r;
 	}
@@ -373,7 +374,7 @@ static int guid_netlink(struct cli *cli, struct sriov_root *root,
 				 "(give a GUID or --allocate)",
 				 v->ifname[0] ? v->ifname : v->pf_dev);
 	}
-	r = read_link(&nl, v, &l, &err);
+	r = read_link(root, &nl, v, &l, &err);
 	if (r < 0)
 		goto fail;
 	vi = find_vf(&l, v->vf);
@@ -442,7 +443,7 @@ static int guid_netlink(struct cli *cli, struct sriov_root *root,
 		if (r < 0)
 			goto fail;
 		sriov_link_vfs_release(&l);
-		r = read_link(&nl, v, &l, &err);
+		r = read_link(root, &nl, v, &l, &err);
 		if (r < 0)
 			goto fail;
 		vi = find_vf(&l, v->vf);

@@ -91,15 +91,16 @@ static void print_vf(struct printer *p, struct sriov_root *root,
 }
 
 /* Read the PF's VFs over rtnetlink when it has a netdev. */
-static int read_link(const struct sriov_pf_ref *pf, struct sriov_nl **nl,
-		     struct sriov_link_vfs *l, struct sriov_error *err)
+static int read_link(struct sriov_root *root, const struct sriov_pf_ref *pf,
+		     struct sriov_nl **nl, struct sriov_link_vfs *l,
+		     struct sriov_error *err)
 {
 	int r;
 
 	if (!pf->ifindex)
 		return 0;
 	if (!*nl) {
-		r = sriov_nl_open(nl, err);
+		r = sriov_nl_open(root, nl, err);
 		if (r < 0)
 			return r;
 	}
@@ -143,7 +144,7 @@ static int vf_show(struct cli *cli, struct sriov_root *root,
 			return r;
 		only = true;
 	}
-	if (read_link(pf, &nl, &l, &err) < 0)
+	if (read_link(root, pf, &nl, &l, &err) < 0)
 		return cli_error("%s", err.msg);
 	cli_printer(cli, &p);
 	print_open_array(&p, NULL);
@@ -211,7 +212,7 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 				 pf->dev);
 
 	if (cfg.mask) {
-		r = read_link(pf, &nl, &l, &err);
+		r = read_link(root, pf, &nl, &l, &err);
 		if (r < 0)
 			return cli_error("%s", err.msg);
 		if (!find_vf(&l, vf))

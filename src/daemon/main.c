@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 	snprintf(db, sizeof(db), "%s/sriovd.db", d.cfg.state_dir);
 	if (sriov_store_open(db, &d.store, &err) < 0 ||
 	    sriov_root_open(sys, NULL, &d.root, &err) < 0 ||
-	    sriov_nl_open(&d.nl, &err) < 0) {
+	    sriov_nl_open(d.root, &d.nl, &err) < 0) {
 		log_err("%s", err.msg);
 		goto out;
 	}
@@ -268,7 +268,8 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		goto out;
 	}
-	d.monitor_fd = monitor_open();
+	/* A tree is not this kernel: no socket, no events (sriov_nl_open). */
+	d.monitor_fd = sriov_root_is_live(d.root) ? monitor_open() : -EROFS;
 	if (d.monitor_fd < 0)
 		log_warn("cannot follow link changes (%s); periodic checks "
 			 "only",

@@ -7,10 +7,11 @@
  * are changed behind sriovd's back, then checked: repaired, counted in the
  * metrics, journaled. Expected tables come from the fixture's description.
  *
- * The fake tree gives its PFs ifindexes, and the check also asks the
- * kernel about the PF over rtnetlink: the test runs in a network namespace
- * of its own, where that ifindex is not the PF (only lo exists), so that
- * part fails, is logged, and nothing of the host's is read or touched.
+ * The fake tree gives its PFs ifindexes, and the check also asks about
+ * the PF over rtnetlink: the handle comes from the fake root, which has no
+ * recorded answers, so that part fails and is logged; no socket is opened.
+ * The test still runs in a network namespace of its own, so that even a
+ * handle that did reach a kernel would find only lo there.
  */
 #include <errno.h>
 #include <sched.h>
@@ -83,6 +84,8 @@ static int setup(void **state)
 
 	mlx4_fx_setup(state);
 	f = *state;
+	if (sriov_nl_open(f->root, &nl, &e) < 0)
+		fail_msg("rtnetlink: %s", e.msg);
 	memset(&d, 0, sizeof(d));
 	d.listen_fd = d.monitor_fd = -1;
 	d.root = f->root;
@@ -117,6 +120,8 @@ static int teardown(void **state)
 	sriov_store_close(d.store);
 	sriov_daemon_config_release(&d.cfg);
 	free(d.watch_ifindex);
+	sriov_nl_close(nl);
+	nl = NULL;
 	return mlx4_fx_teardown(state);
 }
 
@@ -262,7 +267,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repair_fails, setup,
 						teardown),
 	};
-	struct sriov_error e = { 0 };
 	int r;
 
 	r = own_netns();
@@ -275,11 +279,5 @@ int main(void)
 			strerror(-r));
 		return 77;
 	}
-	if (sriov_nl_open(&nl, &e) < 0) {
-		fprintf(stderr, "rtnetlink: %s\n", e.msg);
-		return 1;
-	}
-	r = cmocka_run_group_tests(tests, NULL, NULL);
-	sriov_nl_close(nl);
-	return r;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

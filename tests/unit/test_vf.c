@@ -264,14 +264,15 @@ static int rec_write(void *ud, int dfd, const char *const *comps,
 	return fs_write_str(dfd, comps, val);
 }
 
-static int rec_has_addr(void *ud, int ifindex)
+static int rec_has_addr(void *ud, struct sriov_root *root, int ifindex)
 {
 	struct fake *f = ud;
 
 	return f->has_addr;
 }
 
-static int rec_rename(void *ud, int ifindex, const char *name)
+static int rec_rename(void *ud, struct sriov_root *root, int ifindex,
+		      const char *name)
 {
 	struct fake *f = ud;
 	size_t n = strlen(f->log);

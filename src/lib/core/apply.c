@@ -15,6 +15,7 @@
 #include <sriov/apply.h>
 #include <sriov/vf.h>
 #include "config/hostyaml.h"
+#include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/strutil.h"
@@ -829,6 +830,13 @@ static int run_pf(struct run *x, const struct want_pf *w, unsigned flags)
 			       fail_pf(x, r, &e);
 		return 0;
 	}
+	/* A tree is not the host: show the plan, change nothing. */
+	r = pf_refuse_unless_live(x->root, "apply", &e);
+	if (r < 0) {
+		sriov_link_vfs_release(&u.old);
+		o->restored = true; /* nothing was changed */
+		return fail_pf(x, r, &e);
+	}
 	u.numvfs = cur_n;
 	u.n = w->n_vfs > cur_n ? w->n_vfs : cur_n;
 	u.sent = calloc(u.n + 1, sizeof(*u.sent));
@@ -908,7 +916,7 @@ int sriov_apply_buffer(struct sriov_root *root, const char *name,
 		snprintf(rep.pfs[i].dev, sizeof(rep.pfs[i].dev), "%s",
 			 w[i].pf.dev);
 	}
-	r = sriov_nl_open(&x.nl, err);
+	r = sriov_nl_open(root, &x.nl, err);
 	if (r < 0)
 		goto out;
 	/* Pass 2: plan, change and read back, PF by PF. */

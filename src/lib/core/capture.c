@@ -11,7 +11,9 @@
 #include <sriov/capture.h>
 #include <sriov/doctor.h>
 #include <sriov/host.h>
+#include <sriov/vf.h>
 
+#include "netlink/socket.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/strutil.h"
@@ -301,11 +303,66 @@ static int open_dest(const char *dest, const char *sub, struct sriov_error *err)
 	return fd;
 }
 
+/*
+ * dest/netlink/IFNAME.nlmsg: the RTM_NEWLINK each PF netdev answers (VF
+ * list and counters), as received, so `vf show` replays it. A PF netdev
+ * that went away, or that a replayed tree has no answer for, is left out
+ * as a missing file is: the replay then names the file it lacks.
+ */
+static int capture_netlink(struct sriov_root *root, const struct sriov_host *h,
+			   int dnl, struct sriov_error *err)
+{
+	struct sriov_nl *nl = NULL;
+	int r;
+
+	r = sriov_nl_open(root, &nl, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r >= 0 && i < h->n_pfs; i++) {
+		const struct sriov_pf *pf = &h->pfs[i];
+
+		for (size_t j = 0; r >= 0 && j < pf->n_netdevs; j++) {
+			const struct sriov_netdev *nd = &pf->netdevs[j];
+			struct sriov_error e = { 0 };
+			_cleanup_close_ int fd = -1;
+			_cleanup_free_ void *msg = NULL;
+			char name[64];
+			size_t len;
+			int q;
+
+			if (nd->ifindex <= 0 || !name_is_safe(nd->name) ||
+			    snprintf(name, sizeof(name), "%s.nlmsg",
+				     nd->name) >= (int)sizeof(name))
+				continue;
+			q = nl_link_record(nl, nd->ifindex, &msg, &len, &e);
+			if (q == -ENODEV || q == -ENOENT)
+				continue;
+			if (q < 0) {
+				r = sriov_error_set(
+					err, q,
+					"capture of %s over rtnetlink: %s",
+					nd->name, e.msg);
+				break;
+			}
+			fd = openat(dnl, name,
+				    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				    0644);
+			if (fd < 0 || write(fd, msg, len) != (ssize_t)len)
+				r = sriov_error_set(err, -EIO,
+						    "cannot write netlink/%s",
+						    name);
+		}
+	}
+	sriov_nl_close(nl);
+	return r;
+}
+
 int sriov_capture(struct sriov_root *root, const char *dest,
 		  struct sriov_error *err)
 {
 	struct recording rc = { 0 };
-	_cleanup_close_ int dsys = -1, dproc = -1;
+	_cleanup_close_ int dsys = -1, dproc = -1, dnl = -1;
+	bool have_host = false;
 	struct sriov_host host;
 	struct sriov_doctor doc;
 	_cleanup_closedir_ DIR *d = NULL;
@@ -332,16 +389,23 @@ int sriov_capture(struct sriov_root *root, const char *dest,
 	dproc = open_dest(dest, "proc", err);
 	if (dproc < 0)
 		return dproc;
+	dnl = open_dest(dest, "netlink", err);
+	if (dnl < 0)
+		return dnl;
 
 	fs_set_recorder(record, &rc);
 	r = sriov_host_discover(root, &host, err);
 	if (r >= 0) {
+		have_host = true;
 		r = sriov_doctor_run(root, &host, &doc, err);
 		if (r >= 0)
 			sriov_doctor_release(&doc);
-		sriov_host_release(&host);
 	}
 	fs_set_recorder(NULL, NULL);
+	if (r >= 0)
+		r = capture_netlink(root, &host, dnl, err);
+	if (have_host)
+		sriov_host_release(&host);
 	if (r >= 0 && rc.err < 0)
 		r = sriov_error_set(err, rc.err, "capture: out of memory");
 

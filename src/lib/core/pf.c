@@ -26,9 +26,17 @@ static int default_write(void *ud, int dfd, const char *const *comps,
 	return fs_write_str(dfd, comps, val);
 }
 
-static int default_has_addresses(void *ud, int ifindex)
+static int default_has_addresses(void *ud, struct sriov_root *root, int ifindex)
 {
-	return nl_link_has_addresses(ifindex);
+	struct sriov_nl *nl = NULL;
+	int r;
+
+	r = sriov_nl_open(root, &nl, NULL);
+	if (r < 0)
+		return r;
+	r = nl_link_has_addresses(nl, ifindex);
+	sriov_nl_close(nl);
+	return r;
 }
 
 const struct pf_ops pf_default_ops = {
@@ -217,7 +225,7 @@ int pf_netdev_keep_name(struct sriov_root *root, const char *addr,
 	r = fs_read_int(root->sys_fd, SP("class/net", now, "ifindex"),
 			&ifindex);
 	if (r >= 0)
-		r = ops->rename(ops->ud, ifindex, want);
+		r = ops->rename(ops->ud, root, ifindex, want);
 	if (r < 0)
 		return sriov_error_set(err, r,
 				       "%s: its netdev came back %s as %s and "
@@ -368,6 +376,13 @@ int sriov_pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			unsigned n, unsigned flags, unsigned timeout_ms,
 			struct sriov_error *err)
 {
+	char what[96];
+	int r;
+
+	snprintf(what, sizeof(what), "%s: sriov_numvfs %u", pf->dev, n);
+	r = pf_refuse_unless_live(root, what, err);
+	if (r < 0)
+		return r;
 	return pf_set_numvfs(root, pf, n, flags, timeout_ms, &pf_default_ops,
 			     err);
 }
@@ -440,7 +455,7 @@ int pf_netdevs_idle(struct sriov_root *root, const char *addr,
 				SP("class/net", nets[i], "ifindex"),
 				&ifindex) < 0)
 			continue;
-		a = ops->has_addresses(ops->ud, ifindex);
+		a = ops->has_addresses(ops->ud, root, ifindex);
 		if (a > 0)
 			r = sriov_error_set(err, -EBUSY,
 					    "%s: its netdev %s is up and has "
@@ -579,5 +594,12 @@ int sriov_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		  unsigned vf, enum sriov_vf_driver drv, bool force,
 		  struct sriov_error *err)
 {
+	char what[96];
+	int r;
+
+	snprintf(what, sizeof(what), "%s: vf %u driver", pf->dev, vf);
+	r = pf_refuse_unless_live(root, what, err);
+	if (r < 0)
+		return r;
 	return pf_vf_bind(root, pf, vf, drv, force, &pf_default_ops, err);
 }

@@ -15,15 +15,25 @@ struct pf_ops {
 	int (*write)(void *ud, int dfd, const char *const *comps,
 		     const char *val);
 	/* does netdev @ifindex have any address; default RTM_GETADDR */
-	int (*has_addresses)(void *ud, int ifindex);
+	int (*has_addresses)(void *ud, struct sriov_root *root, int ifindex);
 	/* rename netdev @ifindex to @name; default RTM_SETLINK IFLA_IFNAME */
-	int (*rename)(void *ud, int ifindex, const char *name);
+	int (*rename)(void *ud, struct sriov_root *root, int ifindex,
+		      const char *name);
 	void *ud;
 	unsigned poll_ms; /* wait granularity */
 };
 
-/* RTM_SETLINK IFLA_IFNAME (the default rename op). */
-int pf_link_rename(void *ud, int ifindex, const char *name);
+/* RTM_SETLINK IFLA_IFNAME (the default rename op), over @root's netlink:
+ * -EROFS, nothing sent, when @root is not the live /sys. */
+int pf_link_rename(void *ud, struct sriov_root *root, int ifindex,
+		   const char *name);
+
+/* 0 on the live /sys; else -EROFS saying why @what (e.g. "0000:41:00.0:
+ * sriov_numvfs") is not done (core/nl.c). The public VF lifecycle calls it
+ * first: on a tree the kernel never acts, so a write would only wait for
+ * VFs or drivers that cannot come. */
+int pf_refuse_unless_live(struct sriov_root *root, const char *what,
+			  struct sriov_error *err);
 
 /* The ops used outside tests. */
 extern const struct pf_ops pf_default_ops;

@@ -302,6 +302,18 @@ int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 	r = sriov_vf_config_check(&cfg, err);
 	if (r < 0)
 		return r;
+	if (nl_is_replay(nl)) {
+		char what[32];
+
+		/* before anything: a refused change is not half done */
+		snprintf(what, sizeof(what), "vf %u", cfg.vf);
+		r = nl_refuse(nl, what, err);
+		for (int a = 0; a < SRIOV_VF_ATTR_MAX; a++)
+			if (cfg.mask & SRIOV_VF_BIT(a))
+				res->code[a] = r;
+		res->failed = cfg.mask;
+		return r;
+	}
 
 	/* IFLA_VF_RATE carries both bounds: keep the one not asked for. */
 	if (!!(cfg.mask & min_bit) != !!(cfg.mask & max_bit)) {

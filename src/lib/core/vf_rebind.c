@@ -23,7 +23,8 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-int pf_link_rename(void *ud, int ifindex, const char *name)
+int pf_link_rename(void *ud, struct sriov_root *root, int ifindex,
+		   const char *name)
 {
 	struct sriov_nl *nl = NULL;
 	char buf[256], msg[160];
@@ -33,7 +34,7 @@ int pf_link_rename(void *ud, int ifindex, const char *name)
 
 	if (strlen(name) >= IFNAMSIZ)
 		return -ENAMETOOLONG;
-	r = sriov_nl_open(&nl, NULL);
+	r = sriov_nl_open(root, &nl, NULL);
 	if (r < 0)
 		return r;
 	nlh = mnl_nlmsg_put_header(buf);
@@ -95,5 +96,12 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 int sriov_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		    unsigned vf, unsigned timeout_ms, struct sriov_error *err)
 {
+	char what[96];
+	int r;
+
+	snprintf(what, sizeof(what), "%s: vf %u rebind", pf->dev, vf);
+	r = pf_refuse_unless_live(root, what, err);
+	if (r < 0)
+		return r;
 	return pf_vf_rebind(root, pf, vf, timeout_ms, &pf_default_ops, err);
 }

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "sysfs/fs.h"
 #include "util/macro.h"
@@ -274,6 +276,33 @@ static const char *secure_getenv_or(const char *name)
 	return getenv(name);
 }
 
+/* The kernel's own /sys: a sysfs mount, and the very directory /sys is. */
+static bool is_live_sysfs(int fd)
+{
+	struct statfs sf;
+	struct stat a, b;
+
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != SYSFS_MAGIC)
+		return false;
+	if (fstat(fd, &a) < 0 || stat("/sys", &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* "netlink" beside the sysfs root: DIR/netlink for DIR/sys. */
+static char *netlink_path_of(const char *sys)
+{
+	_cleanup_free_ char *canon = realpath(sys, NULL);
+	char *slash, *ret;
+
+	if (!canon)
+		return asprintf(&ret, "%s/../netlink", sys) < 0 ? NULL : ret;
+	slash = strrchr(canon, '/');
+	if (slash)
+		*slash = '\0';
+	return asprintf(&ret, "%s/netlink", canon) < 0 ? NULL : ret;
+}
+
 int sriov_root_open(const char *sys, const char *proc, struct sriov_root **ret,
 		    struct sriov_error *err)
 {
@@ -305,7 +334,10 @@ int sriov_root_open(const char *sys, const char *proc, struct sriov_root **ret,
 	r->proc_fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r->sys_path = strdup(sys);
 	r->proc_path = strdup(proc);
-	if (!r->sys_path || !r->proc_path) {
+	r->live = is_live_sysfs(r->sys_fd);
+	if (!r->live)
+		r->netlink_path = netlink_path_of(sys);
+	if (!r->sys_path || !r->proc_path || (!r->live && !r->netlink_path)) {
 		sriov_root_free(r);
 		return sriov_error_set(err, -ENOMEM, "out of memory");
 	}
@@ -323,6 +355,7 @@ void sriov_root_free(struct sriov_root *r)
 		close(r->proc_fd);
 	free(r->sys_path);
 	free(r->proc_path);
+	free(r->netlink_path);
 	free(r);
 }
 
@@ -334,6 +367,16 @@ const char *sriov_root_sys_path(const struct sriov_root *r)
 const char *sriov_root_proc_path(const struct sriov_root *r)
 {
 	return r->proc_path;
+}
+
+bool sriov_root_is_live(const struct sriov_root *r)
+{
+	return r->live;
+}
+
+const char *sriov_root_netlink_path(const struct sriov_root *r)
+{
+	return r->netlink_path;
 }
 
 int fs_count_indexes(int dfd, const char *const *comps, size_t *ret)

@@ -24,6 +24,11 @@ struct sriov_root {
 	int proc_fd; /* -1 when the proc root is missing */
 	char *sys_path;
 	char *proc_path;
+	/* The live kernel's /sys: netlink talks to this kernel. Otherwise the
+	 * tree is a capture or a fake, and netlink is replayed from
+	 * netlink_path (sriov_root_netlink_path()). */
+	bool live;
+	char *netlink_path; /* NULL when live */
 };
 
 /* Join components into buf; -EINVAL for an unsafe name, -ENAMETOOLONG. */

@@ -3,7 +3,9 @@
 # Discovery on the real kernel: `sriovctl -j show` inside the guest, compared
 # with what the kernel shows through sysfs read by shell and through
 # iproute2 (independent of our code). Also leaves a capture of the guest in
-# $SRIOV_LAB_OUT/capture and the facts in $SRIOV_LAB_OUT/facts.json, which
+# $SRIOV_LAB_OUT/capture (with the netlink answers of its PFs, VF settings
+# set by iproute2) and the facts in $SRIOV_LAB_OUT/facts.json, which
+# `tests/lab/kernel/capture-replay` checks on the host and
 # `tests/lab/kernel/capture-fixture` turns into tests/fixtures/captured/.
 # One PASS/FAIL line per check, a FAIL with what sriovctl said (got) and what
 # the kernel shows (want); exit 1 if any failed.
@@ -19,6 +21,13 @@ echo vfio-pci >"/sys/bus/pci/devices/$vf0/driver_override"
 echo "$vf0" >/sys/bus/pci/drivers_probe
 echo 4 >/sys/class/net/eth0/device/sriov_numvfs
 echo 2 >/sys/class/net/ib0/device/sriov_numvfs
+# VF settings for the capture's netlink answers to carry, set by iproute2
+# (not our code); the IB GUIDs one per message (docs/vf.md)
+ip link set eth0 vf 0 mac 02:00:00:00:0e:00 vlan 100 qos 2
+ip link set eth0 vf 1 vlan 200 proto 802.1ad spoofchk off trust on
+ip link set eth0 vf 2 state disable min_tx_rate 10 max_tx_rate 100
+ip link set ib0 vf 1 node_guid 00:11:22:33:44:55:66:77
+ip link set ib0 vf 1 port_guid 88:99:aa:bb:cc:dd:ee:ff
 
 sriovctl -j show >/tmp/show.json || { echo "FAIL sriovctl show exited $?"; exit 1; }
 pf() { jq -r --arg a "$1" ".pfs[] | select(.address == \$a) | $2" /tmp/show.json; }
@@ -80,14 +89,28 @@ if [ -n "${SRIOV_LAB_OUT:-}" ]; then
 			sep=", "
 		done
 		echo ']},'
-		printf '"netdevsim": {"eth0": %s, "eth1": %s, "ib0": %s}}\n' \
+		printf '"netdevsim": {"eth0": %s, "eth1": %s, "ib0": %s},\n' \
 			"$(ip -j link show eth0 | jq '.[0].vfinfo_list // [] | length')" \
 			"$(ip -j link show eth1 | jq '.[0].vfinfo_list // [] | length')" \
 			"$(ip -j link show ib0 | jq '.[0].vfinfo_list // [] | length')"
+		# iproute2's view of each PF's VFs: check-captured.py compares the
+		# replayed `vf show` with it, on the host
+		printf '"ip_link": {"eth0": %s, "eth1": %s, "ib0": %s}}\n' \
+			"$(ip -j link show eth0 | jq -c '.[0]')" \
+			"$(ip -j link show eth1 | jq -c '.[0]')" \
+			"$(ip -j link show ib0 | jq -c '.[0]')"
 	} >"$SRIOV_LAB_OUT/facts.json"
 	# replayed capture reads the same as the live kernel
 	sriovctl -j --root "$SRIOV_LAB_OUT/capture/sys" show >/tmp/replay.json
 	check "capture replays to the same show" eq md5sum "$(md5sum </tmp/replay.json)" "$(md5sum </tmp/show.json)"
+	for dev in eth0 eth1 ib0; do
+		check "capture holds $dev's netlink answer" eq ls \
+			"$(ls "$SRIOV_LAB_OUT/capture/netlink/$dev.nlmsg" 2>&1)" \
+			"$SRIOV_LAB_OUT/capture/netlink/$dev.nlmsg"
+		check "capture replays to the same vf show $dev" eq md5sum \
+			"$(sriovctl -j --root "$SRIOV_LAB_OUT/capture/sys" vf show $dev 2>&1 | md5sum)" \
+			"$(sriovctl -j vf show $dev 2>&1 | md5sum)"
+	done
 fi
 
 finish discover
