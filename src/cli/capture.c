@@ -36,7 +36,7 @@ static int cmd_capture(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_capture = {
 	.name = "capture",
 	.summary =
-		"copy what sriov reads of sysfs and procfs into a new or empty folder",
+		"copy what sriov reads of sysfs and procfs, and each PF's netlink answer, into a new or empty folder (replay with --root)",
 	.run = cmd_capture,
 	.usage = "DIR",
 };
