@@ -260,6 +260,69 @@ static void test_predict(void **state)
 	sriov_port_pkeys_free(t, 4);
 }
 
+static const struct sriov_diag *find(const struct sriov_partitions *pc,
+				     const char *code)
+{
+	for (size_t i = 0; i < pc->n_diags; i++)
+		if (!strcmp(pc->diags[i].code, code))
+			return &pc->diags[i];
+	return NULL;
+}
+
+/* diagnostic `code` is at line:column and its message has `text` */
+static void assert_diag(const struct sriov_partitions *pc, const char *code,
+			unsigned line, unsigned column, const char *text)
+{
+	const struct sriov_diag *d = find(pc, code);
+
+	if (!d)
+		fail_msg("no '%s' diagnostic", code);
+	if (d->line != line || d->column != column)
+		fail_msg("'%s' at %u:%u, want %u:%u", code, d->line, d->column,
+			 line, column);
+	if (text && !strstr(d->msg, text))
+		fail_msg("'%s': '%s' lacks '%s'", code, d->msg, text);
+}
+
+/*
+ * Class 2: osm_prtn_find_by_name() walks OpenSM's partition map, keyed by
+ * the P-key's bytes swapped on a little-endian host, so of two partitions
+ * with one name the first in that order wins.
+ */
+static void test_name_lookup(void **state)
+{
+	struct sriov_partitions pc;
+	struct sriov_port_pkeys *t;
+
+	parse("Default=0x0040 : ALL_SWITCHES ;\nDefault : ALL=full ;\n", &pc);
+	assert_int_equal(pc.stmts[1].pkey, 0x0040);
+	assert_diag(&pc, "duplicate-name", 1, 1, "0x7fff");
+	assert_diag(&pc, "ambiguous-name", 2, 1, "0x0040");
+	sriov_partitions_release(&pc);
+	predict("Default=0x0040 : ALL_SWITCHES ;\nDefault : ALL=full ;\n", 0,
+		&t);
+	assert_int_equal(t[1].n, 2);
+	assert_int_equal(t[1].pkeys[0], 0x7fff);
+	assert_int_equal(t[1].pkeys[1], 0x8040);
+	sriov_port_pkeys_free(t, 4);
+
+	/* 0x0100 (map key 0x0001) before 0x0003 (0x0300). */
+	parse("a=0x0003 : SELF ; a=0x0100 : SELF ; a : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[2].pkey, 0x0100);
+	sriov_partitions_release(&pc);
+	/* An auto P-key (0x0001) loses to 0x0100 as well. */
+	parse("a : SELF ; a=0x0100 : SELF ; a : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[0].pkey, 0x0001);
+	assert_int_equal(pc.stmts[2].pkey, 0x0100);
+	sriov_partitions_release(&pc);
+	/* One partition of a name: no warning. */
+	parse("a=0x0003 : SELF ; a : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[1].pkey, 0x0003);
+	assert_false(has_code(&pc, "ambiguous-name"));
+	assert_false(has_code(&pc, "duplicate-name"));
+	sriov_partitions_release(&pc);
+}
+
 static void test_write_roundtrip(void **state)
 {
 	static const char yaml[] =
@@ -352,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_predict),
+		cmocka_unit_test(test_name_lookup),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_intent_errors),
 	};

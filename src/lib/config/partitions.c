@@ -19,6 +19,9 @@
  *    "-1" is 0xffff; P-keys keep 16 bits and drop the membership bit;
  *  - P-key 0 or none: the partition of that name, else the next free
  *    P-key from 1;
+ *  - a partition looked up by name (no P-key given) is the first of that
+ *    name in OpenSM's partition map, which is ordered by the P-key's bytes
+ *    as a little-endian host stores them, not by file order;
  *  - "mgid=" ends the statement's member list on that line: what follows
  *    is read as multicast group flags;
  *  - an empty or comment-only file is a failure (nothing was parsed).
@@ -416,17 +419,51 @@ static int reg_add(struct parser *ps, const char *name, uint16_t pkey)
 	return 0;
 }
 
+/*
+ * OpenSM's partition map (cl_qmap) is keyed by the P-key in network byte
+ * order read as a host integer: on the little-endian hosts OpenSM runs on
+ * (x86_64, aarch64) 0x0040 sorts as 0x4000 and 0x7fff as 0xff7f.
+ */
+static uint16_t map_key(uint16_t pkey)
+{
+	return (uint16_t)(pkey << 8 | pkey >> 8);
+}
+
+/* osm_prtn_find_by_name(): the first partition of that name in map order. */
+static struct reg_entry *reg_by_name(struct parser *ps, const char *name,
+				     size_t *n_same)
+{
+	struct reg_entry *best = NULL;
+
+	*n_same = 0;
+	for (size_t i = 0; i < ps->n_reg; i++) {
+		struct reg_entry *e = &ps->reg[i];
+
+		if (strncmp(e->name, name, OSM_NAME_MAX + 1))
+			continue;
+		++*n_same;
+		if (!best || map_key(e->pkey) < map_key(best->pkey))
+			best = e;
+	}
+	return best;
+}
+
 /* osm_prtn_make_new(): the P-key OpenSM settles on, 0 when it fails. */
 static uint16_t resolve_pkey(struct parser *ps, const char *name, uint16_t pkey,
 			     const char *at)
 {
 	struct reg_entry *e;
+	size_t n_same = 0;
 
 	pkey &= SRIOV_PKEY_BASE_MASK;
 	if (!pkey) {
-		for (size_t i = 0; name && i < ps->n_reg; i++)
-			if (!strncmp(ps->reg[i].name, name, OSM_NAME_MAX + 1))
-				return ps->reg[i].pkey;
+		e = name ? reg_by_name(ps, name, &n_same) : NULL;
+		if (e && n_same > 1)
+			diag(ps, SRIOV_DIAG_WARNING, at, "ambiguous-name",
+			     "%zu partitions are named '%s': OpenSM adds these members to 0x%04x, the first in its partition map (ordered by the P-key's bytes swapped), which need not be the first in the file; give the p-key (%s=0x%04x) or give each partition its own name",
+			     n_same, name, e->pkey, name, e->pkey);
+		if (e)
+			return e->pkey;
 		while (ps->counter < SRIOV_PKEY_DEFAULT - 1) {
 			pkey = ++ps->counter;
 			if (!reg_by_pkey(ps, pkey))
@@ -448,6 +485,13 @@ static uint16_t resolve_pkey(struct parser *ps, const char *name, uint16_t pkey,
 		diag(ps, SRIOV_DIAG_WARNING, at, "long-name",
 		     "partition name '%s' is longer than %d bytes; OpenSM cuts it and will not find it by name",
 		     name, OSM_NAME_MAX);
+	else if (name && *name && (e = reg_by_name(ps, name, &n_same)))
+		diag(ps, SRIOV_DIAG_WARNING, at, "duplicate-name",
+		     "partition '%s' already exists with p-key 0x%04x%s: OpenSM makes 0x%04x a second partition of that name, and a later '%s' without a p-key means whichever sorts first in its partition map (0x%04x); give each partition its own name",
+		     name, e->pkey,
+		     e->pkey == SRIOV_PKEY_DEFAULT ? " (OpenSM's own)" : "",
+		     pkey, name,
+		     map_key(pkey) < map_key(e->pkey) ? pkey : e->pkey);
 	if (reg_add(ps, name, pkey) < 0) {
 		ps->oom = true;
 		return 0;
