@@ -323,6 +323,95 @@ static void test_name_lookup(void **state)
 	sriov_partitions_release(&pc);
 }
 
+static void predict_cap(const char *text, unsigned flags, unsigned cap,
+			struct sriov_port_pkeys **t)
+{
+	struct sriov_fabric_port p[ARRAY_SIZE(ports)];
+
+	memcpy(p, ports, sizeof(p));
+	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
+		p[i].pkey_cap = cap;
+	struct sriov_partitions pc;
+
+	parse(text, &pc);
+	assert_int_equal(
+		sriov_partitions_predict(&pc, p, 4, 0x11, flags, t, NULL), 0);
+	sriov_partitions_release(&pc);
+}
+
+static void assert_pkeys(const struct sriov_port_pkeys *t, int index0,
+			 const uint16_t *want, size_t n)
+{
+	char got[128] = "", w[128] = "";
+
+	for (size_t k = 0; k < t->n; k++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			 " 0x%04x", t->pkeys[k]);
+	for (size_t k = 0; k < n; k++)
+		snprintf(w + strlen(w), sizeof(w) - strlen(w), " 0x%04x",
+			 want[k]);
+	if (strcmp(got, w) || t->index0 != index0)
+		fail_msg(
+			"port 0x%llx: got%s (index 0: 0x%04x), want%s (0x%04x)",
+			(unsigned long long)t->guid, got, t->index0, w, index0);
+}
+
+/*
+ * Class 3: what osm_pkey_mgr.c keeps when a table overflows. Ports hold 4
+ * entries here; 0x21 is port 1.
+ */
+static void test_overflow(void **state)
+{
+	struct sriov_port_pkeys *t;
+
+	/* Map order, not numeric order: 0x0901 (key 0x0109) first. */
+	predict_cap("a=0x0901 : 0x21=full ; b=0x0802 : 0x21=full ;\n"
+		    "c=0x0703 : 0x21=full ; d=0x0604 : 0x21=full ;\n",
+		    0, 4, &t);
+	assert_pkeys(&t[1], 0x7fff,
+		     (const uint16_t[]){ 0x7fff, 0x8703, 0x8802, 0x8901 }, 4);
+	sriov_port_pkeys_free(t, 4);
+	/*
+	 * indx0: its P-key (0x02ff, late in map order) still takes index 0;
+	 * the default P-key, moved off index 0, comes last and is dropped.
+	 */
+	predict_cap(
+		"Default=0x7fff : ALL=full ; x=0x02ff, indx0 : 0x21=full ;\n"
+		"p=0x0101 : 0x21=full ; q=0x0202 : 0x21=full ;\n"
+		"r=0x0303 : 0x21=full ; s=0x0404 : 0x21=full ;\n",
+		0, 4, &t);
+	assert_pkeys(&t[1], 0x82ff,
+		     (const uint16_t[]){ 0x8101, 0x8202, 0x82ff, 0x8303 }, 4);
+	assert_pkeys(&t[2], 0xffff, (const uint16_t[]){ 0xffff }, 1);
+	sriov_port_pkeys_free(t, 4);
+	/* allow_both_pkeys, =both: limited then full, partition by partition. */
+	predict_cap("Default=0x7fff : ALL=full ;\n"
+		    "p=0x0123 : 0x21=both ; q=0x0246 : 0x21=both ;\n",
+		    SRIOV_PREDICT_ALLOW_BOTH, 4, &t);
+	assert_pkeys(&t[1], 0xffff,
+		     (const uint16_t[]){ 0x0123, 0x0246, 0x8123, 0xffff }, 4);
+	sriov_port_pkeys_free(t, 4);
+	/*
+	 * allow_both_pkeys without a Default statement: a port's limited
+	 * 0x7fff is new to its table, goes last and is dropped; index 0
+	 * stays empty. The SM port keeps 0xffff at index 0.
+	 */
+	predict_cap("p=0x0101 : ALL=full ; q=0x0202 : ALL=full ;\n"
+		    "r=0x0303 : ALL=full ; s=0x0404 : ALL=full ;\n",
+		    SRIOV_PREDICT_ALLOW_BOTH, 4, &t);
+	assert_pkeys(&t[1], 0, (const uint16_t[]){ 0x8101, 0x8202, 0x8303 }, 3);
+	assert_pkeys(&t[0], 0xffff,
+		     (const uint16_t[]){ 0x8101, 0x8202, 0x8303, 0xffff }, 4);
+	sriov_port_pkeys_free(t, 4);
+	/* The same without allow_both_pkeys: 0x7fff stays at index 0. */
+	predict_cap("p=0x0101 : ALL=full ; q=0x0202 : ALL=full ;\n"
+		    "r=0x0303 : ALL=full ; s=0x0404 : ALL=full ;\n",
+		    0, 4, &t);
+	assert_pkeys(&t[1], 0x7fff,
+		     (const uint16_t[]){ 0x7fff, 0x8101, 0x8202, 0x8303 }, 4);
+	sriov_port_pkeys_free(t, 4);
+}
+
 static void test_write_roundtrip(void **state)
 {
 	static const char yaml[] =
@@ -416,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_predict),
 		cmocka_unit_test(test_name_lookup),
+		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_intent_errors),
 	};
