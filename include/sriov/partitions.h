@@ -153,6 +153,13 @@ struct sriov_partitions {
 	 * (Default=0x7fff, ALL=full): a parse error, or nothing parsed.
 	 */
 	bool fallback;
+	/*
+	 * OpenSM's parser reads memory no line of the file wrote (past the
+	 * end of a line, beyond every byte its line buffer received): what
+	 * it does is undefined. An "undefined-read" error says where; parsing
+	 * stopped there, fallback is false and predict refuses the file.
+	 */
+	bool undefined;
 };
 
 /**
@@ -237,6 +244,9 @@ struct sriov_port_pkeys {
  * Where a port's pkey_cap is known, P-keys placed at or beyond it are
  * dropped, as OpenSM's ERR 0512 drops them: with indx0 that can be the
  * default P-key.
+ *
+ * Return: 0; -EINVAL when @pc->undefined (OpenSM's outcome cannot be
+ * predicted; @err names the line); -ENOMEM.
  */
 int sriov_partitions_predict(const struct sriov_partitions *pc,
 			     const struct sriov_fabric_port *ports,

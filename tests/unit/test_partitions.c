@@ -93,16 +93,20 @@ static void test_statements(void **state)
 	 */
 	parse("b=0x20 :\n  0x0002c90300000031=limited\n;\n", &pc);
 	assert_true(pc.fallback);
-	assert_true(has_code(&pc, "lone-semicolon"));
+	assert_true(has_code(&pc, "read-past-line"));
 	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->line, 3);
 	sriov_partitions_release(&pc);
 	/* Worse: a comment after a lone ';' is read as a statement. */
 	parse("b=0x20 : ALL\n  ; # ends b\n", &pc);
 	assert_true(pc.fallback);
 	sriov_partitions_release(&pc);
-	/* After "ALL=full" the stale byte is the NUL over '=': harmless. */
+	/*
+	 * After "ALL=full" the stale byte is the NUL over '=': OpenSM takes
+	 * the file, but what it read decides that, so it is refused.
+	 */
 	parse("b=0x20 :\n\tALL=full\n\t;\n", &pc);
 	assert_false(pc.fallback);
+	assert_true(has_code(&pc, "read-past-line"));
 	sriov_partitions_release(&pc);
 }
 
@@ -284,6 +288,68 @@ static void assert_diag(const struct sriov_partitions *pc, const char *code,
 		fail_msg("'%s': '%s' lacks '%s'", code, d->msg, text);
 }
 
+static const struct sriov_prtn_stmt *stmt(const struct sriov_partitions *pc,
+					  const char *name)
+{
+	for (size_t i = 0; i < pc->n_stmts; i++)
+		if (pc->stmts[i].name && !strcmp(pc->stmts[i].name, name))
+			return &pc->stmts[i];
+	return NULL;
+}
+
+/*
+ * Issue 12, class 1: OpenSM's mgroup_create() reads no flags after a GID
+ * that is not multicast, and parse_part_conf() goes on just past that
+ * token: what follows a ',' is a new statement, what follows its ';' the
+ * next one.
+ */
+static void test_mgid_not_multicast(void **state)
+{
+	struct sriov_partitions pc;
+	const struct sriov_prtn_stmt *st;
+
+	parse("t=0x10 : ALL=full, mgid=fe80::1, rate=3 ;\n", &pc);
+	assert_true(pc.fallback);
+	assert_diag(&pc, "parse", 1, 34, "no partition definition found");
+	assert_diag(&pc, "mgid-not-multicast", 1, 25, "'rate=3");
+	sriov_partitions_release(&pc);
+
+	/* The statement after the ';' is not swallowed as mgid flags. */
+	parse("t=0x10 : 0x21=full, mgid=fe80::1 ; u=0x20 : 0x31 ;\n", &pc);
+	assert_false(pc.fallback);
+	st = stmt(&pc, "u");
+	assert_non_null(st);
+	assert_int_equal(st->n_members, 1);
+	assert_int_equal(st->members[0].guid, 0x31);
+	assert_int_equal(stmt(&pc, "t")->n_mgids, 0);
+	assert_false(has_code(&pc, "mgid-flag"));
+	sriov_partitions_release(&pc);
+
+	/*
+	 * After ',' a new statement starts that the ';' does not end: the
+	 * rest of the line (c) is not read, the next line adds to b.
+	 */
+	parse("a=0x10 : 0x21, mgid=fe80::1, b=0x20 : 0x31 ; c=0x30 : 0x41 ;\n"
+	      "0x51 ;\n",
+	      &pc);
+	assert_false(pc.fallback);
+	assert_int_equal(pc.n_stmts, 2);
+	st = stmt(&pc, "b");
+	assert_non_null(st);
+	assert_int_equal(st->n_members, 2);
+	assert_int_equal(st->members[1].guid, 0x51);
+	assert_null(stmt(&pc, "c"));
+	sriov_partitions_release(&pc);
+
+	/* No ';' on the line: its rest is not read, a goes on. */
+	parse("a=0x10 : 0x21, mgid=fe80::1, 0x31\n0x41 ;\n", &pc);
+	assert_false(pc.fallback);
+	assert_int_equal(pc.n_stmts, 1);
+	assert_int_equal(pc.stmts[0].n_members, 2);
+	assert_int_equal(pc.stmts[0].members[1].guid, 0x41);
+	sriov_partitions_release(&pc);
+}
+
 /*
  * Class 2: osm_prtn_find_by_name() walks OpenSM's partition map, keyed by
  * the P-key's bytes swapped on a little-endian host, so of two partitions
@@ -412,6 +478,88 @@ static void test_overflow(void **state)
 	sriov_port_pkeys_free(t, 4);
 }
 
+/*
+ * Class 4: where OpenSM's parser reads past the bytes fgets() stored for
+ * the line, the file is refused; where it reads bytes no line wrote its
+ * outcome is undefined and nothing is predicted.
+ */
+static void test_read_past(void **state)
+{
+	struct sriov_partitions pc;
+	struct sriov_port_pkeys *t = NULL;
+	struct sriov_error err = { 0 };
+	char big[4200];
+	size_t n;
+
+	/* The mgid ends the longest line so far: undefined. */
+	parse("Default=0x7fff : ALL=full ;\nt=0x10 : 0x21, mgid=ff12:401b::1\n"
+	      ", 0x31 ;\n",
+	      &pc);
+	assert_true(pc.undefined);
+	assert_false(pc.fallback);
+	assert_diag(&pc, "undefined-read", 2, 16, "undefined");
+	assert_diag(&pc, "undefined-read", 2, 16,
+		    "e.g. 'mgid=ff12:401b::1, rate=3 ;'");
+	assert_int_equal(sriov_partitions_predict(&pc, ports, 4, 0x11, 0, &t,
+						  &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "t.conf:2:16:"));
+	assert_null(t);
+	sriov_partitions_release(&pc);
+	/* ... with ';' right after it: the same. */
+	parse("Default=0x7fff : ALL=full ;\nt=0x10 : 0x21, mgid=ff12:401b::1 ;\n",
+	      &pc);
+	assert_true(pc.undefined);
+	assert_diag(&pc, "undefined-read", 2, 16, "';' right after it");
+	sriov_partitions_release(&pc);
+	/* A longer line before: its leftovers are read, refused. */
+	parse("# a comment longer than the line with the mgid on it, a, b ;\n"
+	      "t=0x10 : 0x21, mgid=ff12:401b::1\n, 0x31 ;\n",
+	      &pc);
+	assert_false(pc.undefined);
+	assert_false(pc.fallback);
+	assert_diag(&pc, "read-past-line", 2, 16, "line 1 left");
+	sriov_partitions_release(&pc);
+	/* A flag after ',' keeps OpenSM on the line: accepted. */
+	parse("Default=0x7fff : ALL=full ;\nt=0x10 : 0x21, mgid=ff12:401b::1, rate=3 ;\n",
+	      &pc);
+	assert_int_equal(sriov_partitions_count(&pc, SRIOV_DIAG_ERROR), 0);
+	sriov_partitions_release(&pc);
+	/* A lone ';' on the longest line so far (blanks after it). */
+	parse("t=0x10 : ALL\n;                  \n", &pc);
+	assert_true(pc.undefined);
+	assert_diag(&pc, "undefined-read", 2, 1, "empty statement");
+	sriov_partitions_release(&pc);
+	/* A lone ';' whose line has nothing after it: no read past. */
+	parse("t=0x10 : ALL ;\n;\n", &pc);
+	assert_true(pc.fallback);
+	assert_false(has_code(&pc, "read-past-line"));
+	assert_diag(&pc, "parse", 2, 2, "no partition definition found");
+	sriov_partitions_release(&pc);
+	/*
+	 * fgets() takes 4094 bytes; the GID ends them, so the flags start
+	 * at the buffer's last byte, which no fgets() writes.
+	 */
+	n = (size_t)snprintf(big, sizeof(big),
+			     "t=0x10 : 0x21,%*smgid=ff12:401b::1",
+			     4094 - 14 - 17, "");
+	assert_int_equal(n, 4094);
+	snprintf(big + n, sizeof(big) - n, ", rate=3 ;\n");
+	parse(big, &pc);
+	assert_true(pc.undefined);
+	assert_diag(&pc, "undefined-read", 1, 4078, NULL);
+	sriov_partitions_release(&pc);
+	/* Shorter by the flags, the line is whole in the buffer: accepted. */
+	n = (size_t)snprintf(big, sizeof(big),
+			     "t=0x10 : 0x21,%*smgid=ff12:401b::1, rate=3 ;\n",
+			     4094 - 14 - 17 - 11, "");
+	assert_int_equal(n, 4094);
+	parse(big, &pc);
+	assert_int_equal(sriov_partitions_count(&pc, SRIOV_DIAG_ERROR), 0);
+	assert_int_equal(pc.stmts[0].n_mgids, 1);
+	sriov_partitions_release(&pc);
+}
+
 static void test_write_roundtrip(void **state)
 {
 	static const char yaml[] =
@@ -504,8 +652,10 @@ int main(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_predict),
+		cmocka_unit_test(test_mgid_not_multicast),
 		cmocka_unit_test(test_name_lookup),
 		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_read_past),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_intent_errors),
 	};

@@ -321,6 +321,20 @@ int sriov_partitions_predict(const struct sriov_partitions *pc,
 	_cleanup_free_ size_t *order = NULL;
 	int r = -ENOMEM;
 
+	if (pc->undefined) {
+		for (size_t i = 0; i < pc->n_diags; i++)
+			if (!strcmp(pc->diags[i].code, "undefined-read"))
+				return sriov_error_set(
+					err, -EINVAL,
+					"%s:%u:%u: OpenSM's outcome for this file is undefined (its parser reads memory no line wrote), so no P-key table can be predicted; fix that line first",
+					pc->file, pc->diags[i].line,
+					pc->diags[i].column);
+		return sriov_error_set(
+			err, -EINVAL,
+			"%s: OpenSM's outcome for this file is undefined, so no P-key table can be predicted",
+			pc->file);
+	}
+
 	s.allow_both = flags & SRIOV_PREDICT_ALLOW_BOTH;
 	for (size_t i = 0; i < ARRAY_SIZE(s.map); i++)
 		s.map[i] = -1;
