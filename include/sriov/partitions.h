@@ -153,6 +153,13 @@ struct sriov_partitions {
 	 * (Default=0x7fff, ALL=full): a parse error, or nothing parsed.
 	 */
 	bool fallback;
+	/*
+	 * OpenSM's parser reads memory no line of the file wrote (past the
+	 * end of a line, beyond every byte its line buffer received): what
+	 * it does is undefined. An "undefined-read" error says where; parsing
+	 * stopped there, fallback is false and predict refuses the file.
+	 */
+	bool undefined;
 };
 
 /**
@@ -216,7 +223,7 @@ struct sriov_port_pkeys {
 	uint64_t guid;
 	uint16_t *pkeys;
 	size_t n;
-	int index0; /* the P-key OpenSM puts at index 0, -1: not determined */
+	int index0; /* the P-key OpenSM puts at index 0; 0: left empty */
 };
 
 #define SRIOV_PREDICT_ALLOW_BOTH 0x1u
@@ -230,10 +237,16 @@ struct sriov_port_pkeys {
  * @ret: an array of @n_ports entries, in the order of @ports; free with
  *       sriov_port_pkeys_free()
  *
- * Where a port's pkey_cap is known, a table that overflows keeps the
- * default P-key and then the others in the order OpenSM walks its
- * partition map (keyed by the P-key in network byte order), as
- * osm_pkey_mgr.c does before it logs ERR 0512 for the rest.
+ * Each port's table is laid out as osm_pkey_mgr.c does on a port that
+ * held 0xffff alone before: the default P-key at index 0 (or the indx0
+ * one), the others from index 1 in the order OpenSM walks its partition
+ * map (keyed by the P-key in network byte order; limited before full).
+ * Where a port's pkey_cap is known, P-keys placed at or beyond it are
+ * dropped, as OpenSM's ERR 0512 drops them: with indx0 that can be the
+ * default P-key.
+ *
+ * Return: 0; -EINVAL when @pc->undefined (OpenSM's outcome cannot be
+ * predicted; @err names the line); -ENOMEM.
  */
 int sriov_partitions_predict(const struct sriov_partitions *pc,
 			     const struct sriov_fabric_port *ports,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,23 +239,80 @@ fail : {
 }
 }
 
-static int hup_pidfile(const char *pidfile)
+/*
+ * What /proc says process pid runs: "opensm" when its comm, or the last
+ * component of its exe link, is opensm. Fills name with what it found.
+ */
+static bool runs_opensm(int pid, char *name, size_t size)
+{
+	char path[64], buf[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int fd;
+
+	snprintf(name, size, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			strip_trailing(buf);
+			snprintf(name, size, "%s", buf);
+			if (!strcmp(buf, "opensm"))
+				return true;
+		}
+	}
+	/* exe needs ptrace access; comm is enough when it says opensm */
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	base = strrchr(buf, '/');
+	base = base ? base + 1 : buf;
+	return !strcmp(base, "opensm") || !strcmp(base, "opensm (deleted)");
+}
+
+/*
+ * SIGHUP to the OpenSM that pidfile names, once out is in place. The
+ * process is held by a pidfd before /proc is read, so a pid reused in
+ * between gets no signal: the send fails when the process read is gone.
+ */
+static int hup_pidfile(const char *out, const char *pidfile)
 {
 	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int pidfd = -1;
+	char name[64];
 	size_t len;
 	int pid, r;
 
 	r = read_file(pidfile, &buf, &len);
 	if (r < 0)
-		return cli_error("cannot read pid file '%s': %s", pidfile,
-				 strerror(-r));
+		return cli_error(
+			"'%s' is in place, but OpenSM was not signalled: cannot read pid file '%s': %s",
+			out, pidfile, strerror(-r));
 	strip_trailing(buf);
 	if (parse_int(buf, &pid) < 0 || pid <= 1)
-		return cli_error("pid file '%s' holds '%s', not a process id",
-				 pidfile, buf);
-	if (kill(pid, SIGHUP) < 0)
-		return cli_error("cannot signal OpenSM (pid %d from '%s'): %s",
-				 pid, pidfile, strerror(errno));
+		return cli_error(
+			"'%s' is in place, but OpenSM was not signalled: pid file '%s' holds '%s', not a process id (expected OpenSM's pid, a number above 1)",
+			out, pidfile, buf);
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0 && errno != ENOSYS)
+		return cli_error(
+			"'%s' is in place, but OpenSM was not signalled: pid %d from '%s': %s (is OpenSM running?)",
+			out, pid, pidfile, strerror(errno));
+	if (!runs_opensm(pid, name, sizeof(name)))
+		return cli_error(
+			"'%s' is in place, but not signalled: pid %d from '%s' is '%s', not opensm (/proc/%d/comm or exe); give --hup the pid file of OpenSM",
+			out, pid, pidfile, name, pid);
+	r = pidfd >= 0 ? pidfd_send_signal(pidfd, SIGHUP, NULL, 0) :
+			 kill(pid, SIGHUP);
+	if (r < 0)
+		return cli_error(
+			"'%s' is in place, but OpenSM has not reread it: cannot send SIGHUP to opensm (pid %d from '%s'): %s; send it yourself (kill -HUP %d)",
+			out, pid, pidfile, strerror(errno), pid);
 	return 0;
 }
 
@@ -324,7 +382,7 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 		return cli_error(
 			"cannot replace '%s': %s ('%s' left as it was)", out,
 			strerror(-r), out);
-	if (pidfile && hup_pidfile(pidfile) != 0)
+	if (pidfile && hup_pidfile(out, pidfile) != 0)
 		return EXIT_FAIL;
 	{
 		struct printer p;

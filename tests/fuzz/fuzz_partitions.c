@@ -39,13 +39,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sriov_partitions_parse((const char *)data, size, "fuzz", &pc,
 				   NULL) < 0)
 		return 0;
-	if (pc.fallback != (sriov_partitions_count(&pc, SRIOV_DIAG_ERROR) > 0))
-		abort(); /* fallback and errors must agree */
+	if (pc.fallback && !sriov_partitions_count(&pc, SRIOV_DIAG_ERROR))
+		abort(); /* a fallback is always an error */
+	if (pc.fallback && pc.undefined)
+		abort();
+	for (size_t i = 0; i < pc.n_diags; i++) {
+		const struct sriov_diag *d = &pc.diags[i];
+
+		/* An error that is no fallback: OpenSM read past a line. */
+		if (d->level == SRIOV_DIAG_ERROR && !pc.fallback &&
+		    strcmp(d->code, "read-past-line") &&
+		    strcmp(d->code, "undefined-read"))
+			abort();
+		/* Every error names its line and column. */
+		if (d->level == SRIOV_DIAG_ERROR && (!d->line || !d->column))
+			abort();
+		if (!strcmp(d->code, "undefined-read") && !pc.undefined)
+			abort();
+	}
 	sriov_partitions_lint(&pc, &lo, NULL);
 	for (size_t i = 0; i < pc.n_diags; i++)
 		sriov_diag_format(&pc, &pc.diags[i], line, sizeof(line));
 	if (sriov_partitions_predict(&pc, ports, 4, ports[0].guid, 0, &t,
 				     NULL) == 0) {
+		if (pc.undefined)
+			abort(); /* no prediction of an undefined outcome */
 		for (size_t i = 0; i < 4; i++)
 			if (ports[i].pkey_cap && t[i].n > ports[i].pkey_cap)
 				abort();

@@ -93,16 +93,20 @@ static void test_statements(void **state)
 	 */
 	parse("b=0x20 :\n  0x0002c90300000031=limited\n;\n", &pc);
 	assert_true(pc.fallback);
-	assert_true(has_code(&pc, "lone-semicolon"));
+	assert_true(has_code(&pc, "read-past-line"));
 	assert_int_equal(first(&pc, SRIOV_DIAG_ERROR)->line, 3);
 	sriov_partitions_release(&pc);
 	/* Worse: a comment after a lone ';' is read as a statement. */
 	parse("b=0x20 : ALL\n  ; # ends b\n", &pc);
 	assert_true(pc.fallback);
 	sriov_partitions_release(&pc);
-	/* After "ALL=full" the stale byte is the NUL over '=': harmless. */
+	/*
+	 * After "ALL=full" the stale byte is the NUL over '=': OpenSM takes
+	 * the file, but what it read decides that, so it is refused.
+	 */
 	parse("b=0x20 :\n\tALL=full\n\t;\n", &pc);
 	assert_false(pc.fallback);
+	assert_true(has_code(&pc, "read-past-line"));
 	sriov_partitions_release(&pc);
 }
 
@@ -260,6 +264,302 @@ static void test_predict(void **state)
 	sriov_port_pkeys_free(t, 4);
 }
 
+static const struct sriov_diag *find(const struct sriov_partitions *pc,
+				     const char *code)
+{
+	for (size_t i = 0; i < pc->n_diags; i++)
+		if (!strcmp(pc->diags[i].code, code))
+			return &pc->diags[i];
+	return NULL;
+}
+
+/* diagnostic `code` is at line:column and its message has `text` */
+static void assert_diag(const struct sriov_partitions *pc, const char *code,
+			unsigned line, unsigned column, const char *text)
+{
+	const struct sriov_diag *d = find(pc, code);
+
+	if (!d)
+		fail_msg("no '%s' diagnostic", code);
+	if (d->line != line || d->column != column)
+		fail_msg("'%s' at %u:%u, want %u:%u", code, d->line, d->column,
+			 line, column);
+	if (text && !strstr(d->msg, text))
+		fail_msg("'%s': '%s' lacks '%s'", code, d->msg, text);
+}
+
+static const struct sriov_prtn_stmt *stmt(const struct sriov_partitions *pc,
+					  const char *name)
+{
+	for (size_t i = 0; i < pc->n_stmts; i++)
+		if (pc->stmts[i].name && !strcmp(pc->stmts[i].name, name))
+			return &pc->stmts[i];
+	return NULL;
+}
+
+/*
+ * Issue 12, class 1: OpenSM's mgroup_create() reads no flags after a GID
+ * that is not multicast, and parse_part_conf() goes on just past that
+ * token: what follows a ',' is a new statement, what follows its ';' the
+ * next one.
+ */
+static void test_mgid_not_multicast(void **state)
+{
+	struct sriov_partitions pc;
+	const struct sriov_prtn_stmt *st;
+
+	parse("t=0x10 : ALL=full, mgid=fe80::1, rate=3 ;\n", &pc);
+	assert_true(pc.fallback);
+	assert_diag(&pc, "parse", 1, 34, "no partition definition found");
+	assert_diag(&pc, "mgid-not-multicast", 1, 25, "'rate=3");
+	sriov_partitions_release(&pc);
+
+	/* The statement after the ';' is not swallowed as mgid flags. */
+	parse("t=0x10 : 0x21=full, mgid=fe80::1 ; u=0x20 : 0x31 ;\n", &pc);
+	assert_false(pc.fallback);
+	st = stmt(&pc, "u");
+	assert_non_null(st);
+	assert_int_equal(st->n_members, 1);
+	assert_int_equal(st->members[0].guid, 0x31);
+	assert_int_equal(stmt(&pc, "t")->n_mgids, 0);
+	assert_false(has_code(&pc, "mgid-flag"));
+	sriov_partitions_release(&pc);
+
+	/*
+	 * After ',' a new statement starts that the ';' does not end: the
+	 * rest of the line (c) is not read, the next line adds to b.
+	 */
+	parse("a=0x10 : 0x21, mgid=fe80::1, b=0x20 : 0x31 ; c=0x30 : 0x41 ;\n"
+	      "0x51 ;\n",
+	      &pc);
+	assert_false(pc.fallback);
+	assert_int_equal(pc.n_stmts, 2);
+	st = stmt(&pc, "b");
+	assert_non_null(st);
+	assert_int_equal(st->n_members, 2);
+	assert_int_equal(st->members[1].guid, 0x51);
+	assert_null(stmt(&pc, "c"));
+	sriov_partitions_release(&pc);
+
+	/* No ';' on the line: its rest is not read, a goes on. */
+	parse("a=0x10 : 0x21, mgid=fe80::1, 0x31\n0x41 ;\n", &pc);
+	assert_false(pc.fallback);
+	assert_int_equal(pc.n_stmts, 1);
+	assert_int_equal(pc.stmts[0].n_members, 2);
+	assert_int_equal(pc.stmts[0].members[1].guid, 0x41);
+	sriov_partitions_release(&pc);
+}
+
+/*
+ * Class 2: osm_prtn_find_by_name() walks OpenSM's partition map, keyed by
+ * the P-key's bytes swapped on a little-endian host, so of two partitions
+ * with one name the first in that order wins.
+ */
+static void test_name_lookup(void **state)
+{
+	struct sriov_partitions pc;
+	struct sriov_port_pkeys *t;
+
+	parse("Default=0x0040 : ALL_SWITCHES ;\nDefault : ALL=full ;\n", &pc);
+	assert_int_equal(pc.stmts[1].pkey, 0x0040);
+	assert_diag(&pc, "duplicate-name", 1, 1, "0x7fff");
+	assert_diag(&pc, "ambiguous-name", 2, 1, "0x0040");
+	sriov_partitions_release(&pc);
+	predict("Default=0x0040 : ALL_SWITCHES ;\nDefault : ALL=full ;\n", 0,
+		&t);
+	assert_int_equal(t[1].n, 2);
+	assert_int_equal(t[1].pkeys[0], 0x7fff);
+	assert_int_equal(t[1].pkeys[1], 0x8040);
+	sriov_port_pkeys_free(t, 4);
+
+	/* 0x0100 (map key 0x0001) before 0x0003 (0x0300). */
+	parse("a=0x0003 : SELF ; a=0x0100 : SELF ; a : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[2].pkey, 0x0100);
+	sriov_partitions_release(&pc);
+	/* An auto P-key (0x0001) loses to 0x0100 as well. */
+	parse("a : SELF ; a=0x0100 : SELF ; a : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[0].pkey, 0x0001);
+	assert_int_equal(pc.stmts[2].pkey, 0x0100);
+	sriov_partitions_release(&pc);
+	/* One partition of a name: no warning. */
+	parse("a=0x0003 : SELF ; a : ALL ;\n", &pc);
+	assert_int_equal(pc.stmts[1].pkey, 0x0003);
+	assert_false(has_code(&pc, "ambiguous-name"));
+	assert_false(has_code(&pc, "duplicate-name"));
+	sriov_partitions_release(&pc);
+}
+
+static void predict_cap(const char *text, unsigned flags, unsigned cap,
+			struct sriov_port_pkeys **t)
+{
+	struct sriov_fabric_port p[ARRAY_SIZE(ports)];
+
+	memcpy(p, ports, sizeof(p));
+	for (size_t i = 0; i < ARRAY_SIZE(p); i++)
+		p[i].pkey_cap = cap;
+	struct sriov_partitions pc;
+
+	parse(text, &pc);
+	assert_int_equal(
+		sriov_partitions_predict(&pc, p, 4, 0x11, flags, t, NULL), 0);
+	sriov_partitions_release(&pc);
+}
+
+static void assert_pkeys(const struct sriov_port_pkeys *t, int index0,
+			 const uint16_t *want, size_t n)
+{
+	char got[128] = "", w[128] = "";
+
+	for (size_t k = 0; k < t->n; k++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			 " 0x%04x", t->pkeys[k]);
+	for (size_t k = 0; k < n; k++)
+		snprintf(w + strlen(w), sizeof(w) - strlen(w), " 0x%04x",
+			 want[k]);
+	if (strcmp(got, w) || t->index0 != index0)
+		fail_msg(
+			"port 0x%llx: got%s (index 0: 0x%04x), want%s (0x%04x)",
+			(unsigned long long)t->guid, got, t->index0, w, index0);
+}
+
+/*
+ * Class 3: what osm_pkey_mgr.c keeps when a table overflows. Ports hold 4
+ * entries here; 0x21 is port 1.
+ */
+static void test_overflow(void **state)
+{
+	struct sriov_port_pkeys *t;
+
+	/* Map order, not numeric order: 0x0901 (key 0x0109) first. */
+	predict_cap("a=0x0901 : 0x21=full ; b=0x0802 : 0x21=full ;\n"
+		    "c=0x0703 : 0x21=full ; d=0x0604 : 0x21=full ;\n",
+		    0, 4, &t);
+	assert_pkeys(&t[1], 0x7fff,
+		     (const uint16_t[]){ 0x7fff, 0x8703, 0x8802, 0x8901 }, 4);
+	sriov_port_pkeys_free(t, 4);
+	/*
+	 * indx0: its P-key (0x02ff, late in map order) still takes index 0;
+	 * the default P-key, moved off index 0, comes last and is dropped.
+	 */
+	predict_cap(
+		"Default=0x7fff : ALL=full ; x=0x02ff, indx0 : 0x21=full ;\n"
+		"p=0x0101 : 0x21=full ; q=0x0202 : 0x21=full ;\n"
+		"r=0x0303 : 0x21=full ; s=0x0404 : 0x21=full ;\n",
+		0, 4, &t);
+	assert_pkeys(&t[1], 0x82ff,
+		     (const uint16_t[]){ 0x8101, 0x8202, 0x82ff, 0x8303 }, 4);
+	assert_pkeys(&t[2], 0xffff, (const uint16_t[]){ 0xffff }, 1);
+	sriov_port_pkeys_free(t, 4);
+	/* allow_both_pkeys, =both: limited then full, partition by partition. */
+	predict_cap("Default=0x7fff : ALL=full ;\n"
+		    "p=0x0123 : 0x21=both ; q=0x0246 : 0x21=both ;\n",
+		    SRIOV_PREDICT_ALLOW_BOTH, 4, &t);
+	assert_pkeys(&t[1], 0xffff,
+		     (const uint16_t[]){ 0x0123, 0x0246, 0x8123, 0xffff }, 4);
+	sriov_port_pkeys_free(t, 4);
+	/*
+	 * allow_both_pkeys without a Default statement: a port's limited
+	 * 0x7fff is new to its table, goes last and is dropped; index 0
+	 * stays empty. The SM port keeps 0xffff at index 0.
+	 */
+	predict_cap("p=0x0101 : ALL=full ; q=0x0202 : ALL=full ;\n"
+		    "r=0x0303 : ALL=full ; s=0x0404 : ALL=full ;\n",
+		    SRIOV_PREDICT_ALLOW_BOTH, 4, &t);
+	assert_pkeys(&t[1], 0, (const uint16_t[]){ 0x8101, 0x8202, 0x8303 }, 3);
+	assert_pkeys(&t[0], 0xffff,
+		     (const uint16_t[]){ 0x8101, 0x8202, 0x8303, 0xffff }, 4);
+	sriov_port_pkeys_free(t, 4);
+	/* The same without allow_both_pkeys: 0x7fff stays at index 0. */
+	predict_cap("p=0x0101 : ALL=full ; q=0x0202 : ALL=full ;\n"
+		    "r=0x0303 : ALL=full ; s=0x0404 : ALL=full ;\n",
+		    0, 4, &t);
+	assert_pkeys(&t[1], 0x7fff,
+		     (const uint16_t[]){ 0x7fff, 0x8101, 0x8202, 0x8303 }, 4);
+	sriov_port_pkeys_free(t, 4);
+}
+
+/*
+ * Class 4: where OpenSM's parser reads past the bytes fgets() stored for
+ * the line, the file is refused; where it reads bytes no line wrote its
+ * outcome is undefined and nothing is predicted.
+ */
+static void test_read_past(void **state)
+{
+	struct sriov_partitions pc;
+	struct sriov_port_pkeys *t = NULL;
+	struct sriov_error err = { 0 };
+	char big[4200];
+	size_t n;
+
+	/* The mgid ends the longest line so far: undefined. */
+	parse("Default=0x7fff : ALL=full ;\nt=0x10 : 0x21, mgid=ff12:401b::1\n"
+	      ", 0x31 ;\n",
+	      &pc);
+	assert_true(pc.undefined);
+	assert_false(pc.fallback);
+	assert_diag(&pc, "undefined-read", 2, 16, "undefined");
+	assert_diag(&pc, "undefined-read", 2, 16,
+		    "e.g. 'mgid=ff12:401b::1, rate=3 ;'");
+	assert_int_equal(sriov_partitions_predict(&pc, ports, 4, 0x11, 0, &t,
+						  &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "t.conf:2:16:"));
+	assert_null(t);
+	sriov_partitions_release(&pc);
+	/* ... with ';' right after it: the same. */
+	parse("Default=0x7fff : ALL=full ;\nt=0x10 : 0x21, mgid=ff12:401b::1 ;\n",
+	      &pc);
+	assert_true(pc.undefined);
+	assert_diag(&pc, "undefined-read", 2, 16, "';' right after it");
+	sriov_partitions_release(&pc);
+	/* A longer line before: its leftovers are read, refused. */
+	parse("# a comment longer than the line with the mgid on it, a, b ;\n"
+	      "t=0x10 : 0x21, mgid=ff12:401b::1\n, 0x31 ;\n",
+	      &pc);
+	assert_false(pc.undefined);
+	assert_false(pc.fallback);
+	assert_diag(&pc, "read-past-line", 2, 16, "line 1 left");
+	sriov_partitions_release(&pc);
+	/* A flag after ',' keeps OpenSM on the line: accepted. */
+	parse("Default=0x7fff : ALL=full ;\nt=0x10 : 0x21, mgid=ff12:401b::1, rate=3 ;\n",
+	      &pc);
+	assert_int_equal(sriov_partitions_count(&pc, SRIOV_DIAG_ERROR), 0);
+	sriov_partitions_release(&pc);
+	/* A lone ';' on the longest line so far (blanks after it). */
+	parse("t=0x10 : ALL\n;                  \n", &pc);
+	assert_true(pc.undefined);
+	assert_diag(&pc, "undefined-read", 2, 1, "empty statement");
+	sriov_partitions_release(&pc);
+	/* A lone ';' whose line has nothing after it: no read past. */
+	parse("t=0x10 : ALL ;\n;\n", &pc);
+	assert_true(pc.fallback);
+	assert_false(has_code(&pc, "read-past-line"));
+	assert_diag(&pc, "parse", 2, 2, "no partition definition found");
+	sriov_partitions_release(&pc);
+	/*
+	 * fgets() takes 4094 bytes; the GID ends them, so the flags start
+	 * at the buffer's last byte, which no fgets() writes.
+	 */
+	n = (size_t)snprintf(big, sizeof(big),
+			     "t=0x10 : 0x21,%*smgid=ff12:401b::1",
+			     4094 - 14 - 17, "");
+	assert_int_equal(n, 4094);
+	snprintf(big + n, sizeof(big) - n, ", rate=3 ;\n");
+	parse(big, &pc);
+	assert_true(pc.undefined);
+	assert_diag(&pc, "undefined-read", 1, 4078, NULL);
+	sriov_partitions_release(&pc);
+	/* Shorter by the flags, the line is whole in the buffer: accepted. */
+	n = (size_t)snprintf(big, sizeof(big),
+			     "t=0x10 : 0x21,%*smgid=ff12:401b::1, rate=3 ;\n",
+			     4094 - 14 - 17 - 11, "");
+	assert_int_equal(n, 4094);
+	parse(big, &pc);
+	assert_int_equal(sriov_partitions_count(&pc, SRIOV_DIAG_ERROR), 0);
+	assert_int_equal(pc.stmts[0].n_mgids, 1);
+	sriov_partitions_release(&pc);
+}
+
 static void test_write_roundtrip(void **state)
 {
 	static const char yaml[] =
@@ -352,6 +652,10 @@ int main(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_predict),
+		cmocka_unit_test(test_mgid_not_multicast),
+		cmocka_unit_test(test_name_lookup),
+		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_read_past),
 		cmocka_unit_test(test_write_roundtrip),
 		cmocka_unit_test(test_intent_errors),
 	};

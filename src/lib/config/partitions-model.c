@@ -188,41 +188,117 @@ static int cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* cl_qmap order of OpenSM's partition map on a little-endian host. */
-static uint16_t walk_key(uint16_t pkey)
+/*
+ * OpenSM's partition map (cl_qmap) is keyed by the P-key in network byte
+ * order read as a host integer: osm_pkey_mgr.c walks it in that order on a
+ * little-endian host, 0x0300 (0x0003) before 0x0101 and 0x7fff last.
+ */
+static uint16_t map_key(uint16_t pkey)
 {
-	uint16_t b = sriov_pkey_base(pkey);
-
-	return b == SRIOV_PKEY_DEFAULT ? 0 : (uint16_t)(b << 8 | b >> 8);
+	return (uint16_t)(pkey << 8 | pkey >> 8);
 }
 
-static int cmp_walk(const void *a, const void *b)
-{
-	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+static const struct prtn *sort_prtns;
 
-	if (walk_key(x) != walk_key(y))
-		return walk_key(x) < walk_key(y) ? -1 : 1;
-	return (int)y - (int)x; /* full before limited */
+static int cmp_map(const void *a, const void *b)
+{
+	uint16_t x = map_key(sort_prtns[*(const size_t *)a].pkey);
+	uint16_t y = map_key(sort_prtns[*(const size_t *)b].pkey);
+
+	return x < y ? -1 : x > y;
 }
 
-static int index0_of(struct sim *s, size_t i, const uint16_t *keys, size_t n)
+/* Without allow_both_pkeys OpenSM compares P-keys by their base. */
+static bool same_key(const struct sim *s, uint16_t a, uint16_t b)
 {
-	uint16_t want = s->indx0[i];
+	return s->allow_both ? a == b :
+			       sriov_pkey_base(a) == sriov_pkey_base(b);
+}
 
-	for (size_t k = 0; want && k < n; k++)
-		if (s->allow_both ?
-			    keys[k] == want :
-			    sriov_pkey_base(keys[k]) == sriov_pkey_base(want))
-			return keys[k];
-	if (want)
-		return -1;
-	/* osm_pkey_mgr.c keeps the default P-key at index 0. */
-	for (size_t k = n; k-- > 0;)
-		if (s->allow_both ?
-			    keys[k] == 0xffff :
-			    sriov_pkey_base(keys[k]) == SRIOV_PKEY_DEFAULT)
-			return keys[k];
-	return -1;
+static bool is_default(const struct sim *s, uint16_t pk)
+{
+	return same_key(s, pk, s->allow_both ? 0xffff : SRIOV_PKEY_DEFAULT);
+}
+
+/*
+ * pkey_mgr_process_physical_port() and pkey_mgr_update_port() for port i:
+ * the partitions in map order, each one's limited P-key then its full one,
+ * placed from index 1 on, the default P-key (or the indx0 one) at index 0.
+ * The port is assumed to hold 0xffff alone at index 0 before (a fresh
+ * port, or one after OpenSM's open default): with keep_pkey_indexes, the
+ * default, that entry is "updated" in place and goes first; every other
+ * P-key is "new". A P-key whose index is beyond the port's capacity is
+ * dropped (ERR 0512), the default one too when indx0 moved it off index 0.
+ */
+static int port_table(struct sim *s, size_t i, const size_t *order,
+		      struct sriov_port_pkeys *out)
+{
+	unsigned cap = s->ports[i].pkey_cap;
+	size_t slots = cap ? ((size_t)cap + 31) / 32 * 32 : 2 * s->n_prtns + 2;
+	size_t max = cap ? cap : slots;
+	_cleanup_free_ uint16_t *tab = calloc(slots, sizeof(*tab));
+	_cleanup_free_ uint16_t *pend =
+		calloc(2 * s->n_prtns + 1, sizeof(*pend));
+	uint16_t indx0 = s->indx0[i], head = 0;
+	size_t n_pend = 0, last = 0, n = 0;
+
+	if (!tab || !pend)
+		return -ENOMEM;
+	for (size_t k = 0; k < s->n_prtns; k++) {
+		const struct prtn *p = &s->prtns[order[k]];
+
+		for (int full = 0; full < 2; full++) {
+			uint16_t pk = p->pkey | (full ? SRIOV_PKEY_FULL : 0);
+
+			if (!(p->bits[i] & (full ? BIT_FULL : BIT_LIMITED)))
+				continue;
+			/* Found at index 0 and staying there: "updated". */
+			if (same_key(s, pk, 0xffff) &&
+			    (indx0 ? same_key(s, pk, indx0) :
+				     sriov_pkey_base(pk) == SRIOV_PKEY_DEFAULT))
+				head = pk;
+			else
+				pend[n_pend++] = pk;
+		}
+	}
+	if (head) {
+		tab[0] = head;
+		last = 1;
+	}
+	for (size_t k = 0; k < n_pend; k++) {
+		uint16_t pk = pend[k];
+		size_t idx;
+
+		if (!indx0 && is_default(s, pk))
+			idx = 0;
+		else if (same_key(s, pk, indx0))
+			idx = 0;
+		else
+			idx = last ? last : 1;
+		if (idx >= max) {
+			if (is_default(s, pk))
+				continue; /* ERR 0512 */
+			/* osm_pkey_find_next_free_entry() from index 1 */
+			for (idx = 1; idx < slots && tab[idx]; idx++)
+				;
+			if (idx >= max)
+				continue; /* ERR 0512 */
+		}
+		tab[idx] = pk;
+		if (idx + 1 > last)
+			last = idx + 1;
+	}
+	out->guid = s->ports[i].guid;
+	out->pkeys = calloc(slots, sizeof(uint16_t));
+	if (!out->pkeys)
+		return -ENOMEM;
+	for (size_t k = 0; k < slots; k++)
+		if (tab[k])
+			out->pkeys[n++] = tab[k];
+	qsort(out->pkeys, n, sizeof(uint16_t), cmp_u16);
+	out->n = n;
+	out->index0 = tab[0];
+	return 0;
 }
 
 void sriov_port_pkeys_free(struct sriov_port_pkeys *t, size_t n)
@@ -242,7 +318,22 @@ int sriov_partitions_predict(const struct sriov_partitions *pc,
 {
 	struct sim s = { .ports = ports, .n_ports = n_ports };
 	struct sriov_port_pkeys *out = NULL;
+	_cleanup_free_ size_t *order = NULL;
 	int r = -ENOMEM;
+
+	if (pc->undefined) {
+		for (size_t i = 0; i < pc->n_diags; i++)
+			if (!strcmp(pc->diags[i].code, "undefined-read"))
+				return sriov_error_set(
+					err, -EINVAL,
+					"%s:%u:%u: OpenSM's outcome for this file is undefined (its parser reads memory no line wrote), so no P-key table can be predicted; fix that line first",
+					pc->file, pc->diags[i].line,
+					pc->diags[i].column);
+		return sriov_error_set(
+			err, -EINVAL,
+			"%s: OpenSM's outcome for this file is undefined, so no P-key table can be predicted",
+			pc->file);
+	}
 
 	s.allow_both = flags & SRIOV_PREDICT_ALLOW_BOTH;
 	for (size_t i = 0; i < ARRAY_SIZE(s.map); i++)
@@ -279,28 +370,16 @@ int sriov_partitions_predict(const struct sriov_partitions *pc,
 			goto done;
 	}
 
-	for (size_t i = 0; i < n_ports; i++) {
-		size_t n = 0;
-
-		out[i].guid = ports[i].guid;
-		out[i].pkeys = calloc(2 * s.n_prtns + 1, sizeof(uint16_t));
-		if (!out[i].pkeys)
+	order = calloc(s.n_prtns + 1, sizeof(*order));
+	if (!order)
+		goto done;
+	for (size_t k = 0; k < s.n_prtns; k++)
+		order[k] = k;
+	sort_prtns = s.prtns;
+	qsort(order, s.n_prtns, sizeof(*order), cmp_map);
+	for (size_t i = 0; i < n_ports; i++)
+		if (port_table(&s, i, order, &out[i]) < 0)
 			goto done;
-		for (size_t k = 0; k < s.n_prtns; k++) {
-			if (s.prtns[k].bits[i] & BIT_FULL)
-				out[i].pkeys[n++] = s.prtns[k].pkey |
-						    SRIOV_PKEY_FULL;
-			if (s.prtns[k].bits[i] & BIT_LIMITED)
-				out[i].pkeys[n++] = s.prtns[k].pkey;
-		}
-		if (ports[i].pkey_cap && n > ports[i].pkey_cap) {
-			qsort(out[i].pkeys, n, sizeof(uint16_t), cmp_walk);
-			n = ports[i].pkey_cap;
-		}
-		qsort(out[i].pkeys, n, sizeof(uint16_t), cmp_u16);
-		out[i].n = n;
-		out[i].index0 = index0_of(&s, i, out[i].pkeys, n);
-	}
 	*ret = TAKE_PTR(out);
 	r = 0;
 done:

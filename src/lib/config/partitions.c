@@ -19,9 +19,19 @@
  *    "-1" is 0xffff; P-keys keep 16 bits and drop the membership bit;
  *  - P-key 0 or none: the partition of that name, else the next free
  *    P-key from 1;
- *  - "mgid=" ends the statement's member list on that line: what follows
- *    is read as multicast group flags;
+ *  - a multicast "mgid=" ends the statement's member list on that line:
+ *    what follows is read as multicast group flags; a non-multicast one
+ *    ends the statement there, and what follows it is a new statement;
+ *  - a partition looked up by name (no P-key given) is the first of that
+ *    name in OpenSM's partition map, which is ordered by the P-key's bytes
+ *    as a little-endian host stores them, not by file order;
  *  - an empty or comment-only file is a failure (nothing was parsed).
+ *
+ * Where OpenSM's parser goes on reading past the bytes fgets() stored for
+ * the current line (an empty statement, an mgid that ends its statement),
+ * the file is refused: what it reads there is what earlier lines left in
+ * its buffer (modelled, so the prediction still says what OpenSM does), or
+ * memory no line wrote, where its outcome is undefined (parsing stops).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -60,12 +70,21 @@ struct parser {
 	unsigned counter; /* OpenSM's global_pkey_counter */
 	struct sriov_prtn_stmt *cur; /* the statement still open, or NULL */
 	unsigned line, osm_line;
-	const char *text; /* the current line's text (mutable copy) */
-	const char *text_end; /* its end as read; beyond: stale bytes */
-	const char *buf_end; /* end of OpenSM's 4096-byte line buffer */
+	const char *text; /* OpenSM's line buffer, the current line at [0] */
+	const char *data_end; /* the NUL fgets() wrote after this line */
+	size_t written; /* bytes [0, written) of the buffer some line wrote */
+	unsigned owner[OSM_LINE_MAX + 2]; /* the line that wrote each byte */
 	char *semi; /* the ';' ending the current statement text, or NULL */
 	unsigned col0; /* column of text[0] in the physical line, 0-based */
 	int status; /* 0 nothing parsed, 1 parsed, -1 failed */
+	/* What makes OpenSM step past the end of a statement's text. */
+	const char *cause;
+	enum { CAUSE_EMPTY, CAUSE_MGID_SEMI, CAUSE_MGID_EOL } cause_kind;
+	const char *cause_mgid;
+	bool past; /* OpenSM reads past this line's bytes (error given) */
+	unsigned past_col; /* the column of what made it */
+	bool undefined; /* ... into memory no line wrote: parsing stops */
+	bool bad_mgid; /* a non-multicast mgid ended the last statement */
 	bool quiet; /* OpenSM reads garbage it ignores: say nothing */
 	bool oom;
 };
@@ -189,29 +208,91 @@ static void diag(struct parser *ps, enum sriov_diag_level level, const char *at,
 		ps->oom = true;
 		return;
 	}
-	if (at && at > ps->text_end) {
+	/* Stale bytes of an earlier line: say so, at what made OpenSM go there. */
+	if (at && at > ps->data_end && at < ps->text + ps->written) {
 		char *old = msg;
 
 		n = asprintf(
 			&msg,
-			"OpenSM read past the end of this line (see the ';' before), into what an earlier line left in its buffer: %s",
-			old);
+			"in what OpenSM read past the end of this line, bytes line %u left in its buffer: %s",
+			ps->owner[at - ps->text], old);
 		free(old);
 		if (n < 0) {
 			ps->oom = true;
 			return;
 		}
-		at = NULL;
 	}
 	d = &pc->diags[pc->n_diags++];
 	*d = (struct sriov_diag){
 		.level = level,
 		.line = ps->line,
-		.column = at ? col_of(ps, at) : 0,
+		.column = !at		    ? 0 :
+			  at > ps->data_end ? ps->past_col :
+					      col_of(ps, at),
 		.osm_line = ps->osm_line,
 		.code = code,
 		.msg = msg,
 	};
+}
+
+/* What to write instead of what made OpenSM read past the line. */
+static const char *past_fix(const struct parser *ps)
+{
+	return ps->cause_kind == CAUSE_EMPTY ?
+		       "end each statement with ';' on its last member's line (e.g. '0x0002c90300000021=full ;'), and write no ';' alone or ';;'" :
+		       "follow the GID with ',' and a flag before ';', on the same line (e.g. 'mgid=ff12:401b::1, rate=3 ;')";
+}
+
+static const char *past_what(const struct parser *ps, char *buf, size_t size)
+{
+	if (ps->cause_kind == CAUSE_EMPTY)
+		return "';' with nothing before it is an empty statement: OpenSM steps one byte past it, parses the rest of the line as more statement text, and goes on past the line's end";
+	snprintf(
+		buf, size,
+		ps->cause_kind == CAUSE_MGID_SEMI ?
+			"'mgid=%.60s' with ';' right after it: OpenSM reads the group's flags from after the ';', which takes the rest of the line and goes on past its end" :
+			"'mgid=%.60s' at the end of the line: OpenSM reads the group's flags from past the line's end",
+		ps->cause_mgid ? ps->cause_mgid : "");
+	return buf;
+}
+
+/*
+ * OpenSM goes on reading at s, up to a NUL (or a ';' when to_semi). Past
+ * the bytes of this line that is an error, as the file then means what is
+ * left in OpenSM's buffer; beyond every byte a line wrote, the outcome is
+ * undefined. Returns false then: parsing stops.
+ */
+static bool went_on(struct parser *ps, const char *s, bool to_semi)
+{
+	const char *end = ps->text + ps->written, *q = s;
+	char what[256], seen[48];
+	size_t n;
+
+	if (s <= ps->data_end)
+		return true;
+	while (q < end && *q && !(to_semi && *q == ';'))
+		q++;
+	if (q < end) {
+		if (ps->past)
+			return true;
+		n = strnlen(s, (size_t)(end - s));
+		snprintf(seen, sizeof(seen), "%.*s", (int)(n > 40 ? 40 : n), s);
+		for (char *c = seen; *c; c++)
+			if (!isprint((unsigned char)*c))
+				*c = '?';
+		diag(ps, SRIOV_DIAG_ERROR, ps->cause, "read-past-line",
+		     "%s, into the bytes line %u left in its 4096-byte line buffer (\"%s\"): the file then means what those leftovers say, so it is refused; %s",
+		     past_what(ps, what, sizeof(what)), ps->owner[s - ps->text],
+		     seen, past_fix(ps));
+		ps->past = true;
+		ps->past_col = ps->cause ? col_of(ps, ps->cause) : 0;
+		return true;
+	}
+	diag(ps, SRIOV_DIAG_ERROR, ps->past ? end : ps->cause, "undefined-read",
+	     "%s, beyond every byte the file has put in its 4096-byte line buffer, into memory no line wrote: what OpenSM does then is undefined (seen: it parses leftover log text, or discards the file), so it is refused; %s",
+	     past_what(ps, what, sizeof(what)), past_fix(ps));
+	ps->undefined = true;
+	return false;
 }
 
 /* Terminate-and-trim a piece "name[=value]" in place. */
@@ -416,17 +497,51 @@ static int reg_add(struct parser *ps, const char *name, uint16_t pkey)
 	return 0;
 }
 
+/*
+ * OpenSM's partition map (cl_qmap) is keyed by the P-key in network byte
+ * order read as a host integer: on the little-endian hosts OpenSM runs on
+ * (x86_64, aarch64) 0x0040 sorts as 0x4000 and 0x7fff as 0xff7f.
+ */
+static uint16_t map_key(uint16_t pkey)
+{
+	return (uint16_t)(pkey << 8 | pkey >> 8);
+}
+
+/* osm_prtn_find_by_name(): the first partition of that name in map order. */
+static struct reg_entry *reg_by_name(struct parser *ps, const char *name,
+				     size_t *n_same)
+{
+	struct reg_entry *best = NULL;
+
+	*n_same = 0;
+	for (size_t i = 0; i < ps->n_reg; i++) {
+		struct reg_entry *e = &ps->reg[i];
+
+		if (strncmp(e->name, name, OSM_NAME_MAX + 1))
+			continue;
+		++*n_same;
+		if (!best || map_key(e->pkey) < map_key(best->pkey))
+			best = e;
+	}
+	return best;
+}
+
 /* osm_prtn_make_new(): the P-key OpenSM settles on, 0 when it fails. */
 static uint16_t resolve_pkey(struct parser *ps, const char *name, uint16_t pkey,
 			     const char *at)
 {
 	struct reg_entry *e;
+	size_t n_same = 0;
 
 	pkey &= SRIOV_PKEY_BASE_MASK;
 	if (!pkey) {
-		for (size_t i = 0; name && i < ps->n_reg; i++)
-			if (!strncmp(ps->reg[i].name, name, OSM_NAME_MAX + 1))
-				return ps->reg[i].pkey;
+		e = name ? reg_by_name(ps, name, &n_same) : NULL;
+		if (e && n_same > 1)
+			diag(ps, SRIOV_DIAG_WARNING, at, "ambiguous-name",
+			     "%zu partitions are named '%s': OpenSM adds these members to 0x%04x, the first in its partition map (ordered by the P-key's bytes swapped), which need not be the first in the file; give the p-key (%s=0x%04x) or give each partition its own name",
+			     n_same, name, e->pkey, name, e->pkey);
+		if (e)
+			return e->pkey;
 		while (ps->counter < SRIOV_PKEY_DEFAULT - 1) {
 			pkey = ++ps->counter;
 			if (!reg_by_pkey(ps, pkey))
@@ -448,6 +563,13 @@ static uint16_t resolve_pkey(struct parser *ps, const char *name, uint16_t pkey,
 		diag(ps, SRIOV_DIAG_WARNING, at, "long-name",
 		     "partition name '%s' is longer than %d bytes; OpenSM cuts it and will not find it by name",
 		     name, OSM_NAME_MAX);
+	else if (name && *name && (e = reg_by_name(ps, name, &n_same)))
+		diag(ps, SRIOV_DIAG_WARNING, at, "duplicate-name",
+		     "partition '%s' already exists with p-key 0x%04x%s: OpenSM makes 0x%04x a second partition of that name, and a later '%s' without a p-key means whichever sorts first in its partition map (0x%04x); give each partition its own name",
+		     name, e->pkey,
+		     e->pkey == SRIOV_PKEY_DEFAULT ? " (OpenSM's own)" : "",
+		     pkey, name,
+		     map_key(pkey) < map_key(e->pkey) ? pkey : e->pkey);
 	if (reg_add(ps, name, pkey) < 0) {
 		ps->oom = true;
 		return 0;
@@ -665,32 +787,34 @@ static void mgroup_flags(struct parser *ps, struct sriov_prtn_mgid *mg, char *p)
 	} while (true);
 }
 
+static bool mgid_multicast(const char *mgid, uint8_t gid[16])
+{
+	return inet_pton(AF_INET6, mgid, gid) == 1 && gid[0] == 0xff;
+}
+
+/* A multicast group; rest: its flags, as OpenSM finds them. */
 static void add_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *mgid,
 		     char *rest)
 {
 	struct sriov_prtn_mgid *mg = NULL;
 	uint8_t gid[16];
 
-	if (inet_pton(AF_INET6, mgid, gid) != 1 || gid[0] != 0xff) {
-		diag(ps, SRIOV_DIAG_WARNING, mgid, "mgid-not-multicast",
-		     "mgid '%s' is not a multicast GID (ff..::..); OpenSM logs a PARSE ERROR but keeps going without the group",
-		     mgid);
-	} else if (grow_array((void **)&st->mgids, &ps->cap_mgids, st->n_mgids,
-			      sizeof(*st->mgids)) < 0) {
+	if (!mgid_multicast(mgid, gid))
+		return;
+	if (grow_array((void **)&st->mgids, &ps->cap_mgids, st->n_mgids,
+		       sizeof(*st->mgids)) < 0) {
 		ps->oom = true;
-	} else {
-		mg = &st->mgids[st->n_mgids++];
-		memset(mg, 0, sizeof(*mg));
-		memcpy(mg->gid, gid, sizeof(gid));
-		mg->flags = st->flags;
-		mg->line = ps->line;
-		mg->column = col_of(ps, mgid);
+		return;
 	}
-	if (rest) {
-		ps->quiet = rest > ps->text_end;
-		mgroup_flags(ps, mg, rest);
-		ps->quiet = false;
-	}
+	mg = &st->mgids[st->n_mgids++];
+	memset(mg, 0, sizeof(*mg));
+	memcpy(mg->gid, gid, sizeof(gid));
+	mg->flags = st->flags;
+	mg->line = ps->line;
+	mg->column = col_of(ps, mgid);
+	ps->quiet = rest > ps->data_end;
+	mgroup_flags(ps, mg, rest);
+	ps->quiet = false;
 	if (!mg || !(gid[2] == 0x40 || gid[2] == 0x60) || gid[3] != 0x1b)
 		return;
 	/* An IP group must match the partition (osm_prtn_config.c). */
@@ -711,25 +835,84 @@ static void add_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *mgid,
 }
 
 /*
+ * "mgid=GID" in a member list (osm_prtn_config.c mgroup_create()): OpenSM
+ * reads the group's flags from just past the token's terminator and goes
+ * on after them, so a multicast mgid takes the rest of the statement, and
+ * more when nothing follows it: the flags then start after the ';' or past
+ * the end of the line. For a GID that is not multicast it reads no flags
+ * and goes on just past the token: what follows a ',' is a new statement.
+ */
+static int parse_mgid(struct parser *ps, struct sriov_prtn_stmt *st, char *name,
+		      char *gid_s, char *comma, char *end, char **next)
+{
+	char *rest = comma ? comma + 1 : end + 1;
+	uint8_t gid[16];
+
+	if (!gid_s) {
+		diag(ps, SRIOV_DIAG_ERROR, name, "parse",
+		     "'mgid' without '=GID' makes OpenSM crash; write mgid=ff12:401b::1");
+		return -1;
+	}
+	if (!mgid_multicast(gid_s, gid)) {
+		const char *r = rest;
+
+		while (comma && osm_blank(*r))
+			r++;
+		if (comma && *r && ps->semi)
+			diag(ps, SRIOV_DIAG_WARNING, gid_s,
+			     "mgid-not-multicast",
+			     "mgid '%s' is not a multicast GID (ff..::..): OpenSM logs a PARSE ERROR, ends the statement here and reads '%s' as a new statement, which the ';' does not end, and the rest of this line is not read; remove it or write a multicast GID such as ff12:401b::1",
+			     gid_s, r);
+		else if (comma && *r)
+			diag(ps, SRIOV_DIAG_WARNING, gid_s,
+			     "mgid-not-multicast",
+			     "mgid '%s' is not a multicast GID (ff..::..): OpenSM logs a PARSE ERROR and does not read '%s', the rest of this line; remove it or write a multicast GID such as ff12:401b::1",
+			     gid_s, r);
+		else
+			diag(ps, SRIOV_DIAG_WARNING, gid_s,
+			     "mgid-not-multicast",
+			     "mgid '%s' is not a multicast GID (ff..::..): OpenSM logs a PARSE ERROR and goes on without the group; remove it or write a multicast GID such as ff12:401b::1",
+			     gid_s);
+		ps->bad_mgid = comma != NULL;
+		*next = rest;
+		return 0;
+	}
+	if (!comma) {
+		ps->cause = name;
+		ps->cause_kind = ps->semi ? CAUSE_MGID_SEMI : CAUSE_MGID_EOL;
+		ps->cause_mgid = gid_s;
+		if (!went_on(ps, rest, false))
+			return 0;
+		*next = rest + strlen(rest) + 1;
+	}
+	add_mgid(ps, st, gid_s, rest);
+	return 0;
+}
+
+/*
  * One statement's text on this line (its ';' already cut to NUL). Sets
  * *next where OpenSM's loop goes on: just past the NUL ending the text it
- * consumed. That is past the ';' normally, but beyond the end of the line,
- * into what earlier lines left in the buffer, in two cases OpenSM gets
- * wrong: an empty statement text (a ';' first on its line, or ";;"), which
- * it skips by one byte too many, and an mgid ended by the ';'. Returns -1
- * on a fatal error, 0 otherwise.
+ * consumed. That is past the ';' normally, but beyond the end of the line
+ * in two cases OpenSM gets wrong: an empty statement text (a ';' first on
+ * its line, or ";;"), which it skips by one byte too many, and an mgid
+ * that ends the statement (parse_mgid()); and short of the ';' after a
+ * non-multicast mgid. Returns -1 on a fatal error, 0 otherwise (also when
+ * OpenSM's outcome turned out undefined: ps->undefined).
  */
 static int parse_segment(struct parser *ps, char *p, char **next)
 {
 	struct sriov_prtn_stmt *st = ps->cur;
 	char *comma, *name, *flag, *end;
+	bool bad_mgid = ps->bad_mgid;
 
+	ps->bad_mgid = false;
 	if (!*p) {
 		/* osm_prtn_config.c parse_part_conf(): steps over the NUL. */
-		if (p + 1 <= ps->text_end)
-			diag(ps, SRIOV_DIAG_WARNING, p, "lone-semicolon",
-			     "';' with nothing before it on its line: OpenSM reads on past the end of the line, into what an earlier line left in its buffer; end the statement on its last member's line");
+		ps->cause = p;
+		ps->cause_kind = CAUSE_EMPTY;
 		p++;
+		if (!went_on(ps, p, false))
+			return 0;
 	}
 	end = p + strlen(p);
 	*next = end + 1;
@@ -737,6 +920,12 @@ static int parse_segment(struct parser *ps, char *p, char **next)
 		struct sriov_partitions *pc = ps->pc;
 		char *colon = strchr(p, ':');
 
+		if (!colon && bad_mgid) {
+			diag(ps, SRIOV_DIAG_ERROR, p, "parse",
+			     "after the non-multicast mgid before it, OpenSM reads '%s' as a new statement and finds no ':' (OpenSM: \"no partition definition found\"); write a multicast mgid (e.g. ff12:401b::1) or remove it",
+			     p);
+			return -1;
+		}
 		if (!colon) {
 			diag(ps, SRIOV_DIAG_ERROR, p, "parse",
 			     "no ':' in this statement (OpenSM: \"no partition definition found\"); expected 'name=pkey[,flag...] : member[=full|limited|both], ... ;' with the header and ':' on one line");
@@ -766,23 +955,8 @@ static int parse_segment(struct parser *ps, char *p, char **next)
 		if (comma)
 			*comma = '\0';
 		split_piece(p, &name, &flag);
-		if (!strcmp(name, "mgid")) {
-			char *rest = comma ? comma + 1 : end + 1;
-
-			if (!flag) {
-				diag(ps, SRIOV_DIAG_ERROR, name, "parse",
-				     "'mgid' without '=GID' makes OpenSM crash; write mgid=ff12:401b::1");
-				return -1;
-			}
-			if (!comma && ps->semi)
-				diag(ps, SRIOV_DIAG_WARNING, name,
-				     "mgid-semicolon",
-				     "'mgid=...;' with the ';' right after the GID makes OpenSM read past this line, into what an earlier line left in its buffer; put the ';' on the next line");
-			if (!comma)
-				*next = rest + strlen(rest) + 1;
-			add_mgid(ps, st, flag, rest);
-			return 0;
-		}
+		if (!strcmp(name, "mgid"))
+			return parse_mgid(ps, st, name, flag, comma, end, next);
 		if (add_member(ps, st, name, flag) < 0)
 			return -1;
 		if (!comma)
@@ -798,10 +972,15 @@ static void parse_line(struct parser *ps, char *p)
 
 	if (hash)
 		*hash = '\0';
+	ps->past = false;
+	ps->cause = NULL;
+	ps->bad_mgid = false;
 	for (;;) {
+		if (!went_on(ps, p, true))
+			return;
 		while (osm_blank(*p))
 			p++;
-		if (!*p || p >= ps->buf_end)
+		if (!*p)
 			return;
 		ps->semi = strchr(p, ';');
 		if (ps->semi)
@@ -810,6 +989,8 @@ static void parse_line(struct parser *ps, char *p)
 			ps->status = -1;
 			return;
 		}
+		if (ps->undefined)
+			return;
 		ps->status = 1;
 		if (!ps->semi)
 			return;
@@ -850,7 +1031,8 @@ int sriov_partitions_parse(const char *buf, size_t len, const char *file,
 	if (!ret->file || reg_add(&ps, "Default", SRIOV_PKEY_DEFAULT) < 0)
 		goto oom;
 	ps.line = 1;
-	while (off < len && ps.status >= 0) {
+	ps.text = line;
+	while (off < len && ps.status >= 0 && !ps.undefined) {
 		size_t n = 0;
 
 		/* fgets(): up to a newline (kept) or OSM_LINE_MAX bytes. */
@@ -861,9 +1043,11 @@ int sriov_partitions_parse(const char *buf, size_t len, const char *file,
 		memcpy(line, buf + off, n);
 		line[n] = '\0'; /* a NUL inside ends the text, as in C */
 		ps.osm_line++;
-		ps.text = line;
-		ps.text_end = line + strlen(line);
-		ps.buf_end = line + sizeof(line) - 1;
+		ps.data_end = line + n;
+		if (n + 1 > ps.written)
+			ps.written = n + 1;
+		for (size_t i = 0; i <= n; i++)
+			ps.owner[i] = ps.line;
 		ps.col0 = col0;
 		parse_line(&ps, line);
 		if (ps.oom)
@@ -873,22 +1057,26 @@ int sriov_partitions_parse(const char *buf, size_t len, const char *file,
 			ps.line++;
 			col0 = 0;
 		} else {
-			if (n == OSM_LINE_MAX && off < len && ps.status >= 0)
+			if (n == OSM_LINE_MAX && off < len && ps.status >= 0 &&
+			    !ps.undefined)
 				diag(&ps, SRIOV_DIAG_WARNING, NULL, "long-line",
 				     "line longer than %d bytes: OpenSM reads the rest as a new line (its line numbers shift by one from here)",
 				     OSM_LINE_MAX);
 			col0 += n;
 		}
 	}
-	if (ps.status == 0) {
-		ps.line = 0;
+	if (ps.status == 0 && !ps.undefined) {
+		ps.line = 1;
 		ps.osm_line = 0;
-		diag(&ps, SRIOV_DIAG_ERROR, NULL, "empty",
-		     "no partition statement in the file: OpenSM treats it as broken and applies its open default (every port a full member of 0x7fff, no tenant partitions)");
+		ps.text = ps.data_end = line;
+		ps.col0 = 0;
+		diag(&ps, SRIOV_DIAG_ERROR, line, "empty",
+		     "no partition statement in the file: OpenSM treats it as broken and applies its open default (every port a full member of 0x7fff, no tenant partitions); expected at least one 'name=pkey : member[=full|limited|both], ... ;'");
 	}
 	if (ps.oom)
 		goto oom;
-	ret->fallback = ps.status != 1;
+	ret->undefined = ps.undefined;
+	ret->fallback = !ps.undefined && ps.status != 1;
 	free(ps.reg);
 	return 0;
 oom:

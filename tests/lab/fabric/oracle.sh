@@ -91,7 +91,7 @@ for f in "${files[@]}"; do
 	status=$?
 	[ "$status" -eq 0 ] || fail=1
 
-	messages=$(grep -E 'PARSE (ERROR|WARN)|Partition configuration|ERR 05|IP MC group|port 0x[0-9a-f]+ not found|Duplicated partition' "$log" |
+	messages=$(grep -aE 'PARSE (ERROR|WARN)|Partition configuration|ERR 05|IP MC group|port 0x[0-9a-f]+ not found|Duplicated partition' "$log" |
 		sed -E 's/^.* -> [A-Za-z0-9_]+: //')
 	obj=$(jq -cn --arg file "$name" --arg args "$args" \
 		--argjson status "$status" --arg messages "$messages" \
