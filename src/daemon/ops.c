@@ -24,7 +24,7 @@ uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static double mono_s(void)
+double mono_s(void)
 {
 	struct timespec ts;
 
@@ -686,7 +686,6 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	int64_t seq;
 	uint64_t guid = 0;
 	int r;
-	double t0 = mono_s();
 	json_t *o;
 	char buf[32];
 
@@ -837,7 +836,6 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 		json_object_set_new(o, "libvirt_xml_note",
 				    json_string(xerr.msg));
 	*ret = o;
-	histogram_add(&d->metrics.latency[OP_BIND], mono_s() - t0);
 	return 0;
 
 rollback : {
@@ -854,7 +852,6 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 {
 	struct sriov_store_port p = { 0 };
 	_cleanup_free_ char *intent = NULL;
-	double t0 = mono_s();
 	int64_t seq;
 	json_t *o;
 	int r;
@@ -884,6 +881,5 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 	json_object_set_new(o, "vf_state",
 			    json_string(r == 0 ? "free" : "quarantined"));
 	*ret = o;
-	histogram_add(&d->metrics.latency[OP_UNBIND], mono_s() - t0);
 	return 0;
 }
