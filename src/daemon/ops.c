@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The operations: bind, unbind, recovery after a crash, drift checks. Each
- * one that touches a VF is journaled before it starts (store.h), and every
- * way out of a bind that did not finish goes through release_port(): put
- * back what was saved, scrub, read back, then free or quarantine.
+ * The operations as the daemon serves them: bind, unbind and recovery are
+ * the core's transactions (sriov_port_bind(), sriov_port_unbind(),
+ * sriov_port_recover()), run on the daemon's root, socket, store and
+ * config; the daemon turns their answers into JSON, logs their events and
+ * counts them in its metrics. Also: the sync of the store with the host,
+ * and the drift checks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -238,112 +240,69 @@ static int scrub_function(struct daemon *d, const struct sriov_port_vf *vf,
 	return 0;
 }
 
-/*
- * Put the port's VF back and scrub it, then record the verdict: free when
- * the scrub reads back, quarantined otherwise. Closes journal entry @seq
- * with @status.
- */
-static int release_port(struct daemon *d, const char *id, int64_t seq,
-			const char *status, struct sriov_error *err)
+static void on_event(void *userdata, enum sriov_port_event ev, int level,
+		     const char *msg)
 {
-	struct sriov_store_port p = { 0 };
-	struct sriov_saved_state st;
-	struct sriov_port_vf vf;
-	struct sriov_error e = { 0 };
-	char reason[SRIOV_ERROR_MSG_MAX + 32] = "";
-	enum sriov_vf_state verdict = SRIOV_VF_FREE;
-	int r;
+	struct daemon *d = userdata;
 
-	r = sriov_store_get_port(d->store, id, &p, err);
-	if (r < 0)
-		return r;
-	if (open_function(d, p.pf, p.whole, p.vf_index, p.address, &vf, &e) <
-	    0) {
-		snprintf(reason, sizeof(reason), "cannot reach %s: %s",
-			 p.whole ? "pf" : "vf", e.msg);
-		verdict = SRIOV_VF_QUARANTINED;
-		goto record;
-	}
-	step();
-	r = sriov_store_get_state(d->store, p.vf_id, &st, NULL);
-	if (r == 0 && vf.whole &&
-	    sriov_port_pf_restore(d->root, &vf, &st, &e) < 0) {
-		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
-		verdict = SRIOV_VF_QUARANTINED;
-	} else if (r == 0 && !vf.whole &&
-		   (sriov_port_restore(d->root, d->nl, &vf, &st, &e) < 0 ||
-		    sriov_port_mlx4_pkey_restore(d->root, &vf, st.mlx4_pkey_idx,
-						 &e) < 0)) {
-		snprintf(reason, sizeof(reason), "restore failed: %s", e.msg);
-		verdict = SRIOV_VF_QUARANTINED;
-	}
-	sriov_error_clear(&e);
-	step();
-	if (scrub_function(d, &vf, &e) < 0) {
-		size_t off = strlen(reason);
-
-		snprintf(reason + off, sizeof(reason) - off,
-			 "%sscrub failed: %s", off ? "; " : "", e.msg);
-		verdict = SRIOV_VF_QUARANTINED;
-	}
-	step();
-record:
-	if (verdict == SRIOV_VF_QUARANTINED) {
-		char what[32] = "(whole)";
-
-		if (!p.whole)
-			snprintf(what, sizeof(what), "vf %u", p.vf_index);
-		log_err("port %s: pf %s %s quarantined: %s", id, p.pf, what,
-			reason);
+	if (msg)
+		log_msg(level, "%s", msg);
+	switch (ev) {
+	case SRIOV_PORT_EVENT_QUARANTINED:
 		d->metrics.quarantined++;
+		break;
+	case SRIOV_PORT_EVENT_RECOVERED:
+		d->metrics.recovered++;
+		break;
+	case SRIOV_PORT_EVENT_REPAIRED:
+		d->metrics.drift_repaired++;
+		break;
+	case SRIOV_PORT_EVENT_REPORTED:
+		d->metrics.drift_reported++;
+		break;
+	case SRIOV_PORT_EVENT_LOG:
+	case SRIOV_PORT_EVENT_STARTED:
+		break;
 	}
-	r = sriov_store_release(d->store, seq, id, verdict,
-				verdict == SRIOV_VF_QUARANTINED ? reason : NULL,
-				status, err);
-	sriov_store_port_release(&p);
-	if (r < 0)
-		return r;
-	return verdict == SRIOV_VF_FREE ? 0 : 1;
+}
+
+static void on_step(void *userdata)
+{
+	(void)userdata;
+	step();
+}
+
+static int on_sync(void *userdata, struct sriov_error *err)
+{
+	return ops_sync(userdata, err);
+}
+
+/* What the core's transactions run on: the daemon's, and its hooks. */
+static struct sriov_port_ctx port_ctx(struct daemon *d)
+{
+	return (struct sriov_port_ctx){
+		.root = d->root,
+		.nl = d->nl,
+		.store = d->store,
+		.cfg = &d->cfg,
+		.hooks = {
+			.userdata = d,
+			.event = on_event,
+			.step = on_step,
+			.sync = on_sync,
+		},
+	};
 }
 
 int ops_recover(struct daemon *d)
 {
-	struct sriov_journal *j = NULL;
+	struct sriov_port_ctx ctx = port_ctx(d);
 	struct sriov_error err = { 0 };
-	size_t n = 0;
-	int r;
+	int r = sriov_port_recover(&ctx, &err);
 
-	r = sriov_store_pending(d->store, &j, &n, &err);
-	if (r < 0) {
+	if (r < 0)
 		log_err("recovery: %s", err.msg);
-		return r;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *status = !strcmp(j[i].op, "bind") ? "rolled_back" :
-								"done";
-
-		sriov_error_clear(&err);
-		log_warn("recovery: %s of port %s (journal %lld) did not "
-			 "finish; %s",
-			 j[i].op, j[i].port, (long long)j[i].seq,
-			 !strcmp(j[i].op, "bind") ? "rolling it back" :
-						    "finishing it");
-		r = j[i].port[0] ?
-			    release_port(d, j[i].port, j[i].seq, status, &err) :
-			    -ENOENT;
-		if (r == -ENOENT)
-			r = sriov_store_journal_finish(d->store, j[i].seq,
-						       "failed",
-						       "no such port any more",
-						       &err);
-		if (r < 0)
-			log_err("recovery: journal %lld: %s",
-				(long long)j[i].seq, err.msg);
-		d->metrics.recovered++;
-		sriov_journal_release(&j[i]);
-	}
-	free(j);
-	return 0;
+	return r;
 }
 
 static uint64_t port_guid(const json_t *settings)
@@ -592,26 +551,6 @@ void ops_check(struct daemon *d)
 	check_free_vfs(d);
 }
 
-static bool guid_in_use(struct daemon *d, uint64_t guid, const char *self)
-{
-	struct sriov_store_port *ports = NULL;
-	size_t n = 0;
-	bool used = false;
-
-	if (sriov_store_list_ports(d->store, &ports, &n, NULL) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_loads(ports[i].settings, 0, NULL);
-
-		if (strcmp(ports[i].id, self) && port_guid(o) == guid)
-			used = true;
-		json_decref(o);
-		sriov_store_port_release(&ports[i]);
-	}
-	free(ports);
-	return used;
-}
-
 json_t *ops_vf_json(const struct sriov_store_vf *v)
 {
 	json_t *o = json_object();
@@ -657,229 +596,79 @@ json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p)
 	return o;
 }
 
-/*
- * Logged once an operation has its journal entry, before anything is
- * touched: an operator can tie a later recovery or quarantine line to the
- * operation and its function; lab.kernel.sriovd-faults aims its kills at it.
- */
-static void log_started(const char *op, const char *id, int64_t seq,
-			const char *pf, bool whole, unsigned vf)
-{
-	if (whole)
-		log_info("%s port %s: journal %lld started on whole pf %s", op,
-			 id, (long long)seq, pf);
-	else
-		log_info("%s port %s: journal %lld started on pf %s vf %u", op,
-			 id, (long long)seq, pf, vf);
-}
-
 int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	     json_t **ret, struct sriov_error *err)
 {
-	struct sriov_store_port port = { 0 };
-	struct sriov_store_vf vf;
-	struct sriov_saved_state st;
-	struct sriov_port_vf pv;
-	struct sriov_port_request eff = *req;
-	_cleanup_free_ char *intent = NULL, *settings = NULL, *xml = NULL;
-	struct sriov_error xerr = { 0 };
-	int64_t seq;
-	uint64_t guid = 0;
-	int r;
-	json_t *o;
+	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_bound b;
 	char buf[32];
+	json_t *o;
+	int r;
 
-	intent = sriov_port_request_dump(req);
-	if (!intent)
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	snprintf(port.id, sizeof(port.id), "%s", req->id);
-	snprintf(port.network, sizeof(port.network), "%s", req->physnet);
-	snprintf(port.vnic_type, sizeof(port.vnic_type), "%s",
-		 sriov_vnic_type_name(req->vnic));
-	port.settings = intent;
-	r = sriov_store_allocate(d->store, &port, req->pf[0] ? req->pf : NULL,
-				 req->numa, req->numa_node, intent, &vf, &seq,
-				 err);
-	if (r == -ENOSPC) {
-		/* VFs may have appeared since the last sync (numvfs raised) */
-		struct sriov_error e2 = { 0 };
-
-		if (ops_sync(d, &e2) == 0)
-			r = sriov_store_allocate(d->store, &port,
-						 req->pf[0] ? req->pf : NULL,
-						 req->numa, req->numa_node,
-						 intent, &vf, &seq, err);
-	}
+	r = sriov_port_bind(&ctx, req, &b, err);
 	if (r < 0)
 		return r;
-	log_started("bind", req->id, seq, vf.pf, vf.whole, vf.index);
-
-	/* From here on every failure is rolled back through the journal. */
-	step();
-	r = open_function(d, vf.pf, vf.whole, vf.index, vf.address, &pv, err);
-	if (r < 0)
-		goto rollback;
-	if (vf.whole) {
-		/* the request carries nothing to set on a whole PF (checked
-		 * by sriov_port_request_parse) */
-	} else if (pv.infiniband) {
-		if (req->has_mac || req->has_vlan) {
-			r = sriov_error_set(
-				err, -EINVAL,
-				"network '%s' is InfiniBand (pf %s): "
-				"give a pkey and a guid, not a vlan "
-				"or mac",
-				req->physnet, vf.pf);
-			goto rollback;
-		}
-		if (req->has_guid)
-			guid = req->guid;
-		else if (d->cfg.guid_policy == SRIOV_GUID_GIVEN) {
-			r = sriov_error_set(err, -EINVAL,
-					    "port %s: a guid is required (guid "
-					    "policy 'given' in %s)",
-					    req->id, d->cfg.path);
-			goto rollback;
-		} else
-			guid = sriov_port_guid_alloc(d->cfg.guid_prefix,
-						     (uint32_t)seq);
-		if (guid_in_use(d, guid, req->id)) {
-			sriov_guid_format_colon(guid, buf);
-			r = sriov_error_set(err, -EEXIST,
-					    "port %s: guid %s is in use by "
-					    "another port",
-					    req->id, buf);
-			goto rollback;
-		}
-		eff.has_guid = true;
-		eff.guid = guid;
-		settings = sriov_port_request_dump(&eff);
-		r = settings ? sriov_store_port_set_settings(d->store, req->id,
-							     settings, err) :
-			       -ENOMEM;
-		if (r < 0)
-			goto rollback;
-	} else if (req->has_pkey || req->has_guid) {
-		r = sriov_error_set(err, -EINVAL,
-				    "network '%s' is Ethernet (pf %s): give a "
-				    "vlan, not a pkey or guid",
-				    req->physnet, vf.pf);
-		goto rollback;
-	}
-	r = sriov_port_read(d->root, d->nl, &pv, &st, err);
-	if (r < 0)
-		goto rollback;
-	/* mlx4: the VF's virtual P-key table, "" when not mlx4 or all none */
-	r = sriov_port_mlx4_pkey_save(d->root, &pv, st.mlx4_pkey_idx,
-				      sizeof(st.mlx4_pkey_idx), err);
-	if (r < 0)
-		goto rollback;
-	r = sriov_store_save_state(d->store, vf.id, &st, err);
-	if (r < 0)
-		goto rollback;
-	step();
-	r = vf.whole ? sriov_port_pf_hand_over(d->root, &pv,
-					       d->cfg.driver[req->vnic], err) :
-		       sriov_port_apply(d->root, d->nl, &pv, &eff, guid,
-					d->cfg.driver[req->vnic], err);
-	if (r < 0)
-		goto rollback;
-	/* mlx4: the port's P-key, and no other, in the VF's table. Without a
-	 * P-key the VF keeps its (scrubbed: empty) table. */
-	if (req->has_pkey) {
-		r = sriov_port_mlx4_pkey_apply(d->root, &pv, req->pkey, err);
-		if (r < 0)
-			goto rollback;
-	}
-	step();
-	r = sriov_store_bind_done(d->store, seq, req->id, err);
-	if (r < 0)
-		goto rollback;
-
 	o = json_object();
 	json_object_set_new(o, "port", json_string(req->id));
-	json_object_set_new(o, "pf", json_string(vf.pf));
+	json_object_set_new(o, "pf", json_string(b.pf));
 	json_object_set_new(o, "vf",
-			    vf.whole ? json_null() : json_integer(vf.index));
+			    b.whole ? json_null() : json_integer(b.vf));
 	json_object_set_new(o, "address",
-			    pv.address[0] ? json_string(pv.address) :
-					    json_null());
-	if (vf.whole) {
+			    b.address[0] ? json_string(b.address) :
+					   json_null());
+	if (b.whole) {
 		json_object_set_new(o, "whole_pf", json_true());
 		/* its own MAC: what Nova writes back into the Neutron port */
-		if (st.mac[0])
-			json_object_set_new(o, "mac", json_string(st.mac));
-		if (st.netdev[0])
-			json_object_set_new(o, "netdev",
-					    json_string(st.netdev));
+		if (b.mac[0])
+			json_object_set_new(o, "mac", json_string(b.mac));
+		if (b.netdev[0])
+			json_object_set_new(o, "netdev", json_string(b.netdev));
 	}
-	json_object_set_new(o, "physnet", json_string(vf.physnet));
-	json_object_set_new(o, "numa_node", json_integer(vf.numa_node));
+	json_object_set_new(o, "physnet", json_string(b.physnet));
+	json_object_set_new(o, "numa_node", json_integer(b.numa_node));
 	json_object_set_new(o, "link_type",
-			    json_string(pv.infiniband ? "infiniband" :
-							"ethernet"));
+			    json_string(b.infiniband ? "infiniband" :
+						       "ethernet"));
 	if (req->has_vlan)
 		json_object_set_new(o, "vlan", json_integer(req->vlan));
 	if (req->has_pkey) {
 		snprintf(buf, sizeof(buf), "0x%04x", req->pkey);
 		json_object_set_new(o, "pkey", json_string(buf));
 	}
-	if (pv.infiniband) {
-		sriov_guid_format_colon(guid, buf);
+	if (b.infiniband) {
+		sriov_guid_format_colon(b.guid, buf);
 		json_object_set_new(o, "guid", json_string(buf));
 	}
-	xml = sriov_port_libvirt_xml(&eff, pv.address, st.netdev, pv.infiniband,
-				     &xerr);
 	json_object_set_new(o, "libvirt_xml",
-			    xml ? json_string(xml) : json_null());
-	if (!xml)
+			    b.libvirt_xml ? json_string(b.libvirt_xml) :
+					    json_null());
+	if (!b.libvirt_xml)
 		json_object_set_new(o, "libvirt_xml_note",
-				    json_string(xerr.msg));
+				    json_string(b.libvirt_xml_note));
+	sriov_port_bound_release(&b);
 	*ret = o;
 	return 0;
-
-rollback : {
-	struct sriov_error e2 = { 0 };
-
-	if (release_port(d, req->id, seq, "rolled_back", &e2) < 0)
-		log_err("port %s: rollback: %s", req->id, e2.msg);
-}
-	return r;
 }
 
 int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 	       struct sriov_error *err)
 {
-	struct sriov_store_port p = { 0 };
-	_cleanup_free_ char *intent = NULL;
-	int64_t seq;
+	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_unbound u;
 	json_t *o;
 	int r;
 
-	r = sriov_store_get_port(d->store, id, &p, err);
+	r = sriov_port_unbind(&ctx, id, &u, err);
 	if (r < 0)
 		return r;
 	o = json_object();
 	json_object_set_new(o, "port", json_string(id));
-	json_object_set_new(o, "pf", json_string(p.pf));
+	json_object_set_new(o, "pf", json_string(u.pf));
 	json_object_set_new(o, "vf",
-			    p.whole ? json_null() : json_integer(p.vf_index));
-	sriov_store_port_release(&p);
-	if (asprintf(&intent, "{\"unbind\":\"%s\"}", id) < 0) {
-		json_decref(o);
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	}
-	r = sriov_store_unbind_begin(d->store, id, "unbind", intent, &seq, err);
-	if (r >= 0) {
-		log_started("unbind", id, seq, p.pf, p.whole, p.vf_index);
-		r = release_port(d, id, seq, "done", err);
-	}
-	if (r < 0) {
-		json_decref(o);
-		return r;
-	}
-	json_object_set_new(o, "vf_state",
-			    json_string(r == 0 ? "free" : "quarantined"));
+			    u.whole ? json_null() : json_integer(u.vf));
+	json_object_set_new(
+		o, "vf_state",
+		json_string(u.state == SRIOV_VF_FREE ? "free" : "quarantined"));
 	*ret = o;
 	return 0;
 }
