@@ -254,31 +254,6 @@ static int resync(const struct sriov_port_ctx *ctx, struct sriov_error *err)
 	return -ENOSPC;
 }
 
-/* Choose the VF; the journal entry, the port (binding) and the VF (bound)
- * are written in one store transaction. */
-static int bind_allocate(const struct sriov_port_ctx *ctx,
-			 const struct sriov_port_request *req,
-			 const char *intent, struct sriov_store_vf *vf,
-			 int64_t *seq, struct sriov_error *err)
-{
-	struct sriov_store_port port = { 0 };
-	struct sriov_error e2 = { 0 };
-	const char *pf = req->pf[0] ? req->pf : NULL;
-	int r;
-
-	snprintf(port.id, sizeof(port.id), "%s", req->id);
-	snprintf(port.network, sizeof(port.network), "%s", req->physnet);
-	snprintf(port.vnic_type, sizeof(port.vnic_type), "%s",
-		 sriov_vnic_type_name(req->vnic));
-	port.settings = (char *)intent;
-	r = sriov_store_allocate(ctx->store, &port, pf, req->numa,
-				 req->numa_node, intent, vf, seq, err);
-	if (r == -ENOSPC && resync(ctx, &e2) == 0)
-		r = sriov_store_allocate(ctx->store, &port, pf, req->numa,
-					 req->numa_node, intent, vf, seq, err);
-	return r;
-}
-
 /* Does the request fit a VF of @infiniband link type on @pf? */
 static int link_fits(const struct sriov_port_ctx *ctx,
 		     const struct sriov_port_request *req, bool infiniband,
@@ -302,6 +277,126 @@ static int link_fits(const struct sriov_port_ctx *ctx,
 			req->physnet, pf);
 	}
 	return 0;
+}
+
+/*
+ * Where a bind may go, decided before anything is written: @pf alone, any
+ * PF of the physnet (both NULL/0), or, on a physnet whose PFs are not all
+ * of one link type, those of @pfs that fit the request, in config order.
+ */
+struct bind_plan {
+	const char *pf;
+	const char **pfs;
+	size_t n_pfs;
+};
+
+/*
+ * Every check of the request that the host can answer before the journal:
+ * does it fit the link type of the network's PFs (a P-key or GUID on an
+ * Ethernet VF, a VLAN or MAC on an InfiniBand one, no GUID under the
+ * 'given' policy), and is a GUID it gives held by another port. A PF
+ * that cannot be read is not held against the request: the allocation
+ * and the configure step find what is wrong with it, as before.
+ */
+static int bind_validate(const struct sriov_port_ctx *ctx,
+			 const struct sriov_port_request *req,
+			 struct bind_plan *plan, struct sriov_error *err)
+{
+	const char *const *names = NULL;
+	struct sriov_error first = { 0 };
+	size_t n = 0, n_fit = 0;
+	char buf[24];
+	int r = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->pf = req->pf[0] ? req->pf : NULL;
+	/* a whole PF: the request carries nothing of a VF's (parse) */
+	if (req->vnic == SRIOV_VNIC_DIRECT_PHYSICAL)
+		return 0;
+	if (plan->pf) {
+		names = &plan->pf;
+		n = 1;
+	}
+	for (size_t i = 0; !names && i < ctx->cfg->n_physnets; i++) {
+		const struct sriov_daemon_physnet *pn = &ctx->cfg->physnets[i];
+
+		if (!strcmp(pn->name, req->physnet)) {
+			names = (const char *const *)pn->pfs;
+			n = pn->n_pfs;
+		}
+	}
+	plan->pfs = calloc(n ?: 1, sizeof(*plan->pfs));
+	if (!plan->pfs)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct sriov_pf_ref pf;
+
+		if (sriov_pf_resolve(ctx->root, names[i], &pf, NULL) < 0 ||
+		    link_fits(ctx, req, port_pf_infiniband(ctx->root, &pf),
+			      names[i], first.code ? NULL : &first) == 0)
+			plan->pfs[n_fit++] = names[i];
+	}
+	if (n && !n_fit) {
+		r = sriov_error_set(err, first.code, "%s", first.msg);
+	} else if (req->has_guid && guid_in_use(ctx, req->guid, req->id)) {
+		sriov_guid_format_colon(req->guid, buf);
+		r = sriov_error_set(
+			err, -EEXIST,
+			"port %s: guid %s is in use by another port", req->id,
+			buf);
+	}
+	/* all of one kind: the store chooses among them, as ever */
+	if (r < 0 || n_fit == n) {
+		free(plan->pfs);
+		plan->pfs = NULL;
+		n_fit = 0;
+	}
+	plan->n_pfs = n_fit;
+	return r;
+}
+
+/* One allocation along @plan: the PFs of a mixed physnet one by one. */
+static int allocate_once(const struct sriov_port_ctx *ctx,
+			 const struct sriov_port_request *req,
+			 const struct sriov_store_port *port,
+			 const struct bind_plan *plan,
+			 struct sriov_store_vf *vf, int64_t *seq,
+			 struct sriov_error *err)
+{
+	int r = -ENOSPC;
+
+	if (!plan->n_pfs)
+		return sriov_store_allocate(ctx->store, port, plan->pf,
+					    req->numa, req->numa_node,
+					    port->settings, vf, seq, err);
+	for (size_t i = 0; i < plan->n_pfs && r == -ENOSPC; i++)
+		r = sriov_store_allocate(ctx->store, port, plan->pfs[i],
+					 req->numa, req->numa_node,
+					 port->settings, vf, seq, err);
+	return r;
+}
+
+/* Choose the VF; the journal entry, the port (binding) and the VF (bound)
+ * are written in one store transaction. */
+static int bind_allocate(const struct sriov_port_ctx *ctx,
+			 const struct sriov_port_request *req,
+			 const struct bind_plan *plan, const char *intent,
+			 struct sriov_store_vf *vf, int64_t *seq,
+			 struct sriov_error *err)
+{
+	struct sriov_store_port port = { 0 };
+	struct sriov_error e2 = { 0 };
+	int r;
+
+	snprintf(port.id, sizeof(port.id), "%s", req->id);
+	snprintf(port.network, sizeof(port.network), "%s", req->physnet);
+	snprintf(port.vnic_type, sizeof(port.vnic_type), "%s",
+		 sriov_vnic_type_name(req->vnic));
+	port.settings = (char *)intent;
+	r = allocate_once(ctx, req, &port, plan, vf, seq, err);
+	if (r == -ENOSPC && resync(ctx, &e2) == 0)
+		r = allocate_once(ctx, req, &port, plan, vf, seq, err);
+	return r;
 }
 
 /* The GUID of an InfiniBand port: the request's, or prefix + the journal
@@ -350,8 +445,9 @@ static int bind_configure(const struct sriov_port_ctx *ctx,
 			       &b->pv, err);
 	if (r < 0)
 		return r;
-	/* a whole PF: the request carries nothing to set on it (checked by
-	 * sriov_port_request_parse) */
+	/* Checked before the journal already; again on the VF it got, as
+	 * the kernel may have changed since (an mlx4 port's type). A whole
+	 * PF: the request carries nothing to set on it (parse). */
 	if (!vf->whole) {
 		r = link_fits(ctx, req, b->pv.infiniband, vf->pf, err);
 		if (r < 0)
@@ -422,16 +518,20 @@ int sriov_port_bind(struct sriov_port_ctx *ctx,
 		    struct sriov_port_bound *ret, struct sriov_error *err)
 {
 	_cleanup_free_ char *intent = NULL;
+	struct bind_plan plan;
 	struct sriov_store_vf vf;
 	struct bind_state b;
 	struct sriov_error e2 = { 0 };
 	int64_t seq;
 	int r;
 
+	r = bind_validate(ctx, req, &plan, err);
+	if (r < 0)
+		return r;
 	intent = sriov_port_request_dump(req);
-	if (!intent)
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	r = bind_allocate(ctx, req, intent, &vf, &seq, err);
+	r = intent ? bind_allocate(ctx, req, &plan, intent, &vf, &seq, err) :
+		     sriov_error_set(err, -ENOMEM, "out of memory");
+	free(plan.pfs);
 	if (r < 0)
 		return r;
 	started(ctx, "bind", req->id, seq, vf.pf, vf.whole, vf.index);

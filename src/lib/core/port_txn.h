@@ -10,6 +10,9 @@
 
 #include <sriov/port.h>
 
+/* Is the PF's netdev InfiniBand (ARPHRD_INFINIBAND)? False without one. */
+bool port_pf_infiniband(struct sriov_root *root, const struct sriov_pf_ref *pf);
+
 /* Tell the caller: @fmt is one line to log at @level. */
 void port_event(const struct sriov_port_ctx *ctx, enum sriov_port_event ev,
 		int level, const char *fmt, ...)
