@@ -327,4 +327,28 @@ int sriov_port_unbind(struct sriov_port_ctx *ctx, const char *id,
  */
 int sriov_port_recover(struct sriov_port_ctx *ctx, struct sriov_error *err);
 
+/**
+ * sriov_port_sync() - record the host's VFs (and whole PFs) in the store
+ * @ret_ifindex: the ifindexes of the PFs found, whose links a caller may
+ *               follow (malloc'd); NULL when not wanted
+ *
+ * New VFs are free; VFs that vanished, or whose PF left the config, are
+ * excluded; a PF under direct_physical is offered whole while it has no
+ * VFs. A state or an owner is never changed here. Return: 0 or -errno
+ * (a PF that cannot be read is an event, not an error).
+ */
+int sriov_port_sync(struct sriov_port_ctx *ctx, int **ret_ifindex,
+		    size_t *ret_n, struct sriov_error *err);
+
+/**
+ * sriov_port_check() - compare the store with the kernel, repair drift
+ *
+ * A bound VF whose settings (or mlx4 P-key table) differ from its port's
+ * is configured again with the bind's own steps, a handed-over PF off
+ * vfio-pci handed over again, each a 'repair' in the journal; a free VF
+ * not in the quarantine state is scrubbed again, one whose scrub fails
+ * quarantined. Everything it finds is told as events.
+ */
+void sriov_port_check(struct sriov_port_ctx *ctx);
+
 #endif

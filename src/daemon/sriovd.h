@@ -85,9 +85,6 @@ json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid);
 
 /* inventory.c */
 json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);
-/* NUMA node of each named PF (-1 unknown). */
-int inventory_numa(struct sriov_root *root, const char *const *pfs, size_t n,
-		   int *ret);
 
 /* monitor.c */
 int monitor_open(void);

@@ -247,11 +247,11 @@ record:
 
 /* The store re-read from the host, when no VF was free: VFs may have
  * appeared since the last sync (numvfs raised). */
-static int resync(const struct sriov_port_ctx *ctx, struct sriov_error *err)
+static int resync(struct sriov_port_ctx *ctx, struct sriov_error *err)
 {
 	if (ctx->hooks.sync)
 		return ctx->hooks.sync(ctx->hooks.userdata, err);
-	return -ENOSPC;
+	return sriov_port_sync(ctx, NULL, NULL, err);
 }
 
 /* Does the request fit a VF of @infiniband link type on @pf? */
@@ -378,7 +378,7 @@ static int allocate_once(const struct sriov_port_ctx *ctx,
 
 /* Choose the VF; the journal entry, the port (binding) and the VF (bound)
  * are written in one store transaction. */
-static int bind_allocate(const struct sriov_port_ctx *ctx,
+static int bind_allocate(struct sriov_port_ctx *ctx,
 			 const struct sriov_port_request *req,
 			 const struct bind_plan *plan, const char *intent,
 			 struct sriov_store_vf *vf, int64_t *seq,
