@@ -89,10 +89,10 @@ static int get_id(json_t *req, const char *key, const char **ret,
 		return sriov_error_set(err, -EINVAL,
 				       "'%s' is required (a string)", key);
 	if (!sriov_port_id_valid(json_string_value(v)))
-		return sriov_error_set(err, -EINVAL,
-				       "invalid %s '%s' (1..127 of letters, "
-				       "digits, . _ - : @; no '/' or '..')",
-				       key, json_string_value(v));
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid %s '%s' (1..127 of letters, digits, . _ - : @; no '/' or '..')",
+			key, json_string_value(v));
 	*ret = json_string_value(v);
 	return 0;
 }
@@ -469,10 +469,10 @@ void api_accept(struct daemon *d)
 			json_t *e;
 
 			d->metrics.rejected_peers++;
-			snprintf(msg, sizeof(msg),
-				 "uid %u is not allowed (root, sriovd's uid, "
-				 "or allowed_uids in %s)",
-				 (unsigned)cred.uid, d->cfg.path);
+			snprintf(
+				msg, sizeof(msg),
+				"uid %u is not allowed (root, sriovd's uid, or allowed_uids in %s)",
+				(unsigned)cred.uid, d->cfg.path);
 			e = error_json(-EACCES, msg);
 			send_json(fd, e);
 			json_decref(e);
