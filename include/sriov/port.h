@@ -4,9 +4,12 @@
 
 /*
  * Ports: a workload's network attachment bound to a VF. This header holds
- * what sriovd and sriovctl share: the bind request and its validation, the VF operations of a port's life (save the
- * original state, configure, restore, scrub, check for drift), and the
- * libvirt XML that hands the VF to a VM.
+ * what sriovd and sriovctl share: the bind request and its validation, the
+ * bind and unbind transactions (one call each, driven by sriovd's API, the
+ * Neutron agent and ebrctl alike), recovery and the drift check, the VF
+ * operations of a port's life they are made of (save the original state,
+ * configure, restore, scrub, check for drift), and the libvirt XML that
+ * hands the VF to a VM.
  */
 
 #include <stdbool.h>
@@ -216,5 +219,136 @@ int sriov_port_pf_drift(struct sriov_root *root, const struct sriov_port_vf *vf,
 
 /* Format a GUID allocated under @prefix with @counter. */
 uint64_t sriov_port_guid_alloc(const uint8_t prefix[4], uint32_t counter);
+
+/* ---- the transactions: bind and unbind, one call each ---- */
+
+/*
+ * What the transactions tell their caller besides the answer, as they go:
+ * the library does not log, the caller logs each message once (at @level,
+ * syslog's LOG_ERR, LOG_WARNING or LOG_INFO) and counts the events.
+ */
+enum sriov_port_event {
+	SRIOV_PORT_EVENT_LOG, /* a message; nothing to count */
+	/* a bind or unbind has its journal entry, nothing is touched yet:
+	 * "bind port X: journal N started on pf P vf V" */
+	SRIOV_PORT_EVENT_STARTED,
+	SRIOV_PORT_EVENT_QUARANTINED, /* a VF (or whole PF) quarantined */
+	SRIOV_PORT_EVENT_RECOVERED, /* a journal entry a crash left open */
+	SRIOV_PORT_EVENT_REPAIRED, /* drift put right */
+	SRIOV_PORT_EVENT_REPORTED, /* drift (or a port unreadable) left */
+};
+
+/* What the caller lends a transaction; every member may be NULL. */
+struct sriov_port_hooks {
+	void *userdata;
+	/* @msg: one line to log; NULL when the event is only counted */
+	void (*event)(void *userdata, enum sriov_port_event ev, int level,
+		      const char *msg);
+	/* between two steps of a bind or unbind (fault injection) */
+	void (*step)(void *userdata);
+	/* a GUID held elsewhere than in the store's ports (those are always
+	 * checked), by another port than @port_id */
+	bool (*guid_in_use)(void *userdata, uint64_t guid, const char *port_id);
+	/* re-read the host into the store when no VF was free; default
+	 * sriov_port_sync() */
+	int (*sync)(void *userdata, struct sriov_error *err);
+};
+
+/* Everything a transaction runs on, owned by the caller; all but the
+ * hooks required. */
+struct sriov_port_ctx {
+	struct sriov_root *root;
+	struct sriov_nl *nl;
+	struct sriov_store *store;
+	const struct sriov_daemon_config *cfg; /* physnets, drivers, GUIDs */
+	struct sriov_port_hooks hooks;
+};
+
+/* A finished bind: what the caller answers with. */
+struct sriov_port_bound {
+	int64_t seq; /* its journal entry */
+	char pf[64]; /* as named in the config */
+	bool whole; /* the PF itself (direct-physical); vf unused */
+	unsigned vf;
+	char address[64]; /* PCI address, "" when none */
+	char physnet[64];
+	int numa_node; /* -1 when unknown */
+	bool infiniband;
+	uint64_t guid; /* InfiniBand: the GUID given or allocated */
+	char mac[64], netdev[64]; /* whole: the PF's own, as saved */
+	char *libvirt_xml; /* owned; NULL when none, and then: */
+	char libvirt_xml_note[SRIOV_ERROR_MSG_MAX];
+};
+void sriov_port_bound_release(struct sriov_port_bound *b);
+
+/**
+ * sriov_port_bind() - bind a port to a free VF of its network
+ * @req: validated by sriov_port_request_parse() against @ctx->cfg
+ * @ret: written only on success; release with sriov_port_bound_release()
+ *
+ * The whole transaction: check that the request fits the network (its
+ * link type, the GUID policy, a GUID no other port holds), allocate the
+ * VF and write the journal entry in one store transaction, save the VF's
+ * state, configure it and read it back, mark the port bound. Nothing is
+ * written before the checks pass; once the journal entry exists every
+ * failure is rolled back through it (restore, scrub, free or quarantine).
+ * Return: 0, or -errno with @err naming what was refused.
+ */
+int sriov_port_bind(struct sriov_port_ctx *ctx,
+		    const struct sriov_port_request *req,
+		    struct sriov_port_bound *ret, struct sriov_error *err);
+
+/* A finished unbind. */
+struct sriov_port_unbound {
+	int64_t seq; /* its journal entry */
+	char pf[64];
+	bool whole;
+	unsigned vf;
+	enum sriov_vf_state state; /* SRIOV_VF_FREE or SRIOV_VF_QUARANTINED */
+};
+
+/**
+ * sriov_port_unbind() - give a port's VF back, scrubbed
+ *
+ * Journal the intent, restore the saved driver and settings, scrub to the
+ * quarantine state and read it back; the VF is then free, or quarantined
+ * when the restore or the scrub did not read back.
+ * Return: 0 (@ret says which), -ENOENT when there is no such port.
+ */
+int sriov_port_unbind(struct sriov_port_ctx *ctx, const char *id,
+		      struct sriov_port_unbound *ret, struct sriov_error *err);
+
+/**
+ * sriov_port_recover() - finish what a crash left half done
+ *
+ * Every journal entry still 'started': a bind is rolled back, an unbind
+ * finished, both through the unbind's own steps. Return: 0, or -errno
+ * when the journal cannot be read (each entry's own failure is an event).
+ */
+int sriov_port_recover(struct sriov_port_ctx *ctx, struct sriov_error *err);
+
+/**
+ * sriov_port_sync() - record the host's VFs (and whole PFs) in the store
+ * @ret_ifindex: the ifindexes of the PFs found, whose links a caller may
+ *               follow (malloc'd); NULL when not wanted
+ *
+ * New VFs are free; VFs that vanished, or whose PF left the config, are
+ * excluded; a PF under direct_physical is offered whole while it has no
+ * VFs. A state or an owner is never changed here. Return: 0 or -errno
+ * (a PF that cannot be read is an event, not an error).
+ */
+int sriov_port_sync(struct sriov_port_ctx *ctx, int **ret_ifindex,
+		    size_t *ret_n, struct sriov_error *err);
+
+/**
+ * sriov_port_check() - compare the store with the kernel, repair drift
+ *
+ * A bound VF whose settings (or mlx4 P-key table) differ from its port's
+ * is configured again with the bind's own steps, a handed-over PF off
+ * vfio-pci handed over again, each a 'repair' in the journal; a free VF
+ * not in the quarantine state is scrubbed again, one whose scrub fails
+ * quarantined. Everything it finds is told as events.
+ */
+void sriov_port_check(struct sriov_port_ctx *ctx);
 
 #endif

@@ -80,44 +80,6 @@ bool api_peer_allowed(const struct sriov_daemon_config *cfg, uid_t uid)
 	return false;
 }
 
-static json_t *vf_list(struct daemon *d)
-{
-	struct sriov_store_vf *v = NULL;
-	struct sriov_error err = { 0 };
-	size_t n = 0;
-	json_t *a, *o;
-
-	if (sriov_store_list_vfs(d->store, &v, &n, &err) < 0)
-		return error_json(err.code, err.msg);
-	a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, ops_vf_json(&v[i]));
-	free(v);
-	o = json_object();
-	json_object_set_new(o, "vfs", a);
-	return ok_json(o);
-}
-
-static json_t *port_list(struct daemon *d)
-{
-	struct sriov_store_port *p = NULL;
-	struct sriov_error err = { 0 };
-	size_t n = 0;
-	json_t *a, *o;
-
-	if (sriov_store_list_ports(d->store, &p, &n, &err) < 0)
-		return error_json(err.code, err.msg);
-	a = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(a, ops_port_json(d, &p[i]));
-		sriov_store_port_release(&p[i]);
-	}
-	free(p);
-	o = json_object();
-	json_object_set_new(o, "ports", a);
-	return ok_json(o);
-}
-
 static int get_id(json_t *req, const char *key, const char **ret,
 		  struct sriov_error *err)
 {
@@ -127,211 +89,148 @@ static int get_id(json_t *req, const char *key, const char **ret,
 		return sriov_error_set(err, -EINVAL,
 				       "'%s' is required (a string)", key);
 	if (!sriov_port_id_valid(json_string_value(v)))
-		return sriov_error_set(err, -EINVAL,
-				       "invalid %s '%s' (1..127 of letters, "
-				       "digits, . _ - : @; no '/' or '..')",
-				       key, json_string_value(v));
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid %s '%s' (1..127 of letters, digits, . _ - : @; no '/' or '..')",
+			key, json_string_value(v));
 	*ret = json_string_value(v);
 	return 0;
 }
 
-static void print_vf_gauges(FILE *f, struct daemon *d)
+/*
+ * The operations. Each takes the request object and answers with the
+ * members of a successful answer in *ret (NULL: none), or -errno with the
+ * message in @err.
+ */
+
+static int op_port_bind(struct daemon *d, json_t *req, json_t **ret,
+			struct sriov_error *err)
+{
+	struct sriov_port_request pr;
+	int r;
+
+	r = sriov_port_request_parse(json_object_get(req, "port"), &d->cfg, &pr,
+				     err);
+	if (r < 0) {
+		d->metrics.bad_requests++;
+		return r;
+	}
+	return ops_bind(d, &pr, ret, err);
+}
+
+static int op_port_unbind(struct daemon *d, json_t *req, json_t **ret,
+			  struct sriov_error *err)
+{
+	const char *id;
+	int r = get_id(req, "id", &id, err);
+
+	return r < 0 ? r : ops_unbind(d, id, ret, err);
+}
+
+static int op_port_show(struct daemon *d, json_t *req, json_t **ret,
+			struct sriov_error *err)
+{
+	struct sriov_store_port p = { 0 };
+	const char *id;
+	int r;
+
+	r = get_id(req, "id", &id, err);
+	if (r >= 0)
+		r = sriov_store_get_port(d->store, id, &p, err);
+	if (r < 0)
+		return r;
+	*ret = json_object();
+	json_object_set_new(*ret, "port", ops_port_json(d, &p));
+	sriov_store_port_release(&p);
+	return 0;
+}
+
+static int op_port_list(struct daemon *d, json_t *req, json_t **ret,
+			struct sriov_error *err)
+{
+	struct sriov_store_port *p = NULL;
+	size_t n = 0;
+	json_t *a;
+	int r;
+
+	r = sriov_store_list_ports(d->store, &p, &n, err);
+	if (r < 0)
+		return r;
+	a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(a, ops_port_json(d, &p[i]));
+		sriov_store_port_release(&p[i]);
+	}
+	free(p);
+	*ret = json_object();
+	json_object_set_new(*ret, "ports", a);
+	return 0;
+}
+
+static int op_vf_list(struct daemon *d, json_t *req, json_t **ret,
+		      struct sriov_error *err)
 {
 	struct sriov_store_vf *v = NULL;
 	size_t n = 0;
+	json_t *a;
+	int r;
 
-	fprintf(f, "# HELP sriovd_vfs VFs by state, per PF and physnet.\n"
-		   "# TYPE sriovd_vfs gauge\n");
-	if (sriov_store_list_vfs(d->store, &v, &n, NULL) < 0)
-		return;
-	for (size_t i = 0; i < n;) {
-		size_t cnt[3] = { 0 }, j = i;
-
-		while (j < n && !strcmp(v[j].pf, v[i].pf)) {
-			if (!v[j].excluded && !v[j].whole)
-				cnt[v[j].state]++;
-			j++;
-		}
-		for (int s = 0; s < 3; s++)
-			fprintf(f,
-				"sriovd_vfs{pf=\"%s\",physnet=\"%s\","
-				"state=\"%s\"} %zu\n",
-				v[i].pf, v[i].physnet,
-				sriov_vf_state_name((enum sriov_vf_state)s),
-				cnt[s]);
-		i = j;
-	}
-	fprintf(f,
-		"# HELP sriovd_whole_pf PFs offered whole (direct_physical): "
-		"1 in their state.\n"
-		"# TYPE sriovd_whole_pf gauge\n");
+	r = sriov_store_list_vfs(d->store, &v, &n, err);
+	if (r < 0)
+		return r;
+	a = json_array();
 	for (size_t i = 0; i < n; i++)
-		if (v[i].whole && !v[i].excluded)
-			fprintf(f,
-				"sriovd_whole_pf{pf=\"%s\",physnet=\"%s\","
-				"state=\"%s\"} 1\n",
-				v[i].pf, v[i].physnet,
-				sriov_vf_state_name(v[i].state));
+		json_array_append_new(a, ops_vf_json(&v[i]));
 	free(v);
+	*ret = json_object();
+	json_object_set_new(*ret, "vfs", a);
+	return 0;
 }
 
-/* One VF's counters with the labels they are exported under. */
-struct vf_counters {
-	const char *pf, *port;
-	unsigned vf;
-	uint32_t present;
-	struct sriov_vf_stats st;
-};
-
-/* Read each managed PF's VFs with IFLA_VF_STATS; appends to @out. */
-static size_t collect_vf_counters(struct daemon *d, struct sriov_store_vf *v,
-				  size_t n, struct vf_counters *out)
+static int op_vf_clear(struct daemon *d, json_t *req, json_t **ret,
+		       struct sriov_error *err)
 {
-	size_t k = 0;
+	json_t *vf = json_object_get(req, "vf");
+	bool whole = json_is_string(vf) && !strcmp(json_string_value(vf), "pf");
+	const char *pf;
+	int r;
 
-	for (size_t i = 0; i < n;) {
-		struct sriov_link_vfs l = { 0 };
-		struct sriov_pf_ref pf;
-		size_t j = i;
-		bool have = false;
-
-		while (j < n && !strcmp(v[j].pf, v[i].pf))
-			j++;
-		if (d->nl &&
-		    sriov_pf_resolve(d->root, v[i].pf, &pf, NULL) == 0 &&
-		    pf.ifindex > 0 &&
-		    sriov_vf_read_stats(d->nl, pf.ifindex, &l, NULL) == 0)
-			have = true;
-		for (size_t x = i; have && x < j; x++) {
-			if (v[x].excluded || v[x].whole)
-				continue; /* a whole PF has no VF counters */
-			for (size_t y = 0; y < l.n_vfs; y++) {
-				if (l.vfs[y].vf != v[x].index ||
-				    !l.vfs[y].stats_present)
-					continue;
-				out[k++] = (struct vf_counters){
-					.pf = v[x].pf,
-					.port = v[x].port,
-					.vf = v[x].index,
-					.present = l.vfs[y].stats_present,
-					.st = l.vfs[y].stats,
-				};
-				break;
-			}
-		}
-		sriov_link_vfs_release(&l);
-		i = j;
-	}
-	return k;
+	r = get_id(req, "pf", &pf, err);
+	if (r >= 0 && !whole &&
+	    (!json_is_integer(vf) || json_integer_value(vf) < 0 ||
+	     json_integer_value(vf) > 65535))
+		r = sriov_error_set(
+			err, -EINVAL,
+			"'vf' is required (a VF index, or \"pf\" for a whole PF)");
+	if (r >= 0)
+		r = sriov_store_vf_clear(
+			d->store, pf,
+			whole ? SRIOV_STORE_WHOLE_PF :
+				(unsigned)json_integer_value(vf),
+			err);
+	if (r < 0)
+		return r;
+	*ret = json_object();
+	json_object_set_new(*ret, "cleared", json_boolean(r > 0));
+	/* the VF is scrubbed again before it is handed out */
+	ops_check(d);
+	return 0;
 }
 
-/*
- * sriovd_vf_<counter>_total{pf,vf,port}: the PF driver's IFLA_VF_STATS of
- * every managed VF (port="" when free). A counter the driver does not send
- * is left out rather than exported as 0.
- */
-static void print_vf_counters(FILE *f, struct daemon *d)
+static int op_host_inventory(struct daemon *d, json_t *req, json_t **ret,
+			     struct sriov_error *err)
 {
-	static const struct {
-		const char *name, *help;
-		uint32_t bit;
-		size_t off;
-	} m[] = {
-#define C(n, b, h)                                        \
-	{ "sriovd_vf_" #n "_total", h, SRIOV_VF_STAT_##b, \
-	  offsetof(struct sriov_vf_stats, n) }
-		C(rx_packets, RX_PACKETS, "Packets received by the VF."),
-		C(tx_packets, TX_PACKETS, "Packets sent by the VF."),
-		C(rx_bytes, RX_BYTES, "Bytes received by the VF."),
-		C(tx_bytes, TX_BYTES, "Bytes sent by the VF."),
-		C(broadcast, BROADCAST,
-		  "Broadcast packets received by the VF."),
-		C(multicast, MULTICAST,
-		  "Multicast packets received by the VF."),
-		C(rx_dropped, RX_DROPPED, "Received packets the VF dropped."),
-		C(tx_dropped, TX_DROPPED, "Packets to send the VF dropped."),
-#undef C
-	};
-	_cleanup_free_ struct sriov_store_vf *v = NULL;
-	_cleanup_free_ struct vf_counters *c = NULL;
-	size_t n = 0, k;
+	json_t *inv = inventory_json(d->root, err);
 
-	if (sriov_store_list_vfs(d->store, &v, &n, NULL) < 0 || n == 0)
-		return;
-	c = calloc(n, sizeof(*c));
-	if (!c)
-		return;
-	k = collect_vf_counters(d, v, n, c);
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", m[i].name,
-			m[i].help, m[i].name);
-		for (size_t x = 0; x < k; x++) {
-			uint64_t val;
-
-			if (!(c[x].present & m[i].bit))
-				continue;
-			memcpy(&val, (const char *)&c[x].st + m[i].off,
-			       sizeof(val));
-			fprintf(f, "%s{pf=\"%s\",vf=\"%u\",port=\"%s\"} %llu\n",
-				m[i].name, c[x].pf, c[x].vf, c[x].port,
-				(unsigned long long)val);
-		}
-	}
+	if (!inv)
+		return err && err->code ? err->code : -EIO;
+	*ret = json_object();
+	json_object_set_new(*ret, "pfs", inv);
+	return 0;
 }
 
-static char *metrics_text(struct daemon *d)
-{
-	static const char *const ops[OP_MAX] = { "bind", "unbind", "other" };
-	struct metrics *m = &d->metrics;
-	char *buf = NULL, labels[32];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	print_vf_gauges(f, d);
-	print_vf_counters(f, d);
-	fprintf(f, "# HELP sriovd_requests_total API requests by operation.\n"
-		   "# TYPE sriovd_requests_total counter\n");
-	for (int i = 0; i < OP_MAX; i++)
-		fprintf(f, "sriovd_requests_total{op=\"%s\"} %llu\n", ops[i],
-			(unsigned long long)m->requests[i]);
-	fprintf(f, "# HELP sriovd_errors_total Failed requests by operation.\n"
-		   "# TYPE sriovd_errors_total counter\n");
-	for (int i = 0; i < OP_MAX; i++)
-		fprintf(f, "sriovd_errors_total{op=\"%s\"} %llu\n", ops[i],
-			(unsigned long long)m->errors[i]);
-	fprintf(f,
-		"# TYPE sriovd_bad_requests_total counter\n"
-		"sriovd_bad_requests_total %llu\n"
-		"# TYPE sriovd_rejected_peers_total counter\n"
-		"sriovd_rejected_peers_total %llu\n"
-		"# TYPE sriovd_drift_repaired_total counter\n"
-		"sriovd_drift_repaired_total %llu\n"
-		"# TYPE sriovd_drift_reported_total counter\n"
-		"sriovd_drift_reported_total %llu\n"
-		"# TYPE sriovd_quarantined_total counter\n"
-		"sriovd_quarantined_total %llu\n"
-		"# TYPE sriovd_recovered_operations_total counter\n"
-		"sriovd_recovered_operations_total %llu\n",
-		(unsigned long long)m->bad_requests,
-		(unsigned long long)m->rejected_peers,
-		(unsigned long long)m->drift_repaired,
-		(unsigned long long)m->drift_reported,
-		(unsigned long long)m->quarantined,
-		(unsigned long long)m->recovered);
-	fprintf(f, "# HELP sriovd_operation_seconds Bind and unbind latency.\n"
-		   "# TYPE sriovd_operation_seconds histogram\n");
-	for (int i = 0; i < OP_OTHER; i++) {
-		snprintf(labels, sizeof(labels), "op=\"%s\"", ops[i]);
-		histogram_print(f, "sriovd_operation_seconds", labels,
-				&m->latency[i]);
-	}
-	fclose(f);
-	return buf;
-}
-
-static json_t *health(struct daemon *d)
+static int op_health(struct daemon *d, json_t *req, json_t **ret,
+		     struct sriov_error *err)
 {
 	struct sriov_store_vf *v = NULL;
 	struct sriov_journal *j = NULL;
@@ -356,123 +255,106 @@ static json_t *health(struct daemon *d)
 				    sriov_vf_state_name((enum sriov_vf_state)s),
 				    json_integer((json_int_t)cnt[s]));
 	json_object_set_new(o, "vfs", c);
-	return ok_json(o);
+	*ret = o;
+	return 0;
 }
 
-static json_t *dispatch(struct daemon *d, json_t *req, const char *op,
-			enum metric_op *mop)
+static int op_metrics(struct daemon *d, json_t *req, json_t **ret,
+		      struct sriov_error *err)
 {
+	char *t = metrics_text(d);
+
+	if (!t)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	*ret = json_object();
+	json_object_set_new(*ret, "text", json_string(t));
+	free(t);
+	return 0;
+}
+
+/*
+ * Every operation the API serves, in the order the unknown-op message and
+ * the metrics list them. @metric is the op label of its requests, errors
+ * and latency in the metrics (NULL: counted as "other", no latency).
+ */
+const struct api_op api_ops[] = {
+	{ "port.bind", op_port_bind, true, "bind" },
+	{ "port.unbind", op_port_unbind, true, "unbind" },
+	{ "port.show", op_port_show, false, NULL },
+	{ "port.list", op_port_list, false, NULL },
+	{ "vf.list", op_vf_list, false, NULL },
+	{ "vf.clear", op_vf_clear, true, NULL },
+	{ "host.inventory", op_host_inventory, false, NULL },
+	{ "health", op_health, false, NULL },
+	{ "metrics", op_metrics, false, NULL },
+};
+const size_t api_n_ops = ARRAY_SIZE(api_ops);
+_Static_assert(ARRAY_SIZE(api_ops) < METRICS_OPS_MAX,
+	       "METRICS_OPS_MAX must leave a slot for unknown operations");
+
+const struct api_op *api_op_find(const char *name)
+{
+	for (size_t i = 0; i < api_n_ops; i++)
+		if (!strcmp(api_ops[i].name, name))
+			return &api_ops[i];
+	return NULL;
+}
+
+static json_t *unknown_op(const char *name)
+{
+	char msg[SRIOV_ERROR_MSG_MAX];
+	size_t off;
+
+	off = (size_t)snprintf(msg, sizeof(msg), "unknown op '%s' (expected ",
+			       name);
+	for (size_t i = 0; i < api_n_ops && off < sizeof(msg); i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s%s",
+					i ? ", " : "", api_ops[i].name);
+	if (off < sizeof(msg))
+		snprintf(msg + off, sizeof(msg) - off, ")");
+	return error_json(-EINVAL, msg);
+}
+
+/* Run the operation @name; *slot is its metrics slot. */
+static json_t *dispatch(struct daemon *d, json_t *req, const char *name,
+			size_t *slot)
+{
+	const struct api_op *op = api_op_find(name);
 	struct sriov_error err = { 0 };
 	json_t *body = NULL;
-	const char *id;
+	double t0;
 	int r;
 
-	*mop = OP_OTHER;
-	if (!strcmp(op, "port.bind")) {
-		struct sriov_port_request pr;
-
-		*mop = OP_BIND;
-		r = sriov_port_request_parse(json_object_get(req, "port"),
-					     &d->cfg, &pr, &err);
-		if (r < 0) {
-			d->metrics.bad_requests++;
-			return error_json(r, err.msg);
-		}
-		r = ops_bind(d, &pr, &body, &err);
-	} else if (!strcmp(op, "port.unbind")) {
-		*mop = OP_UNBIND;
-		r = get_id(req, "id", &id, &err);
-		if (r >= 0)
-			r = ops_unbind(d, id, &body, &err);
-	} else if (!strcmp(op, "port.show")) {
-		struct sriov_store_port p = { 0 };
-
-		r = get_id(req, "id", &id, &err);
-		if (r >= 0)
-			r = sriov_store_get_port(d->store, id, &p, &err);
-		if (r >= 0) {
-			body = json_object();
-			json_object_set_new(body, "port", ops_port_json(d, &p));
-			sriov_store_port_release(&p);
-		}
-	} else if (!strcmp(op, "port.list")) {
-		return port_list(d);
-	} else if (!strcmp(op, "vf.list")) {
-		return vf_list(d);
-	} else if (!strcmp(op, "vf.clear")) {
-		json_t *vf = json_object_get(req, "vf");
-
-		bool whole = json_is_string(vf) &&
-			     !strcmp(json_string_value(vf), "pf");
-
-		r = get_id(req, "pf", &id, &err);
-		if (r >= 0 && !whole &&
-		    (!json_is_integer(vf) || json_integer_value(vf) < 0 ||
-		     json_integer_value(vf) > 65535))
-			r = sriov_error_set(&err, -EINVAL,
-					    "'vf' is required (a VF index, or "
-					    "\"pf\" for a whole PF)");
-		if (r >= 0)
-			r = sriov_store_vf_clear(
-				d->store, id,
-				whole ? SRIOV_STORE_WHOLE_PF :
-					(unsigned)json_integer_value(vf),
-				&err);
-		if (r >= 0) {
-			body = json_object();
-			json_object_set_new(body, "cleared",
-					    json_boolean(r > 0));
-			/* the VF is scrubbed again before it is handed out */
-			ops_check(d);
-		}
-	} else if (!strcmp(op, "host.inventory")) {
-		json_t *inv = inventory_json(d->root, &err);
-
-		r = inv ? 0 : (err.code ?: -EIO);
-		if (inv) {
-			body = json_object();
-			json_object_set_new(body, "pfs", inv);
-		}
-	} else if (!strcmp(op, "health")) {
-		return health(d);
-	} else if (!strcmp(op, "metrics")) {
-		char *t = metrics_text(d);
-
-		if (!t)
-			return error_json(-ENOMEM, "out of memory");
-		body = json_object();
-		json_object_set_new(body, "text", json_string(t));
-		free(t);
-		return ok_json(body);
-	} else {
+	*slot = api_n_ops;
+	if (!op) {
 		d->metrics.bad_requests++;
-		snprintf(err.msg, sizeof(err.msg),
-			 "unknown op '%s' (expected port.bind, port.unbind, "
-			 "port.show, port.list, vf.list, vf.clear, "
-			 "host.inventory, health, metrics)",
-			 op);
-		return error_json(-EINVAL, err.msg);
+		return unknown_op(name);
 	}
+	*slot = (size_t)(op - api_ops);
+	t0 = mono_s();
+	r = op->handler(d, req, &body, &err);
 	if (r < 0) {
 		json_decref(body);
 		return error_json(r, err.msg);
 	}
+	if (op->metric)
+		histogram_add(&d->metrics.op[*slot].latency, mono_s() - t0);
 	return ok_json(body);
 }
 
 json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid)
 {
 	char msg[SRIOV_ERROR_MSG_MAX];
-	enum metric_op mop;
 	json_error_t je;
 	json_t *req, *resp, *op;
+	size_t slot;
 
 	if (len > d->cfg.max_request) {
 		d->metrics.bad_requests++;
-		snprintf(msg, sizeof(msg),
-			 "request too large: more than %zu bytes (the limit; "
-			 "max_request in %s)",
-			 d->cfg.max_request, d->cfg.path ? d->cfg.path : "");
+		snprintf(
+			msg, sizeof(msg),
+			"request too large: more than %zu bytes (the limit; max_request in %s)",
+			d->cfg.max_request, d->cfg.path ? d->cfg.path : "");
 		return error_json(-E2BIG, msg);
 	}
 	req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -496,16 +378,16 @@ json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid)
 	if (!api_peer_allowed(&d->cfg, uid)) {
 		json_decref(req);
 		d->metrics.rejected_peers++;
-		snprintf(msg, sizeof(msg),
-			 "uid %u is not allowed (root, sriovd's uid, or "
-			 "allowed_uids)",
-			 (unsigned)uid);
+		snprintf(
+			msg, sizeof(msg),
+			"uid %u is not allowed (root, sriovd's uid, or allowed_uids)",
+			(unsigned)uid);
 		return error_json(-EACCES, msg);
 	}
-	resp = dispatch(d, req, json_string_value(op), &mop);
-	d->metrics.requests[mop]++;
+	resp = dispatch(d, req, json_string_value(op), &slot);
+	d->metrics.op[slot].requests++;
 	if (!json_is_true(json_object_get(resp, "ok")))
-		d->metrics.errors[mop]++;
+		d->metrics.op[slot].errors++;
 	json_decref(req);
 	return resp;
 }
@@ -587,10 +469,10 @@ void api_accept(struct daemon *d)
 			json_t *e;
 
 			d->metrics.rejected_peers++;
-			snprintf(msg, sizeof(msg),
-				 "uid %u is not allowed (root, sriovd's uid, "
-				 "or allowed_uids in %s)",
-				 (unsigned)cred.uid, d->cfg.path);
+			snprintf(
+				msg, sizeof(msg),
+				"uid %u is not allowed (root, sriovd's uid, or allowed_uids in %s)",
+				(unsigned)cred.uid, d->cfg.path);
 			e = error_json(-EACCES, msg);
 			send_json(fd, e);
 			json_decref(e);

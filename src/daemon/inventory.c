@@ -13,8 +13,6 @@
 #include "util/banned.h"
 
 json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);
-int inventory_numa(struct sriov_root *root, const char *const *pfs, size_t n,
-		   int *ret);
 
 static json_t *str_or_null(const char *s)
 {
@@ -76,21 +74,4 @@ json_t *inventory_json(struct sriov_root *root, struct sriov_error *err)
 	}
 	sriov_host_release(&h);
 	return pfs;
-}
-
-int inventory_numa(struct sriov_root *root, const char *const *pfs, size_t n,
-		   int *ret)
-{
-	struct sriov_host h = { 0 };
-	int r = sriov_host_discover(root, &h, NULL);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct sriov_pf *pf =
-			r < 0 ? NULL : sriov_host_find_pf(&h, pfs[i]);
-
-		ret[i] = pf ? pf->numa_node : -1;
-	}
-	if (r >= 0)
-		sriov_host_release(&h);
-	return r < 0 ? r : 0;
 }

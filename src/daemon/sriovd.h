@@ -47,6 +47,7 @@ void log_msg(int level, const char *fmt, ...)
 #define log_info(...) log_msg(6, __VA_ARGS__)
 
 uint64_t mono_ms(void);
+double mono_s(void);
 
 /* ops.c: the operations, each journaled */
 int ops_sync(struct daemon *d, struct sriov_error *err);
@@ -60,6 +61,20 @@ json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p);
 json_t *ops_vf_json(const struct sriov_store_vf *v);
 
 /* api.c: the socket, framing, peer credentials, dispatch */
+
+/* An operation of the API: one table (api_ops) dispatches, lists the
+ * operations in the unknown-op answer and labels the metrics. */
+struct api_op {
+	const char *name; /* the request's "op" */
+	/* the members of the answer in *ret (may stay NULL), or -errno */
+	int (*handler)(struct daemon *d, json_t *req, json_t **ret,
+		       struct sriov_error *err);
+	bool writes; /* may change the store or a VF */
+	const char *metric; /* op label in the metrics; NULL: "other" */
+};
+extern const struct api_op api_ops[];
+extern const size_t api_n_ops;
+const struct api_op *api_op_find(const char *name);
 int api_listen(struct daemon *d, struct sriov_error *err);
 void api_accept(struct daemon *d);
 /* Read what client @i sent; false when it is to be closed. */
@@ -71,9 +86,6 @@ json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid);
 
 /* inventory.c */
 json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);
-/* NUMA node of each named PF (-1 unknown). */
-int inventory_numa(struct sriov_root *root, const char *const *pfs, size_t n,
-		   int *ret);
 
 /* monitor.c */
 int monitor_open(void);

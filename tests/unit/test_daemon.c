@@ -55,6 +55,7 @@ static int teardown(void **state)
 
 	sriov_store_close(d.store);
 	sriov_daemon_config_release(&d.cfg);
+	free(d.watch_ifindex);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -140,6 +141,63 @@ static void test_bad_requests_change_nothing(void **state)
 	free(after);
 }
 
+/*
+ * The table's "writes" is true of every operation that may change the
+ * state: each one marked read-only, asked with arguments that name
+ * something (a port, a PF, a VF), leaves the lists as they were. vf.clear
+ * is the one that must: it frees a quarantined VF.
+ */
+static void test_read_only_ops(void **state)
+{
+	struct sriov_error err = { 0 };
+	struct sriov_store_vf *v = NULL;
+	char *before, *after, req[256];
+	size_t n = 0, checked = 0;
+	json_t *r;
+
+	assert_int_equal(sriov_store_list_vfs(d.store, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+		sriov_store_vf_quarantine(d.store, v[0].id, "test", &err), 0);
+	free(v);
+	/* host.inventory reads a host: the igb fixture's, never written */
+	assert_int_equal(sriov_root_open(SRIOV_FIXTURES_BUILD "/igb/sys",
+					 SRIOV_FIXTURES_BUILD "/igb/proc",
+					 &d.root, &err),
+			 0);
+	before = snapshot();
+	for (size_t i = 0; i < api_n_ops; i++) {
+		if (api_ops[i].writes)
+			continue;
+		snprintf(
+			req, sizeof(req),
+			"{\"op\":\"%s\",\"id\":\"x\",\"pf\":\"eth0\",\"vf\":0}",
+			api_ops[i].name);
+		json_decref(api_handle(&d, req, strlen(req), 0));
+		after = snapshot();
+		if (strcmp(before, after))
+			fail_msg(
+				"%s is marked read-only but changed %s into %s",
+				api_ops[i].name, before, after);
+		free(after);
+		checked++;
+	}
+	assert_true(checked >= 5);
+	/* and the comparison sees a change: vf.clear writes */
+	assert_true(api_op_find("vf.clear")->writes);
+	snprintf(req, sizeof(req),
+		 "{\"op\":\"vf.clear\",\"pf\":\"eth0\",\"vf\":0}");
+	r = api_handle(&d, req, strlen(req), 0);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+	after = snapshot();
+	assert_string_not_equal(before, after);
+	free(before);
+	free(after);
+	sriov_root_free(d.root);
+	d.root = NULL;
+}
+
 static void test_peers_and_health(void **state)
 {
 	json_t *r;
@@ -220,6 +278,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_bad_requests_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_ops, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_peers_and_health, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_socket_mode, setup,

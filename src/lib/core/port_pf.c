@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if_arp.h>
 
 #include <sriov/port.h>
 #include "core/pf.h"
+#include "core/port_txn.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/strutil.h"
@@ -56,7 +56,7 @@ int sriov_port_pf_open(struct sriov_root *root, const char *pf,
 		       struct sriov_error *err)
 {
 	struct sriov_port_vf v = { .whole = true };
-	int r, type;
+	int r;
 
 	/* Once on vfio-pci the PF has no netdev: the address recorded when
 	 * it was handed over finds it again. */
@@ -72,10 +72,7 @@ int sriov_port_pf_open(struct sriov_root *root, const char *pf,
 				       "cannot be handed to a VM whole",
 				       pf, v.pf.bus);
 	snprintf(v.address, sizeof(v.address), "%s", v.pf.dev);
-	if (v.pf.ifname[0] &&
-	    fs_read_int(root->sys_fd, SP("class/net", v.pf.ifname, "type"),
-			&type) == 0)
-		v.infiniband = type == ARPHRD_INFINIBAND;
+	v.infiniband = port_pf_infiniband(root, &v.pf);
 	*ret = v;
 	return 0;
 }

@@ -9,10 +9,21 @@
 #include <sriov/ib.h>
 #include <sriov/port.h>
 #include "core/pf.h"
+#include "core/port_txn.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
+
+bool port_pf_infiniband(struct sriov_root *root, const struct sriov_pf_ref *pf)
+{
+	int type;
+
+	return pf->ifname[0] &&
+	       fs_read_int(root->sys_fd, SP("class/net", pf->ifname, "type"),
+			   &type) == 0 &&
+	       type == ARPHRD_INFINIBAND;
+}
 
 int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
 		       const char *pf, unsigned index,
@@ -20,7 +31,7 @@ int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
 {
 	struct sriov_port_vf v = { .index = index };
 	unsigned numvfs = 0, total = 0;
-	int r, type;
+	int r;
 
 	r = sriov_pf_resolve(root, pf, &v.pf, err);
 	if (r < 0)
@@ -32,10 +43,7 @@ int sriov_port_vf_open(struct sriov_root *root, struct sriov_nl *nl,
 		return sriov_error_set(err, -ENOENT,
 				       "%s has %u VFs; there is no vf %u", pf,
 				       numvfs, index);
-	if (v.pf.ifname[0] &&
-	    fs_read_int(root->sys_fd, SP("class/net", v.pf.ifname, "type"),
-			&type) == 0)
-		v.infiniband = type == ARPHRD_INFINIBAND;
+	v.infiniband = port_pf_infiniband(root, &v.pf);
 	if (sriov_vf_pci(root, &v.pf, index, v.address, sizeof(v.address),
 			 NULL) < 0)
 		v.address[0] = '\0';
