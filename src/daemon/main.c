@@ -269,11 +269,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* A tree is not this kernel: no socket, no events (sriov_nl_open). */
-	d.monitor_fd = sriov_root_is_live(d.root) ? monitor_open() : -EROFS;
-	if (d.monitor_fd < 0)
-		log_warn("cannot follow link changes (%s); periodic checks "
-			 "only",
-			 strerror(-d.monitor_fd));
+	if (!sriov_root_is_live(d.root)) {
+		log_info(
+			"%s is not the live /sys: no link events to follow; periodic checks only",
+			sys);
+	} else {
+		d.monitor_fd = monitor_open();
+		if (d.monitor_fd < 0)
+			log_warn(
+				"cannot follow link changes (%s); periodic checks only",
+				strerror(-d.monitor_fd));
+	}
 	write_metrics_file(&d);
 	log_info("ready: %s, state %s", d.cfg.socket, db);
 	notify_send("READY=1\nSTATUS=serving");

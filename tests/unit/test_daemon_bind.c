@@ -8,10 +8,11 @@
  * touched, and rolled back when the kernel then fails it.
  *
  * The trees are tests/fixtures/hosts/{igb,mlx5-cx6-ib,mlx4-seed}.json as
- * mkhost.py builds them, copied per test. The tests run in a network
- * namespace of their own (a user namespace first when not root), where
- * the trees' ifindexes are not the PFs, so whatever reaches rtnetlink
- * fails and nothing of the host's is read or touched.
+ * mkhost.py builds them, copied per test. A fake root's netlink handle
+ * replays the trees' recorded answers and refuses every change, so the
+ * "kernel fails it" case is that refusal; the tests also run in a network
+ * namespace of their own (a user namespace first when not root), so
+ * nothing of the host's could be read or touched even through a bug.
  */
 #include <errno.h>
 #include <sched.h>
@@ -35,7 +36,6 @@ struct fx {
 };
 
 static struct daemon d;
-static struct sriov_nl *nl;
 
 static int setup(void **state)
 {
@@ -51,8 +51,8 @@ static int setup(void **state)
 	snprintf(sys, sizeof(sys), "%s/sys", f->dir);
 	memset(&d, 0, sizeof(d));
 	d.listen_fd = d.monitor_fd = -1;
-	d.nl = nl;
-	if (sriov_root_open(sys, f->dir, &d.root, &e) < 0)
+	if (sriov_root_open(sys, f->dir, &d.root, &e) < 0 ||
+	    sriov_nl_open(d.root, &d.nl, &e) < 0)
 		fail_msg("root %s: %s", sys, e.msg);
 	if (sriov_daemon_config_load("c.yaml", f->yaml, &d.cfg, &e) < 0)
 		fail_msg("config: %s", e.msg);
@@ -68,6 +68,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	sriov_store_close(d.store);
+	sriov_nl_close(d.nl);
 	sriov_root_free(d.root);
 	sriov_daemon_config_release(&d.cfg);
 	free(d.watch_ifindex);
@@ -352,7 +353,6 @@ int main(void)
 		T(test_guid_required, ib_given),
 		T(test_mixed_physnet, mixed),
 	};
-	struct sriov_error e = { 0 };
 	int r;
 
 	r = own_netns();
@@ -364,11 +364,5 @@ int main(void)
 			strerror(-r));
 		return 77;
 	}
-	if (sriov_nl_open(&nl, &e) < 0) {
-		fprintf(stderr, "rtnetlink: %s\n", e.msg);
-		return 1;
-	}
-	r = cmocka_run_group_tests(tests, NULL, NULL);
-	sriov_nl_close(nl);
-	return r;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
