@@ -176,10 +176,15 @@ int sriov_port_is_scrubbed(struct sriov_nl *nl, const struct sriov_port_vf *vf,
 /**
  * sriov_port_libvirt_xml() - the XML that attaches the VF to a domain
  *
- * Ethernet direct: <interface type='hostdev'> with MAC and VLAN; macvtap:
- * <interface type='direct'> on the VF netdev; InfiniBand and
- * direct-physical: <hostdev>. Return: a malloc'd string, or NULL with
- * -ENOENT in @err when the VF has no PCI function to hand over.
+ * libvirt sets the VF's MAC and VLAN (tag or 0, qos 0, 802.1Q) again when
+ * the domain starts for both <interface> forms, so they are answered only
+ * when that is what sriovd set. Ethernet direct: <interface type='hostdev'>
+ * with MAC and VLAN tag, or, for a qos or 802.1ad port, a plain <hostdev>
+ * that libvirt does not reconfigure; macvtap: <interface type='direct'> on
+ * the VF netdev with MAC and VLAN tag; InfiniBand and direct-physical:
+ * <hostdev>. Return: a malloc'd string, or NULL with -ENOENT in @err when
+ * the VF has no PCI function (or netdev, for macvtap) to hand over,
+ * -EOPNOTSUPP for a macvtap port with qos or 802.1ad (no XML keeps them).
  */
 char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 			     const char *address, const char *netdev,

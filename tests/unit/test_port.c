@@ -20,6 +20,7 @@
 
 #include <sriov/port.h>
 #include "assert_msg.h"
+#include "util/macro.h"
 
 static void test_config_ok(void **state)
 {
@@ -432,6 +433,196 @@ static void test_libvirt_xml(void **state)
 	}
 }
 
+/*
+ * What libvirt writes on the VF when the domain starts, for @xml, read from
+ * libvirt's own code (src/util/virnetdev.c, virhostdev.c,
+ * virnetdevmacvlan.c): for <interface type='hostdev'> and <interface
+ * type='direct'> in passthrough mode, virNetDevSetNetConfig() sets the MAC
+ * of <mac> (one it generates without it) and virNetDevSetVfVlan() sends
+ * IFLA_VF_VLAN {the <tag> id or 0, qos 0}, which the kernel applies as
+ * 802.1Q; nothing else of the VF. A plain <hostdev> is only detached to
+ * vfio-pci: nothing is written.
+ */
+struct libvirt_writes {
+	bool any;
+	bool mac_given; /* else libvirt generates one */
+	char mac[18];
+	unsigned vlan, qos;
+	uint16_t proto;
+};
+
+static struct libvirt_writes libvirt_model(const char *xml)
+{
+	struct libvirt_writes w = { 0 };
+	const char *t;
+
+	if (strncmp(xml, "<interface type='hostdev'", 25) &&
+	    !(strncmp(xml, "<interface type='direct'", 24) == 0 &&
+	      strstr(xml, "mode='passthrough'")))
+		return w;
+	w.any = true;
+	w.proto = SRIOV_ETH_P_8021Q;
+	t = strstr(xml, "<mac address='");
+	if (t && sscanf(t, "<mac address='%17[^']'", w.mac) == 1)
+		w.mac_given = true;
+	t = strstr(xml, "<tag id='");
+	if (t)
+		assert_int_equal(sscanf(t, "<tag id='%u'", &w.vlan), 1);
+	return w;
+}
+
+/*
+ * Every combination of a port's settings: the XML either lets libvirt
+ * write what sriovd set (the same MAC, the same VLAN with qos 0 and
+ * 802.1Q) or is a plain <hostdev>, and it is an <interface> whenever that
+ * keeps everything (Nova's form, which carries the MAC). macvtap has no
+ * form libvirt leaves alone: such a port gets no XML, and its request is
+ * refused. Each XML passes libvirt's schema.
+ */
+struct xml_counts {
+	size_t n, hostdev, interface, none;
+};
+
+static void check_xml_of(const struct sriov_port_request *r, bool ib,
+			 struct xml_counts *c)
+{
+	bool keeps = !r->has_vlan ||
+		     (r->qos == 0 && r->vlan_proto == SRIOV_ETH_P_8021Q);
+	struct sriov_error err = { 0 };
+	struct libvirt_writes w;
+	char what[160], *x;
+	int rc;
+
+	snprintf(what, sizeof(what),
+		 "%s %s mac %d vlan %u qos %u proto %#x trust %d rates %d",
+		 ib ? "infiniband" : "ethernet", sriov_vnic_type_name(r->vnic),
+		 r->has_mac, r->vlan, r->qos, r->vlan_proto, r->trusted,
+		 r->has_rates);
+	x = sriov_port_libvirt_xml(r, "0000:41:00.2", "enp65s0f0v1", ib, &err);
+	c->n++;
+	if (!x) {
+		if (r->vnic != SRIOV_VNIC_MACVTAP || keeps)
+			fail_msg("%s: no xml: %s", what, err.msg);
+		assert_int_equal(err.code, -EOPNOTSUPP);
+		assert_msg_has(err.msg, "macvtap");
+		c->none++;
+		return;
+	}
+	w = libvirt_model(x);
+	if (w.any) {
+		/* what libvirt writes is what sriovd set */
+		if (w.vlan != (r->has_vlan ? r->vlan : 0) || r->qos ||
+		    (r->has_vlan && r->vlan_proto != w.proto))
+			fail_msg("%s: libvirt would set vlan %u qos 0 802.1Q "
+				 "on the vf:\n%s",
+				 what, w.vlan, x);
+		if (r->has_mac &&
+		    (!w.mac_given || strcmp(w.mac, "02:11:22:33:44:55")))
+			fail_msg("%s: libvirt would set another mac:\n%s", what,
+				 x);
+		c->interface++;
+	} else {
+		assert_msg_has(
+			x,
+			"<hostdev mode='subsystem' type='pci' managed='yes'>",
+			"bus='0x41' slot='0x00' function='0x2'");
+		if (!ib && keeps)
+			fail_msg("%s: a <hostdev> where an <interface> keeps "
+				 "every setting:\n%s",
+				 what, x);
+		c->hostdev++;
+	}
+	rc = validate(x);
+	if (rc == 127) {
+		fprintf(stderr, "SKIP: virt-xml-validate (libvirt-clients) is "
+				"not installed\n");
+		free(x);
+		skip();
+	}
+	if (rc != 0)
+		fail_msg("%s: virt-xml-validate refuses:\n%s", what, x);
+	free(x);
+}
+
+/*
+ * Every combination of a port's settings: the XML either lets libvirt
+ * write what sriovd set (the same MAC, the same VLAN with qos 0 and
+ * 802.1Q) or is a plain <hostdev>, and it is an <interface> whenever that
+ * keeps everything (Nova's form, which carries the MAC). macvtap has no
+ * form libvirt leaves alone: such a port gets no XML (and its request is
+ * refused). Each XML passes libvirt's schema.
+ */
+static void test_libvirt_xml_settings(void **state)
+{
+	static const struct {
+		bool has_vlan;
+		uint16_t vlan;
+		uint8_t qos;
+		uint16_t proto;
+	} vlans[] = {
+		{ false, 0, 0, SRIOV_ETH_P_8021Q },
+		{ true, 100, 0, SRIOV_ETH_P_8021Q },
+		{ true, 100, 5, SRIOV_ETH_P_8021Q },
+		{ true, 100, 0, SRIOV_ETH_P_8021AD },
+		{ true, 4094, 7, SRIOV_ETH_P_8021AD },
+	};
+	struct xml_counts c = { 0 };
+
+	for (unsigned i = 0; i < 2 * 2 * 2 * 2 * ARRAY_SIZE(vlans); i++) {
+		bool ib = i & 1, macvtap = i & 2, mac = i & 4, extra = i & 8;
+		size_t v = i / 16;
+		struct sriov_port_request r = {
+			.vnic = macvtap ? SRIOV_VNIC_MACVTAP :
+					  SRIOV_VNIC_DIRECT,
+			.has_mac = mac,
+			.mac = { 2, 0x11, 0x22, 0x33, 0x44, 0x55 },
+			.has_vlan = vlans[v].has_vlan,
+			.vlan = vlans[v].vlan,
+			.qos = vlans[v].qos,
+			.vlan_proto = vlans[v].proto,
+			/* libvirt touches none of these */
+			.trusted = extra,
+			.spoofchk = !extra,
+			.has_rates = extra,
+			.min_tx_rate = extra ? 10 : 0,
+			.max_tx_rate = extra ? 100 : 0,
+		};
+
+		if (ib && (macvtap || mac || r.has_vlan))
+			continue; /* refused on InfiniBand */
+		check_xml_of(&r, ib, &c);
+	}
+	/* every branch was taken: 2 InfiniBand and 12 Ethernet <hostdev>,
+	 * 16 <interface>, 12 macvtap ports without XML */
+	assert_int_equal(c.hostdev, 14);
+	assert_int_equal(c.interface, 16);
+	assert_int_equal(c.none, 12);
+}
+
+/* ... and the request a macvtap port cannot keep is refused up front */
+static void test_request_macvtap_vlan(void **state)
+{
+	struct sriov_port_request r;
+	struct sriov_error err = { 0 };
+
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"vlan\":5,"
+	    "\"qos\":3},\"vnic_type\":\"macvtap\"}",
+	    "would undo qos 3; use vnic_type direct");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\",\"vlan\":5,"
+	    "\"vlan_proto\":\"802.1ad\"},\"vnic_type\":\"macvtap\"}",
+	    "would undo proto 802.1ad");
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"physnet1\",\"vlan\":5,\"vlan_proto\":"
+			       "\"802.1Q\"},\"vnic_type\":\"macvtap\"}",
+			       &r, &err),
+			 0);
+	/* the same port as direct is taken: it gets a <hostdev> */
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"physnet1\",\"vlan\":5,\"qos\":3}}",
+			       &r, &err),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +636,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_bad, cfg_setup,
 						cfg_teardown),
 		cmocka_unit_test(test_libvirt_xml),
+		cmocka_unit_test(test_libvirt_xml_settings),
+		cmocka_unit_test_setup_teardown(test_request_macvtap_vlan,
+						cfg_setup, cfg_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,37 @@ static int check_keys(const json_t *o, const char *what,
 	return 0;
 }
 
+/*
+ * What libvirt itself writes on the VF when the domain starts, for the two
+ * <interface> forms (libvirt's virHostdevSetNetConfig() for type='hostdev',
+ * virNetDevMacVLanCreateWithVPortProfile() for type='direct'
+ * mode='passthrough'; both end in virNetDevSetNetConfig()): the MAC of
+ * <mac> (one it generates when there is none), and the VLAN through
+ * virNetDevSetVfVlan(), an IFLA_VF_VLAN {tag of <vlan>, or 0; qos 0}, which
+ * the kernel applies as 802.1Q (do_setvfinfo). It touches nothing else of
+ * the VF: no trust, spoof check, link state or rate (<bandwidth> is refused
+ * on hostdev interfaces). So an <interface> keeps a port's settings exactly
+ * when its VLAN is none or a tag with qos 0 and 802.1Q.
+ */
+static bool libvirt_keeps_vlan(const struct sriov_port_request *req)
+{
+	return !req->has_vlan ||
+	       (req->qos == 0 && req->vlan_proto != SRIOV_ETH_P_8021AD);
+}
+
+/* "qos 3", "proto 802.1ad", "qos 3 and proto 802.1ad": what libvirt would undo */
+static void vlan_undone(const struct sriov_port_request *req, char *buf,
+			size_t size)
+{
+	bool ad = req->vlan_proto == SRIOV_ETH_P_8021AD;
+
+	if (req->qos)
+		snprintf(buf, size, "qos %u%s", req->qos,
+			 ad ? " and proto 802.1ad" : "");
+	else
+		snprintf(buf, size, "proto 802.1ad");
+}
+
 static int parse_network(const json_t *net,
 			 const struct sriov_daemon_config *cfg,
 			 struct sriov_port_request *r, struct sriov_error *err)
@@ -264,6 +295,16 @@ int sriov_port_request_parse(const json_t *o,
 					"direct-physical takes the PF as it is "
 					"(its own MAC is answered)",
 					vf_only[i]);
+	}
+	/* Stored ports (no @cfg) re-read as they were accepted. */
+	if (cfg && r.vnic == SRIOV_VNIC_MACVTAP && !libvirt_keeps_vlan(&r)) {
+		char why[64];
+
+		vlan_undone(&r, why, sizeof(why));
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: vnic_type macvtap: libvirt sets the vf's vlan again with qos 0 and 802.1Q when the domain starts (macvtap passthrough), which would undo %s; use vnic_type direct, answered with a <hostdev> that libvirt leaves alone",
+			why);
 	}
 
 	e = get_string(o, "pf", &pf, false, err);
@@ -449,9 +490,13 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 			     bool infiniband, struct sriov_error *err)
 {
 	unsigned dom, bus, slot, fn;
-	char src[160], mac[32] = "", vlan[96] = "", *xml = NULL;
-	/* a whole PF, and InfiniBand (no <interface> for it): <hostdev> */
-	bool hostdev = infiniband || req->vnic == SRIOV_VNIC_DIRECT_PHYSICAL;
+	char src[160], mac[32] = "", vlan[96] = "", why[64], *xml = NULL;
+	/* a whole PF, and InfiniBand (no <interface> for it): <hostdev>; and
+	 * an Ethernet VF whose VLAN libvirt would rewrite, so that libvirt
+	 * leaves the VF's settings to sriovd */
+	bool keeps = libvirt_keeps_vlan(req);
+	bool hostdev = infiniband || req->vnic == SRIOV_VNIC_DIRECT_PHYSICAL ||
+		       !keeps;
 	int n;
 
 	if (req->has_mac) {
@@ -460,7 +505,19 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 		sriov_format_mac(req->mac, 6, m, sizeof(m));
 		snprintf(mac, sizeof(mac), "%s", m);
 	}
+	if (req->has_vlan && keeps)
+		snprintf(vlan, sizeof(vlan),
+			 "  <vlan>\n    <tag id='%u'/>\n  </vlan>\n",
+			 req->vlan);
 	if (req->vnic == SRIOV_VNIC_MACVTAP) {
+		if (!keeps) {
+			vlan_undone(req, why, sizeof(why));
+			return sriov_error_set(
+				       err, -EOPNOTSUPP,
+				       "macvtap passthrough: libvirt sets the vf's vlan with qos 0 and 802.1Q when the domain starts, which would undo %s; no libvirt xml",
+				       why),
+			       NULL;
+		}
 		if (!netdev || !netdev[0] || !name_is_safe(netdev))
 			return sriov_error_set(err, -ENOENT,
 					       "the vf has no netdev for "
@@ -470,9 +527,10 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 			     "<interface type='direct'>\n"
 			     "%s%s%s"
 			     "  <source dev='%s' mode='passthrough'/>\n"
+			     "%s"
 			     "</interface>\n",
 			     mac[0] ? "  <mac address='" : "", mac,
-			     mac[0] ? "'/>\n" : "", netdev);
+			     mac[0] ? "'/>\n" : "", netdev, vlan);
 		return n < 0 ? NULL : xml;
 	}
 	if (!address || !address[0] ||
@@ -489,18 +547,24 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 		 "slot='0x%02x' function='0x%x'/>\n",
 		 hostdev ? "" : " type='pci'", dom, bus, slot, fn);
 	if (hostdev) {
+		char note[160] = "";
+
+		if (!keeps) {
+			vlan_undone(req, why, sizeof(why));
+			snprintf(
+				note, sizeof(note),
+				"  <!-- sriovd keeps the vf's mac and vlan (%s): libvirt would reset them for an interface -->\n",
+				why);
+		}
 		n = asprintf(&xml,
 			     "<hostdev mode='subsystem' type='pci' "
 			     "managed='yes'>\n"
+			     "%s"
 			     "  <source>\n%s  </source>\n"
 			     "</hostdev>\n",
-			     src);
+			     note, src);
 		return n < 0 ? NULL : xml;
 	}
-	if (req->has_vlan)
-		snprintf(vlan, sizeof(vlan),
-			 "  <vlan>\n    <tag id='%u'/>\n  </vlan>\n",
-			 req->vlan);
 	n = asprintf(&xml,
 		     "<interface type='hostdev' managed='yes'>\n"
 		     "%s%s%s"
