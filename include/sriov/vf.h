@@ -59,6 +59,9 @@ struct sriov_vf_config {
 	enum sriov_vf_link_state link_state;
 	uint32_t min_tx_rate; /* Mbit/s, 0 = no limit */
 	uint32_t max_tx_rate;
+	/* max_tx_rate came from ip link's "rate": alone, it is sent as
+	 * IFLA_VF_TX_RATE, and the kernel keeps the minimum */
+	bool legacy_rate;
 	uint64_t node_guid; /* first printed byte most significant */
 	uint64_t port_guid;
 };
@@ -135,7 +138,8 @@ const char *sriov_vf_link_state_name(uint32_t s);
 /**
  * sriov_vf_config_set() - set one keyword of an ip-link style VF setting
  * @cfg: accumulates the settings; @key is mac, vlan, qos, proto, spoofchk,
- *       trust, state, min_tx_rate, max_tx_rate, query_rss, node_guid or
+ *       trust, state, min_tx_rate, max_tx_rate, rate (ip link's legacy
+ *       maximum; max_tx_rate overrides it), query_rss, node_guid or
  *       port_guid
  *
  * Only validates and records; nothing is sent. Return: 0 or -EINVAL with a

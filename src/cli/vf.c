@@ -328,8 +328,8 @@ static const struct cli_command vf_set_cmd = {
 	.run = vf_run,
 	.usage = "DEV VF KEY VALUE... [--force]",
 	.options =
-		"  mac ADDR           unicast MAC (or 20 bytes on InfiniBand)\n"
-		"  vlan ID            0 to 4095 (0: none)\n"
+		"  mac ADDR           unicast MAC, xx:xx:xx:xx:xx:xx or x:x:x:x:x:x (or 20 bytes on InfiniBand)\n"
+		"  vlan ID            0 to 4095 (0: none); numbers here may be 0x hex too, as in ip link\n"
 		"  qos N              0 to 7, with vlan\n"
 		"  proto 802.1Q|802.1ad  VLAN protocol, with vlan\n"
 		"  spoofchk on|off    source MAC check\n"
@@ -337,8 +337,9 @@ static const struct cli_command vf_set_cmd = {
 		"  state auto|enable|disable  the VF's link\n"
 		"  min_tx_rate MBPS   minimum rate (0: none)\n"
 		"  max_tx_rate MBPS   maximum rate (0: none)\n"
+		"  rate MBPS          ip link's legacy maximum rate, the minimum kept (max_tx_rate overrides it)\n"
 		"  query_rss on|off   let the VF query the RSS configuration\n"
-		"  node_guid GUID     InfiniBand node GUID (0x..., xxxx:xxxx:xxxx:xxxx or xx:..:xx)\n"
+		"  node_guid GUID     InfiniBand node GUID (0x..., xxxx:xxxx:xxxx:xxxx or xx:..:xx); not 0, all ones or a group GUID\n"
 		"  port_guid GUID     InfiniBand port GUID\n"
 		"  driver vfio-pci|default|none  bind the VF's driver\n"
 		"  --force            rebind even when the VF's netdev is up with addresses\n",

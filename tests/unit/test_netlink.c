@@ -107,7 +107,8 @@ static void assert_payload_eq(const struct nlattr *ours,
 	}
 }
 
-static void check_case(const char *args)
+/* @args to iproute2, @ours (NULL: the same words) to our parser. */
+static void check_case(const char *args, const char *ours_args)
 {
 	uint8_t gold[4096], ours[512];
 	size_t glen;
@@ -127,7 +128,7 @@ static void check_case(const char *args)
 		gtypes |= 1u << mnl_attr_get_type(a);
 
 	/* The same words through our parser: "vf N key value ..." */
-	snprintf(words, sizeof(words), "%s", args);
+	snprintf(words, sizeof(words), "%s", ours_args ? ours_args : args);
 	w = strtok_r(words, " ", &save);
 	assert_string_equal(w, "vf");
 	cfg.vf = (uint32_t)atoi(strtok_r(NULL, " ", &save));
@@ -218,32 +219,83 @@ static void check_case(const char *args)
 
 static void test_golden_requests(void **state)
 {
-	static const char *const cases[] = {
-		"vf 0 mac 00:11:22:33:44:55",
-		"vf 5 mac 02:aa:bb:cc:dd:ee",
-		"vf 1 vlan 100",
-		"vf 1 vlan 100 qos 3",
-		"vf 2 vlan 4095 qos 7 proto 802.1ad",
-		"vf 2 vlan 10 proto 802.1Q",
-		"vf 3 spoofchk on",
-		"vf 3 spoofchk off",
-		"vf 4 trust on",
-		"vf 4 trust off",
-		"vf 6 state auto",
-		"vf 6 state enable",
-		"vf 6 state disable",
-		"vf 7 min_tx_rate 10 max_tx_rate 1000",
-		"vf 7 query_rss on",
-		"vf 8 node_guid 01:02:03:04:05:06:07:08",
-		"vf 8 port_guid fe:dc:ba:98:76:54:32:10",
-		"vf 9 mac 02:00:00:00:00:09 vlan 9 spoofchk on trust off state "
-		"enable",
+	static const struct {
+		const char *ip, *ours; /* ours NULL: the same words */
+	} cases[] = {
+		{ "vf 0 mac 00:11:22:33:44:55", NULL },
+		{ "vf 5 mac 02:aa:bb:cc:dd:ee", NULL },
+		/* ll_addr_a2n(): one hex digit is a byte */
+		{ "vf 5 mac 2:54:0:12:34:56", NULL },
+		{ "vf 1 vlan 100", NULL },
+		{ "vf 1 vlan 100 qos 3", NULL },
+		/* get_unsigned(..., 0): hex and octal numbers */
+		{ "vf 1 vlan 0x64", NULL },
+		{ "vf 1 vlan 0x64 qos 0x3", NULL },
+		{ "vf 1 vlan 010", NULL },
+		{ "vf 2 vlan 4095 qos 7 proto 802.1ad", NULL },
+		{ "vf 2 vlan 10 proto 802.1Q", NULL },
+		/* ll_proto_a2n(): the ethertype as a number */
+		{ "vf 2 vlan 10 proto 0x88a8", NULL },
+		{ "vf 3 spoofchk on", NULL },
+		{ "vf 3 spoofchk off", NULL },
+		{ "vf 4 trust on", NULL },
+		{ "vf 4 trust off", NULL },
+		{ "vf 6 state auto", NULL },
+		{ "vf 6 state enable", NULL },
+		{ "vf 6 state disable", NULL },
+		{ "vf 7 min_tx_rate 10 max_tx_rate 1000", NULL },
+		{ "vf 7 min_tx_rate 0xa max_tx_rate 0x3e8", NULL },
+		/* the legacy rate: IFLA_VF_TX_RATE alone, the maximum with
+		 * min_tx_rate, overridden by max_tx_rate */
+		{ "vf 7 rate 100", NULL },
+		{ "vf 7 rate 0", NULL },
+		{ "vf 7 rate 100 min_tx_rate 10", NULL },
+		{ "vf 7 min_tx_rate 10 rate 100", NULL },
+		{ "vf 7 rate 100 max_tx_rate 1000 min_tx_rate 5", NULL },
+		{ "vf 7 max_tx_rate 1000 rate 100 min_tx_rate 5", NULL },
+		{ "vf 7 query_rss on", NULL },
+		{ "vf 8 node_guid 02:02:03:04:05:06:07:08", NULL },
+		{ "vf 8 port_guid fe:dc:ba:98:76:54:32:10", NULL },
+		/* every form ib guid takes, against ip link's one */
+		{ "vf 8 node_guid 02:02:03:04:05:06:07:08",
+		  "vf 8 node_guid 0x0202030405060708" },
+		{ "vf 8 node_guid 02:02:03:04:05:06:07:08",
+		  "vf 8 node_guid 0202:0304:0506:0708" },
+		{ "vf 8 port_guid 00:00:00:00:00:00:00:2a",
+		  "vf 8 port_guid 0x2a" },
+		{ "vf 9 mac 02:00:00:00:00:09 vlan 9 spoofchk on trust off state "
+		  "enable",
+		  NULL },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-		check_case(cases[i]);
+		check_case(cases[i].ip, cases[i].ours);
 	if (golden_skipped)
 		skip();
+}
+
+/* Group GUIDs are refused by vf set as by ib guid (ip link takes them). */
+static void test_guid_checks(void **state)
+{
+	static const char *const bad[] = {
+		"01:02:03:04:05:06:07:08", /* I/G bit */
+		"0x0300000000000001",
+		"0000:0000:0000:0000",
+		"ff:ff:ff:ff:ff:ff:ff:ff",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct sriov_vf_config cfg = { .vf = 8 };
+		struct sriov_error err = { 0 };
+
+		assert_int_equal(sriov_vf_config_set(&cfg, "node_guid", bad[i],
+						     &err),
+				 -EINVAL);
+		assert_int_equal(sriov_vf_config_set(&cfg, "port_guid", bad[i],
+						     &err),
+				 -EINVAL);
+		assert_int_equal(cfg.mask, 0);
+	}
 }
 
 static void test_encode_nobufs(void **state)
@@ -492,6 +544,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_requests),
+		cmocka_unit_test(test_guid_checks),
 		cmocka_unit_test(test_encode_nobufs),
 		cmocka_unit_test(test_getlink_request),
 		cmocka_unit_test(test_getlink_stats_request),

@@ -273,6 +273,9 @@ static void test_request_bad(void **state)
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\"},\"guid\":"
 	    "\"ff:ff:ff:ff:ff:ff:ff:ff\"}",
 	    "reserved");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\"},\"guid\":"
+	    "\"0x0102c903000002aa\"}",
+	    "group (I/G) bit");
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"pf\":"
 	    "\"../eth0\"}",
 	    "invalid pf '../eth0'");

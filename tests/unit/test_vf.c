@@ -45,12 +45,23 @@ static void test_parse_good(void **state)
 	assert_int_equal(sriov_vf_config_set(&c, "proto", "802.1ad", &e), 0);
 	assert_int_equal(c.vlan_proto, 0x88a8);
 	assert_int_equal(sriov_vf_config_set(&c, "node_guid",
-					     "01:02:03:04:05:06:07:08", &e),
+					     "02:02:03:04:05:06:07:08", &e),
 			 0);
 	/* iproute2 get_guid(): first byte most significant */
-	assert_true(c.node_guid == 0x0102030405060708ULL);
+	assert_true(c.node_guid == 0x0202030405060708ULL);
 	sriov_guid_format_colon(c.node_guid, s);
-	assert_string_equal(s, "01:02:03:04:05:06:07:08");
+	assert_string_equal(s, "02:02:03:04:05:06:07:08");
+	/* the forms of ip link: short bytes, numbers in hex */
+	assert_int_equal(sriov_vf_config_set(&c, "mac", "2:54:0:12:34:56", &e),
+			 0);
+	assert_int_equal(c.mac[0], 2);
+	assert_int_equal(c.mac[2], 0);
+	assert_int_equal(c.mac[5], 0x56);
+	assert_int_equal(sriov_vf_config_set(&c, "vlan", "0x64", &e), 0);
+	assert_int_equal(c.vlan, 100);
+	assert_int_equal(sriov_vf_config_set(&c, "rate", "100", &e), 0);
+	assert_int_equal(c.max_tx_rate, 100);
+	assert_true(c.legacy_rate);
 	assert_int_equal(sriov_vf_config_set(
 				 &c, "mac",
 				 "00:00:00:00:fe:80:00:00:00:00:00:00:11:22:33:"
@@ -88,6 +99,21 @@ static void test_parse_bad(void **state)
 	expect_bad("port_guid", "ff:ff:ff:ff:ff:ff:ff:ff", "reserved");
 	expect_bad("node_guid", "01:02:03:04:05:06:07", "invalid guid");
 	expect_bad("node_guid", "0102:03:04:05:06:07:08", "invalid guid");
+	/* ib guid's checks: a group GUID is no port's */
+	expect_bad("node_guid", "01:02:03:04:05:06:07:08", "group (I/G) bit");
+	expect_bad("port_guid", "0x0300000000000000", "group (I/G) bit");
+	/* what strtoul() or sscanf("%x") would let through, ip link not
+	 * meaning it: blanks, signs, 0x inside a MAC, junk after a byte */
+	expect_bad("vlan", " 5", "invalid vlan");
+	expect_bad("vlan", "+5", "invalid vlan");
+	expect_bad("vlan", "0x", "invalid vlan");
+	expect_bad("vlan", "08", "invalid vlan");
+	expect_bad("rate", "-1", "invalid rate");
+	expect_bad("mac", "0x2:54:0:12:34:56", "invalid mac");
+	expect_bad("mac", "2:54:0:12:34:5z", "invalid mac");
+	expect_bad("mac", "2:54:0:12:34:", "invalid mac");
+	expect_bad("mac", "002:54:0:12:34:56", "invalid mac");
+	expect_bad("proto", "0x0800", "expected 802.1Q or 802.1ad");
 	expect_bad("spoofchk", "yes", "expected on or off");
 	expect_bad("state", "up", "auto, enable or disable");
 	expect_bad("max_tx_rate", "4294967296", "invalid max_tx_rate");
@@ -100,6 +126,14 @@ static void test_parse_bad(void **state)
 	assert_int_equal(sriov_vf_config_set(&c, "min_tx_rate", "100", &e), 0);
 	assert_int_equal(sriov_vf_config_set(&c, "max_tx_rate", "10", &e), 0);
 	assert_int_equal(sriov_vf_config_check(&c, &e), -EINVAL);
+	/* max_tx_rate overrides rate, in either order (ip link) */
+	c = (struct sriov_vf_config){ .vf = 1 };
+	assert_int_equal(sriov_vf_config_set(&c, "max_tx_rate", "1000", &e), 0);
+	assert_int_equal(sriov_vf_config_set(&c, "rate", "100", &e), 0);
+	assert_int_equal(c.max_tx_rate, 1000);
+	assert_false(c.legacy_rate);
+	assert_int_equal(sriov_vf_config_set(&c, "rate", "200", &e), 0);
+	assert_int_equal(c.max_tx_rate, 1000);
 }
 
 /* ---- fake sysfs ---- */

@@ -357,9 +357,9 @@ int sriov_port_request_parse(const json_t *o,
 	if (guid) {
 		struct sriov_error e2 = { 0 };
 
+		/* the checks of ib guid and vf set: no 0, ~0 or group GUID */
 		if (sriov_guid_parse(guid, &r.guid, &e2) < 0 ||
-		    ((r.guid == 0 || r.guid == UINT64_MAX) &&
-		     sriov_guid_check(r.guid, &e2) < 0))
+		    sriov_guid_check(r.guid, &e2) < 0)
 			return sriov_error_set(err, -EINVAL, "port: %s",
 					       e2.msg);
 		r.has_guid = true;

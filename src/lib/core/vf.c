@@ -55,21 +55,29 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Strict "xx:xx:...": exactly @n two-digit hex bytes. */
+/*
+ * Exactly @n bytes "x:x:...", each of one or two hex digits, as ip link's
+ * ll_addr_a2n() reads them ("2:54:0:12:34:56" is 02:54:00:12:34:56). Its
+ * sscanf("%x") also takes a "0x", a sign or junk after a byte's digits
+ * ("5z"): those are refused here.
+ */
 static bool parse_hex_bytes(const char *s, uint8_t *out, size_t n)
 {
-	if (strlen(s) != n * 3 - 1)
-		return false;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+		int hi = hexval(*s), lo;
 
-		if (hi < 0 || lo < 0)
+		if (hi < 0)
 			return false;
-		if (i + 1 < n && s[i * 3 + 2] != ':')
+		lo = hexval(*++s);
+		if (lo >= 0) {
+			hi = hi << 4 | lo;
+			s++;
+		}
+		out[i] = (uint8_t)hi;
+		if (i + 1 < n && *s++ != ':')
 			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
 	}
-	return true;
+	return *s == '\0';
 }
 
 int sriov_parse_mac(const char *s, struct sriov_vf_config *cfg,
@@ -94,10 +102,10 @@ int sriov_parse_mac(const char *s, struct sriov_vf_config *cfg,
 		cfg->mac_len = SRIOV_INFINIBAND_ALEN;
 		return 0;
 	}
-	return sriov_error_set(err, -EINVAL,
-			       "vf %u: invalid mac '%s' (expected "
-			       "xx:xx:xx:xx:xx:xx, or 20 bytes on InfiniBand)",
-			       cfg->vf, s);
+	return sriov_error_set(
+		err, -EINVAL,
+		"vf %u: invalid mac '%s' (expected 6 hex bytes as xx:xx:xx:xx:xx:xx or x:x:x:x:x:x, or 20 on InfiniBand)",
+		cfg->vf, s);
 }
 
 void sriov_format_mac(const uint8_t *mac, size_t len, char *buf, size_t size)
@@ -127,18 +135,29 @@ static int parse_onoff(const struct sriov_vf_config *cfg, const char *key,
 			       cfg->vf, key, val);
 }
 
+/*
+ * A number as ip link's get_unsigned(..., 0) reads it: decimal, 0x hex or
+ * 0 octal ("vlan 0x64" is 100). strtoul() would also take blanks and a
+ * sign first: refused here.
+ */
 static int parse_num(const struct sriov_vf_config *cfg, const char *key,
 		     const char *val, uint64_t max, uint64_t *ret,
 		     struct sriov_error *err)
 {
-	uint64_t v;
+	unsigned long long v = 0;
+	char *end = NULL;
 
-	if (parse_u64(val, 10, &v) < 0 || v > max)
-		return sriov_error_set(err, -EINVAL,
-				       "vf %u: invalid %s '%s' (expected 0 to "
-				       "%llu)",
-				       cfg->vf, key, val,
-				       (unsigned long long)max);
+	if (val[0] >= '0' && val[0] <= '9') {
+		errno = 0;
+		v = strtoull(val, &end, 0);
+		if (errno)
+			end = NULL;
+	}
+	if (!end || *end || v > max)
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %u: invalid %s '%s' (expected 0 to %llu)", cfg->vf,
+			key, val, (unsigned long long)max);
 	*ret = v;
 	return 0;
 }
@@ -166,15 +185,19 @@ int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 			return r;
 		cfg->qos = (uint8_t)v;
 	} else if (!strcmp(key, "proto")) {
+		/* as ip's ll_proto_a2n(): a name, or the ethertype */
 		if (!strcasecmp(val, "802.1Q"))
-			cfg->vlan_proto = SRIOV_ETH_P_8021Q;
+			v = SRIOV_ETH_P_8021Q;
 		else if (!strcasecmp(val, "802.1ad"))
-			cfg->vlan_proto = SRIOV_ETH_P_8021AD;
-		else
-			return sriov_error_set(err, -EINVAL,
-					       "vf %u: invalid proto '%s' "
-					       "(expected 802.1Q or 802.1ad)",
-					       cfg->vf, val);
+			v = SRIOV_ETH_P_8021AD;
+		else if (parse_num(cfg, key, val, 0xffff, &v, NULL) < 0)
+			v = 0;
+		if (v != SRIOV_ETH_P_8021Q && v != SRIOV_ETH_P_8021AD)
+			return sriov_error_set(
+				err, -EINVAL,
+				"vf %u: invalid proto '%s' (expected 802.1Q or 802.1ad, or 0x8100 or 0x88a8)",
+				cfg->vf, val);
+		cfg->vlan_proto = (uint16_t)v;
 	} else if (!strcmp(key, "spoofchk")) {
 		r = parse_onoff(cfg, key, val, &cfg->spoofchk, err);
 		if (r < 0)
@@ -210,21 +233,35 @@ int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 		r = parse_num(cfg, key, val, UINT32_MAX, &v, err);
 		if (r < 0)
 			return r;
-		if (min)
+		if (min) {
 			cfg->min_tx_rate = (uint32_t)v;
-		else
+		} else {
 			cfg->max_tx_rate = (uint32_t)v;
+			cfg->legacy_rate = false; /* it overrides rate */
+		}
 		cfg->mask |= SRIOV_VF_BIT(min ? SRIOV_VF_MIN_TX_RATE :
 						SRIOV_VF_MAX_TX_RATE);
+	} else if (!strcmp(key, "rate")) {
+		/* ip link's legacy rate: the maximum, unless max_tx_rate is
+		 * given too (before or after), which overrides it */
+		r = parse_num(cfg, key, val, UINT32_MAX, &v, err);
+		if (r < 0)
+			return r;
+		if (!(cfg->mask & SRIOV_VF_BIT(SRIOV_VF_MAX_TX_RATE)) ||
+		    cfg->legacy_rate) {
+			cfg->max_tx_rate = (uint32_t)v;
+			cfg->legacy_rate = true;
+			cfg->mask |= SRIOV_VF_BIT(SRIOV_VF_MAX_TX_RATE);
+		}
 	} else if (!strcmp(key, "node_guid") || !strcmp(key, "port_guid")) {
 		bool node = key[0] == 'n';
 
 		uint64_t *g = node ? &cfg->node_guid : &cfg->port_guid;
 
-		/* As ip link: any unicast or group GUID but the two the
-		 * kernel gives a meaning (0: the SM assigns; ~0: delete). */
+		/* The checks of ib guid: not 0 (the SM assigns), not ~0
+		 * (deletes), not a group GUID; ip link takes any. */
 		r = sriov_guid_parse(val, g, err);
-		if (r >= 0 && (*g == 0 || *g == UINT64_MAX))
+		if (r >= 0)
 			r = sriov_guid_check(*g, err);
 		if (r < 0) {
 			sriov_error_prefix(err, "vf %u: %s", cfg->vf, key);
@@ -236,7 +273,7 @@ int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 		return sriov_error_set(err, -EINVAL,
 				       "unknown vf setting '%s' (expected mac, "
 				       "vlan, qos, proto, spoofchk, trust, "
-				       "state, min_tx_rate, max_tx_rate, "
+				       "state, min_tx_rate, max_tx_rate, rate, "
 				       "query_rss, node_guid or port_guid)",
 				       key);
 	}
@@ -315,8 +352,11 @@ int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 		return r;
 	}
 
-	/* IFLA_VF_RATE carries both bounds: keep the one not asked for. */
-	if (!!(cfg.mask & min_bit) != !!(cfg.mask & max_bit)) {
+	/* IFLA_VF_RATE carries both bounds: keep the one not asked for. A
+	 * lone rate goes as IFLA_VF_TX_RATE, as ip link sends it: the kernel
+	 * keeps the minimum itself (6.1 do_setvfinfo). */
+	if (!nl_vf_legacy_rate(&cfg) &&
+	    !!(cfg.mask & min_bit) != !!(cfg.mask & max_bit)) {
 		struct sriov_link_vfs l = { 0 };
 		const struct sriov_vf_info *vi = cur;
 
@@ -345,7 +385,7 @@ int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 	for (int a = 0; a < SRIOV_VF_ATTR_MAX; a++) {
 		if (!(cfg.mask & SRIOV_VF_BIT(a)))
 			continue;
-		if (a == SRIOV_VF_MAX_TX_RATE)
+		if (a == SRIOV_VF_MAX_TX_RATE && (cfg.mask & min_bit))
 			continue; /* sent with the min bound */
 		r = nl_vf_encode(buf, sizeof(buf), pf_ifindex, 0, &cfg, a);
 		if (r < 0)

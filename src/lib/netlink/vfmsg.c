@@ -33,6 +33,14 @@ static struct nlmsghdr *put_link_header(void *buf, size_t size, int type,
 	return nlh;
 }
 
+bool nl_vf_legacy_rate(const struct sriov_vf_config *cfg)
+{
+	return cfg->legacy_rate &&
+	       (cfg->mask & (SRIOV_VF_BIT(SRIOV_VF_MIN_TX_RATE) |
+			     SRIOV_VF_BIT(SRIOV_VF_MAX_TX_RATE))) ==
+		       SRIOV_VF_BIT(SRIOV_VF_MAX_TX_RATE);
+}
+
 int nl_vf_encode(void *buf, size_t size, int ifindex, uint32_t seq,
 		 const struct sriov_vf_config *cfg, enum sriov_vf_attr attr)
 {
@@ -109,8 +117,17 @@ int nl_vf_encode(void *buf, size_t size, int ifindex, uint32_t seq,
 					sizeof(l), &l);
 		break;
 	}
-	case SRIOV_VF_MIN_TX_RATE:
-	case SRIOV_VF_MAX_TX_RATE: {
+	case SRIOV_VF_MAX_TX_RATE:
+		if (nl_vf_legacy_rate(cfg)) {
+			struct ifla_vf_tx_rate t = { .vf = cfg->vf,
+						     .rate = cfg->max_tx_rate };
+
+			ok = mnl_attr_put_check(nlh, size, IFLA_VF_TX_RATE,
+						sizeof(t), &t);
+			break;
+		}
+		/* fall through */
+	case SRIOV_VF_MIN_TX_RATE: {
 		struct ifla_vf_rate r = { .vf = cfg->vf,
 					  .min_tx_rate = cfg->min_tx_rate,
 					  .max_tx_rate = cfg->max_tx_rate };

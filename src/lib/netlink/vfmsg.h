@@ -8,6 +8,7 @@
  * byte for byte and the decoder is fuzzed.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +18,21 @@
 /*
  * RTM_SETLINK on @ifindex carrying IFLA_VFINFO_LIST { IFLA_VF_INFO { one
  * attribute } } for @attr of @cfg (SRIOV_VF_MIN_TX_RATE and _MAX_TX_RATE
- * both encode IFLA_VF_RATE with both bounds). NLM_F_REQUEST|NLM_F_ACK.
+ * both encode IFLA_VF_RATE with both bounds, but see nl_vf_legacy_rate()).
+ * NLM_F_REQUEST|NLM_F_ACK.
  * Return: the message length, -EINVAL for an attribute not in cfg->mask,
  * -ENOBUFS when @size is too small.
  */
 int nl_vf_encode(void *buf, size_t size, int ifindex, uint32_t seq,
 		 const struct sriov_vf_config *cfg, enum sriov_vf_attr attr);
+
+/*
+ * Is @cfg's maximum ip link's "rate" with no minimum given? Then
+ * SRIOV_VF_MAX_TX_RATE encodes IFLA_VF_TX_RATE {vf, rate}, as iproute2
+ * sends it, and the kernel keeps the VF's minimum (rtnetlink.c
+ * do_setvfinfo: ndo_get_vf_config, then rtnl_set_vf_rate(min, rate)).
+ */
+bool nl_vf_legacy_rate(const struct sriov_vf_config *cfg);
 
 /* RTM_GETLINK on @ifindex with RTEXT_FILTER_VF|RTEXT_FILTER_SKIP_STATS. */
 int nl_getlink_encode(void *buf, size_t size, int ifindex, uint32_t seq);

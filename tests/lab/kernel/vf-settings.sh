@@ -54,6 +54,14 @@ agree eth0 3 min_tx_rate .rate.min_tx .min_tx_rate 10
 check "vf set eth0 3 min_tx_rate 20 (max kept)" sriovctl vf set eth0 3 min_tx_rate 20
 agree eth0 3 min_tx_rate .rate.min_tx .min_tx_rate 20
 agree eth0 3 max_tx_rate .rate.max_tx .max_tx_rate 200
+# ip link's legacy rate: the maximum, the minimum kept by the kernel
+check "vf set eth0 3 rate 300 (ip link's form)" sriovctl vf set eth0 3 rate 300
+agree eth0 3 max_tx_rate .rate.max_tx .max_tx_rate 300
+agree eth0 3 min_tx_rate .rate.min_tx .min_tx_rate 20
+# ip link's number and MAC forms
+check "vf set eth0 3 vlan 0x64 mac 2:0:0:0:3:3" sriovctl vf set eth0 3 vlan 0x64 mac 2:0:0:0:3:3
+agree eth0 3 vlan '.vlan_list[0].vlan' .vlan 100
+agree eth0 3 mac .address .mac 02:00:00:00:03:03
 check "vf set eth0 3 vlan 0 removes the vlan" sriovctl vf set eth0 3 vlan 0
 agree eth0 3 vlan '.vlan_list[0].vlan // 0' .vlan 0
 check "vf set eth0 3 mac 02:00:00:00:03:02" sriovctl vf set eth0 3 mac 02:00:00:00:03:02
@@ -106,6 +114,7 @@ bad "malformed guid" "invalid guid '00:11:22:33:44:55:66'" \
 	sriovctl vf set ib0 1 node_guid 00:11:22:33:44:55:66
 bad "all-zero guid" "reserved" sriovctl vf set ib0 1 port_guid 00:00:00:00:00:00:00:00
 bad "all-ones guid" "reserved" sriovctl vf set ib0 1 node_guid ff:ff:ff:ff:ff:ff:ff:ff
+bad "group guid" "group (I/G) bit" sriovctl vf set ib0 1 node_guid 01:00:00:00:00:00:00:01
 bad "unknown keyword" "unknown vf setting 'vlanid'" sriovctl vf set eth0 1 trust on vlanid 5
 bad "spoofchk yes" "invalid spoofchk 'yes' (expected on or off)" sriovctl vf set eth0 1 spoofchk yes
 bad "state up" "invalid state 'up'" sriovctl vf set eth0 1 state up
