@@ -94,9 +94,8 @@ static void print_mlx4_iov(struct printer *p, const struct sriov_mlx4_iov *iov)
 			print_open_array(p, "pkey_idx");
 			print_text(p, " pkey_idx");
 			for (size_t k = 0; k < vp->n_pkey_idx; k++) {
-				if (vp->pkey_idx[k] < 0)
-					print_string(p, PRINT_ANY, NULL, " %s",
-						     "none");
+				if (vp->pkey_idx[k] < 0) /* none: null */
+					print_null(p, PRINT_ANY, NULL, " none");
 				else
 					print_int(p, PRINT_ANY, NULL, " %d",
 						  vp->pkey_idx[k]);

@@ -44,6 +44,16 @@ static void print_setting(struct printer *p, const char *key, const char *label,
 	print_bool(p, PRINT_ANY, key, " %s", v != 0);
 }
 
+/* The text as ip link prints a GUID; JSON in README's form ("0x" and 16
+ * hex digits, as show and ib guid). */
+static void print_vf_guid(struct printer *p, const char *key, uint64_t guid)
+{
+	char s[24];
+
+	print_text(p, " %s %s", key, sriov_guid_format_colon(guid, s));
+	print_string(p, PRINT_JSON, key, NULL, sriov_guid_format(guid, s));
+}
+
 static void print_vf(struct printer *p, struct sriov_root *root,
 		     const struct sriov_pf_ref *pf, unsigned vf,
 		     const struct sriov_vf_info *vi)
@@ -75,16 +85,10 @@ static void print_vf(struct printer *p, struct sriov_root *root,
 		print_uint(p, PRINT_ANY, "max_tx_rate", " max_tx_rate %u",
 			   vi->max_tx_rate);
 		print_setting(p, "query_rss", "query_rss", vi->rss_query);
-		if (vi->present & SRIOV_VF_BIT(SRIOV_VF_NODE_GUID)) {
-			sriov_guid_format_colon(vi->node_guid, s);
-			print_string(p, PRINT_ANY, "node_guid", " node_guid %s",
-				     s);
-		}
-		if (vi->present & SRIOV_VF_BIT(SRIOV_VF_PORT_GUID)) {
-			sriov_guid_format_colon(vi->port_guid, s);
-			print_string(p, PRINT_ANY, "port_guid", " port_guid %s",
-				     s);
-		}
+		if (vi->present & SRIOV_VF_BIT(SRIOV_VF_NODE_GUID))
+			print_vf_guid(p, "node_guid", vi->node_guid);
+		if (vi->present & SRIOV_VF_BIT(SRIOV_VF_PORT_GUID))
+			print_vf_guid(p, "port_guid", vi->port_guid);
 	}
 	print_text(p, "\n");
 	print_close_object(p);

@@ -246,7 +246,21 @@ static int op_health(struct daemon *d, json_t *req, json_t **ret,
 		for (size_t i = 0; i < nj; i++)
 			sriov_journal_release(&j[i]);
 	free(j);
-	json_object_set_new(o, "status", json_string("ok"));
+	/* a quarantined VF needs an operator (sriovctl port clear) */
+	json_object_set_new(o, "status",
+			    json_string(cnt[SRIOV_VF_QUARANTINED] ? "degraded" :
+								    "ok"));
+	if (cnt[SRIOV_VF_QUARANTINED]) {
+		char why[160];
+
+		snprintf(
+			why, sizeof(why),
+			"%zu quarantined (see sriovctl port vfs; free one with sriovctl port clear PF VF)",
+			cnt[SRIOV_VF_QUARANTINED]);
+		json_object_set_new(o, "reason", json_string(why));
+	} else {
+		json_object_set_new(o, "reason", json_null());
+	}
 	json_object_set_new(o, "schema_version",
 			    json_integer(sriov_store_schema_version(d->store)));
 	json_object_set_new(o, "pending_operations", json_integer((int)nj));

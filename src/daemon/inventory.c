@@ -19,6 +19,12 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* -1 is "the kernel did not say": null (README's JSON conventions). */
+static json_t *int_or_null(int v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
 json_t *inventory_json(struct sriov_root *root, struct sriov_error *err)
 {
 	struct sriov_host h = { 0 };
@@ -37,12 +43,11 @@ json_t *inventory_json(struct sriov_root *root, struct sriov_error *err)
 		json_object_set_new(o, "vendor", str_or_null(pf->vendor));
 		json_object_set_new(o, "device", str_or_null(pf->device));
 		json_object_set_new(o, "driver", str_or_null(pf->driver));
-		json_object_set_new(o, "numa_node",
-				    json_integer(pf->numa_node));
+		json_object_set_new(o, "numa_node", int_or_null(pf->numa_node));
 		json_object_set_new(o, "sriov_totalvfs",
-				    json_integer(pf->sriov_totalvfs));
+				    int_or_null(pf->sriov_totalvfs));
 		json_object_set_new(o, "sriov_numvfs",
-				    json_integer(pf->sriov_numvfs));
+				    int_or_null(pf->sriov_numvfs));
 		for (size_t j = 0; j < pf->n_netdevs; j++) {
 			json_t *nd = json_object();
 
@@ -66,7 +71,7 @@ json_t *inventory_json(struct sriov_root *root, struct sriov_error *err)
 			json_object_set_new(v, "netdev",
 					    str_or_null(vf->netdev));
 			json_object_set_new(v, "iommu_group",
-					    json_integer(vf->iommu_group));
+					    int_or_null(vf->iommu_group));
 			json_array_append_new(vfs, v);
 		}
 		json_object_set_new(o, "vfs", vfs);

@@ -148,6 +148,12 @@ void ops_check(struct daemon *d)
 	sriov_port_check(&ctx);
 }
 
+/* README's JSON rules: what the kernel does not give is null. */
+static json_t *numa_json(int node)
+{
+	return node >= 0 ? json_integer(node) : json_null();
+}
+
 json_t *ops_vf_json(const struct sriov_store_vf *v)
 {
 	json_t *o = json_object();
@@ -161,7 +167,7 @@ json_t *ops_vf_json(const struct sriov_store_vf *v)
 			    v->address[0] ? json_string(v->address) :
 					    json_null());
 	json_object_set_new(o, "physnet", json_string(v->physnet));
-	json_object_set_new(o, "numa_node", json_integer(v->numa_node));
+	json_object_set_new(o, "numa_node", numa_json(v->numa_node));
 	json_object_set_new(o, "state",
 			    json_string(sriov_vf_state_name(v->state)));
 	json_object_set_new(o, "excluded", json_boolean(v->excluded));
@@ -193,57 +199,64 @@ json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p)
 	return o;
 }
 
+json_t *ops_bind_json(const struct sriov_port_request *req,
+		      const struct sriov_port_bound *b)
+{
+	json_t *o = json_object();
+	char buf[32];
+
+	json_object_set_new(o, "port", json_string(req->id));
+	json_object_set_new(o, "pf", json_string(b->pf));
+	json_object_set_new(o, "vf",
+			    b->whole ? json_null() : json_integer(b->vf));
+	json_object_set_new(o, "address",
+			    b->address[0] ? json_string(b->address) :
+					    json_null());
+	if (b->whole) {
+		json_object_set_new(o, "whole_pf", json_true());
+		/* its own MAC: what Nova writes back into the Neutron port */
+		if (b->mac[0])
+			json_object_set_new(o, "mac", json_string(b->mac));
+		if (b->netdev[0])
+			json_object_set_new(o, "netdev",
+					    json_string(b->netdev));
+	}
+	json_object_set_new(o, "physnet", json_string(b->physnet));
+	json_object_set_new(o, "numa_node", numa_json(b->numa_node));
+	json_object_set_new(o, "link_type",
+			    json_string(b->infiniband ? "infiniband" :
+							"ethernet"));
+	if (req->has_vlan)
+		json_object_set_new(o, "vlan", json_integer(req->vlan));
+	if (req->has_pkey)
+		json_object_set_new(
+			o, "pkey",
+			json_string(sriov_pkey_format(req->pkey, buf)));
+	if (b->infiniband)
+		json_object_set_new(
+			o, "guid",
+			json_string(sriov_guid_format(b->guid, buf)));
+	json_object_set_new(o, "libvirt_xml",
+			    b->libvirt_xml ? json_string(b->libvirt_xml) :
+					     json_null());
+	if (!b->libvirt_xml)
+		json_object_set_new(o, "libvirt_xml_note",
+				    json_string(b->libvirt_xml_note));
+	return o;
+}
+
 int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	     json_t **ret, struct sriov_error *err)
 {
 	struct sriov_port_ctx ctx = port_ctx(d);
 	struct sriov_port_bound b;
-	char buf[32];
-	json_t *o;
 	int r;
 
 	r = sriov_port_bind(&ctx, req, &b, err);
 	if (r < 0)
 		return r;
-	o = json_object();
-	json_object_set_new(o, "port", json_string(req->id));
-	json_object_set_new(o, "pf", json_string(b.pf));
-	json_object_set_new(o, "vf",
-			    b.whole ? json_null() : json_integer(b.vf));
-	json_object_set_new(o, "address",
-			    b.address[0] ? json_string(b.address) :
-					   json_null());
-	if (b.whole) {
-		json_object_set_new(o, "whole_pf", json_true());
-		/* its own MAC: what Nova writes back into the Neutron port */
-		if (b.mac[0])
-			json_object_set_new(o, "mac", json_string(b.mac));
-		if (b.netdev[0])
-			json_object_set_new(o, "netdev", json_string(b.netdev));
-	}
-	json_object_set_new(o, "physnet", json_string(b.physnet));
-	json_object_set_new(o, "numa_node", json_integer(b.numa_node));
-	json_object_set_new(o, "link_type",
-			    json_string(b.infiniband ? "infiniband" :
-						       "ethernet"));
-	if (req->has_vlan)
-		json_object_set_new(o, "vlan", json_integer(req->vlan));
-	if (req->has_pkey) {
-		snprintf(buf, sizeof(buf), "0x%04x", req->pkey);
-		json_object_set_new(o, "pkey", json_string(buf));
-	}
-	if (b.infiniband) {
-		sriov_guid_format_colon(b.guid, buf);
-		json_object_set_new(o, "guid", json_string(buf));
-	}
-	json_object_set_new(o, "libvirt_xml",
-			    b.libvirt_xml ? json_string(b.libvirt_xml) :
-					    json_null());
-	if (!b.libvirt_xml)
-		json_object_set_new(o, "libvirt_xml_note",
-				    json_string(b.libvirt_xml_note));
+	*ret = ops_bind_json(req, &b);
 	sriov_port_bound_release(&b);
-	*ret = o;
 	return 0;
 }
 

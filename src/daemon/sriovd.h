@@ -58,6 +58,9 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 	       struct sriov_error *err);
 json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p);
+/* The answer of a bind that succeeded (README's JSON conventions). */
+json_t *ops_bind_json(const struct sriov_port_request *req,
+		      const struct sriov_port_bound *b);
 json_t *ops_vf_json(const struct sriov_store_vf *v);
 
 /* api.c: the socket, framing, peer credentials, dispatch */

@@ -2,7 +2,8 @@
 /*
  * sriovd's API without a kernel: framing limits, bad requests answered
  * with clear errors and no change to the state, peer uids, the socket's
- * mode, and the sd_notify datagram.
+ * mode, the sd_notify datagram, and every answer in the README's JSON
+ * conventions (json_rules.h).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 
 #include "sriovd.h"
 #include "assert_msg.h"
+#include "json_rules.h"
 
 static char dir[64];
 static struct daemon d;
@@ -166,6 +168,13 @@ static void test_read_only_ops(void **state)
 					 &d.root, &err),
 			 0);
 	before = snapshot();
+	/* a quarantined VF needs an operator: health says so */
+	r = api_handle(&d, "{\"op\":\"health\"}", 15, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "status")),
+			    "degraded");
+	assert_msg_has(json_string_value(json_object_get(r, "reason")),
+		       "1 quarantined", "port clear");
+	json_decref(r);
 	for (size_t i = 0; i < api_n_ops; i++) {
 		if (api_ops[i].writes)
 			continue;
@@ -173,7 +182,11 @@ static void test_read_only_ops(void **state)
 			req, sizeof(req),
 			"{\"op\":\"%s\",\"id\":\"x\",\"pf\":\"eth0\",\"vf\":0}",
 			api_ops[i].name);
-		json_decref(api_handle(&d, req, strlen(req), 0));
+		r = api_handle(&d, req, strlen(req), 0);
+		if (json_rules_violation(r))
+			fail_msg("%s: %s", api_ops[i].name,
+				 json_rules_violation(r));
+		json_decref(r);
 		after = snapshot();
 		if (strcmp(before, after))
 			fail_msg(
@@ -192,6 +205,10 @@ static void test_read_only_ops(void **state)
 	json_decref(r);
 	after = snapshot();
 	assert_string_not_equal(before, after);
+	r = api_handle(&d, "{\"op\":\"health\"}", 15, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "status")),
+			    "ok");
+	json_decref(r);
 	free(before);
 	free(after);
 	sriov_root_free(d.root);
@@ -208,6 +225,8 @@ static void test_peers_and_health(void **state)
 	assert_false(api_peer_allowed(&d.cfg, 4243));
 	r = api_handle(&d, "{\"op\":\"health\"}", 15, 4242);
 	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "status")),
+			    "ok");
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(r, "vfs"), "free")),
 			 1);
@@ -221,6 +240,44 @@ static void test_peers_and_health(void **state)
 	assert_msg_has(json_string_value(json_object_get(r, "text")),
 		       "sriovd_requests_total{op=\"other\"} 1\n");
 	json_decref(r);
+}
+
+/* A bind's answer (a real one needs a kernel: lab.kernel.sriovd-basic). */
+static void test_bind_answer(void **state)
+{
+	struct sriov_port_request req = { .id = "p1",
+					  .has_pkey = true,
+					  .pkey = 0x8001 };
+	struct sriov_port_bound b = { .pf = "ib0",
+				      .vf = 2,
+				      .address = "0000:41:00.3",
+				      .physnet = "ibnet",
+				      .numa_node = -1,
+				      .infiniband = true,
+				      .guid = 0x025e000100000007ull };
+	json_t *o;
+
+	o = ops_bind_json(&req, &b);
+	if (json_rules_violation(o))
+		fail_msg("%s", json_rules_violation(o));
+	assert_true(json_is_null(json_object_get(o, "numa_node")));
+	assert_string_equal(json_string_value(json_object_get(o, "guid")),
+			    "0x025e000100000007");
+	assert_string_equal(json_string_value(json_object_get(o, "pkey")),
+			    "0x8001");
+	assert_int_equal(json_integer_value(json_object_get(o, "vf")), 2);
+	json_decref(o);
+	b.numa_node = 1;
+	o = ops_bind_json(&req, &b);
+	assert_int_equal(json_integer_value(json_object_get(o, "numa_node")),
+			 1);
+	json_decref(o);
+	/* the rules can fail */
+	o = json_pack("{s:i,s:s}", "numa_node", -1, "guid", "02:5e:00:01");
+	assert_non_null(json_rules_violation(o));
+	json_object_set_new(o, "numa_node", json_null());
+	assert_msg_has(json_rules_violation(o), "$.guid");
+	json_decref(o);
 }
 
 static void test_socket_mode(void **state)
@@ -282,6 +339,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_peers_and_health, setup,
 						teardown),
+		cmocka_unit_test(test_bind_answer),
 		cmocka_unit_test_setup_teardown(test_socket_mode, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sd_notify, setup,

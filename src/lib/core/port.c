@@ -442,10 +442,10 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 		sriov_format_mac(r->mac, 6, buf, sizeof(buf));
 		json_object_set_new(o, "mac", json_string(buf));
 	}
-	if (r->has_guid) {
-		sriov_guid_format_colon(r->guid, buf);
-		json_object_set_new(o, "guid", json_string(buf));
-	}
+	if (r->has_guid) /* read back in any form sriov_guid_parse() takes */
+		json_object_set_new(
+			o, "guid",
+			json_string(sriov_guid_format(r->guid, buf)));
 	if (r->vnic != SRIOV_VNIC_DIRECT_PHYSICAL) {
 		json_object_set_new(o, "trusted", json_boolean(r->trusted));
 		json_object_set_new(o, "spoofchk", json_boolean(r->spoofchk));

@@ -60,6 +60,8 @@ check "bind t1: trust on" eq trust "$(vfinfo eth0 $v1 .trust)" true
 check "bind t1: spoofchk off" eq spoofchk "$(vfinfo eth0 $v1 .spoofchk)" false
 check "bind t1: rates" eq rate "$(vfinfo eth0 $v1 '"\(.rate.min_tx) \(.rate.max_tx)"')" "10 100"
 check "bind t1: link enabled" eq state "$(vfinfo eth0 $v1 .link_state)" enable
+check "bind t1: numa_node a node or null (README's JSON)" \
+	eq numa "$(echo "$r" | jq '.numa_node | . == null or . >= 0')" true
 check "bind t1: no libvirt xml for a non-PCI VF, and says why" \
 	has note "$(echo "$r" | jq -r .libvirt_xml_note)" "no pci function"
 r=$(PJ bind t2 network physnet1 vlan 200 proto 802.1ad)
@@ -95,9 +97,12 @@ check "show t1 after unbind: no such port" has err "$out" "no port 't1'"
 r=$(PJ bind ib-a network ibnet pkey 0x8001)
 vi=$(echo "$r" | jq -r .vf)
 g=$(echo "$r" | jq -r .guid)
-check "ib bind: guid under the configured prefix" has guid "$g" "02:5e:00:01:"
-check "ib bind: node guid reads back" eq node "$(vfinfo ib0 $vi '."node guid"')" "$g"
-check "ib bind: port guid reads back" eq port "$(vfinfo ib0 $vi '."port guid"')" "$g"
+# README's JSON form "0x" + 16 hex; ip prints xx:..:xx
+check "ib bind: guid under the configured prefix, as README's JSON writes it" \
+	test "$(echo "$g" | grep -cE '^0x025e0001[0-9a-f]{8}$')" = 1
+gc=$(echo "${g#0x}" | sed 's/../&:/g; s/:$//')
+check "ib bind: node guid reads back" eq node "$(vfinfo ib0 $vi '."node guid"')" "$gc"
+check "ib bind: port guid reads back" eq port "$(vfinfo ib0 $vi '."port guid"')" "$gc"
 check "ib bind: pkey in the answer" eq pkey "$(echo "$r" | jq -r .pkey)" 0x8001
 out=$(P bind ib-b network ibnet guid "$g" 2>&1)
 check "ib bind: a guid in use is refused" has err "$out" "in use by another port"
@@ -114,6 +119,9 @@ r=$(PJ bind nv1 network nvmenet mac 02:00:00:00:aa:01)
 out=$(P bind nv9 network nvmenet vlan 10 2>&1)
 check "nvme: vlan on a PF without netdev is refused" has err "$out" "has no netdev"
 va=$(echo "$r" | jq -r .address)
+numa=$(cat /sys/bus/pci/devices/$va/numa_node)
+check "nvme bind: numa_node $numa in sysfs is $([ "$numa" = -1 ] && echo null || echo "$numa") in the answer" \
+	eq numa "$(echo "$r" | jq -c .numa_node)" "$([ "$numa" = -1 ] && echo null || echo "$numa")"
 check "nvme bind: answered with a PCI address" test -e "/sys/bus/pci/devices/$va/physfn"
 check "nvme bind: vf bound to vfio-pci" \
 	eq driver "$(basename "$(readlink /sys/bus/pci/devices/$va/driver)")" vfio-pci
@@ -197,7 +205,11 @@ check "quarantine: the other eth1 vf is used, not the quarantined one" \
 	test "$(echo "$r" | jq -r .vf)" != "${qv#* }"
 out=$(P bind q3 network physnet2 2>&1)
 check "quarantine: never handed out" has err "$out" "no free vf"
+check "quarantine: health is degraded, saying why" \
+	eq health "$(PJ health | jq -r '"\(.status) \(.vfs.quarantined) \(.reason | test("quarantined"))"')" \
+	"degraded 1 true"
 P clear $qv >/dev/null
+check "quarantine: health is ok again after the clear" eq health "$(PJ health | jq -r .status)" ok
 check "quarantine: operator clear frees it" \
 	eq state "$(PJ vfs | jq -r ".[] | select(.pf==\"eth1\" and .vf==${qv#* }) | .state")" free
 check "quarantine: cleared vf is scrubbed before use" \

@@ -133,6 +133,7 @@ verify() { # verify ROUND
 			  spoofchk, link: .link_state};
 		def ib: {node: ."node guid", port: ."port guid", link: .link_state};
 		def ff: "ff:ff:ff:ff:ff:ff:ff:ff";
+		def colon: ltrimstr("0x") | [scan("..")] | join(":");
 		([$ports[].id] | join(" ")),
 		(if $h.pending_operations != 0 then "journal entries left pending" else empty end),
 		($ports[] | select(.status != "bound") | "half-bound port \(.id) (\(.status))"),
@@ -153,7 +154,8 @@ verify() { # verify ROUND
 		 if $p.pf == "eth0" then
 			[eth, {vlan: ($s.network.vlan // 0), mac: ($s.mac // .address),
 			       trust: $s.trusted, spoofchk: $s.spoofchk, link: "enable"}]
-		 else [ib, {node: $s.guid, port: $s.guid, link: "enable"}] end |
+		 else [ib, {node: ($s.guid | colon), port: ($s.guid | colon),
+			    link: "enable"}] end |
 		 select(.[0] != .[1]) |
 		 "bound \($p.pf) vf \($p.vf) has \(.[0]), port \($p.id) wants \(.[1])")') ||
 		{ echo "  round $1: jq failed"; return 1; }

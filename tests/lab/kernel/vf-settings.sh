@@ -7,7 +7,8 @@
 # check; exit 1 if any failed.
 . /lab/lib.sh || exit 1
 ourvf() { # ourvf DEV VF JQ-FILTER: what sriovctl reports
-	sriovctl -j vf show "$1" "$2" | jq -r ".[0] | $3"
+	sriovctl -j vf show "$1" "$2" |
+		jq -r 'def colon: ltrimstr("0x") | [scan("..")] | join(":"); '".[0] | $3"
 }
 # Both tools must report WANT for one setting.
 agree() { # agree DEV VF WHAT IP-FILTER OUR-FILTER WANT
@@ -135,17 +136,19 @@ agree eth0 1 "trust (applied beside a refused node_guid)" .trust .trust true
 # --- InfiniBand: node and port GUIDs (patched netdevsim, no PCI driver) ---
 check "vf set ib0 2 node_guid + port_guid in one command" \
 	sriovctl vf set ib0 2 node_guid 00:11:22:33:44:55:66:77 port_guid 88:99:aa:bb:cc:dd:ee:ff
-agree ib0 2 node_guid '."node guid"' .node_guid 00:11:22:33:44:55:66:77
-agree ib0 2 port_guid '."port guid"' .port_guid 88:99:aa:bb:cc:dd:ee:ff
-agree ib0 1 "node_guid of another VF" '."node guid"' .node_guid 00:00:00:00:00:00:00:00
+agree ib0 2 node_guid '."node guid"' '(.node_guid | colon)' 00:11:22:33:44:55:66:77
+agree ib0 2 port_guid '."port guid"' '(.port_guid | colon)' 88:99:aa:bb:cc:dd:ee:ff
+check "vf show -j: GUIDs as README's JSON writes them" \
+	eq guid "$(ourvf ib0 2 .node_guid)" 0x0011223344556677
+agree ib0 1 "node_guid of another VF" '."node guid"' '(.node_guid | colon)' 00:00:00:00:00:00:00:00
 check "vf set ib0 3 port_guid alone" sriovctl vf set ib0 3 port_guid 02:00:00:00:00:00:03:01
-agree ib0 3 port_guid '."port guid"' .port_guid 02:00:00:00:00:00:03:01
-agree ib0 3 node_guid '."node guid"' .node_guid 00:00:00:00:00:00:00:00
+agree ib0 3 port_guid '."port guid"' '(.port_guid | colon)' 02:00:00:00:00:00:03:01
+agree ib0 3 node_guid '."node guid"' '(.node_guid | colon)' 00:00:00:00:00:00:00:00
 check "ib0 vf mac is 20 bytes in sriovctl" \
 	eq len "$(ourvf ib0 0 '.mac | length')" 59
 check "vf set ib0 2 node_guid: rebind skipped on netdevsim, with a note" sh -c \
 	'sriovctl vf set ib0 2 node_guid 00:11:22:33:44:55:66:78 2>/tmp/n.err &&
 	 grep -q "no PCI driver to rebind" /tmp/n.err'
-agree ib0 2 "node_guid after a second set" '."node guid"' .node_guid 00:11:22:33:44:55:66:78
+agree ib0 2 "node_guid after a second set" '."node guid"' '(.node_guid | colon)' 00:11:22:33:44:55:66:78
 
 finish vf-settings
