@@ -22,10 +22,10 @@
 #include <sriov/types.h>
 #include <sriov/root.h>
 
-struct nova_whitelist;
+struct sriov_nova_whitelist;
 
 /**
- * nova_whitelist_parse() - parse [pci] device_spec values
+ * sriov_nova_whitelist_parse() - parse [pci] device_spec values
  * @root: sysfs root for devname and PF look-ups; NULL reads nothing
  *        (devname then never resolves, no address is a PF)
  * @values: the option's values, as strings (each a JSON object or list)
@@ -33,65 +33,71 @@ struct nova_whitelist;
  *
  * On failure err->msg holds Nova's exception text exactly.
  */
-int nova_whitelist_parse(struct sriov_root *root, const char *const *values,
-			 size_t n, struct nova_whitelist **ret,
-			 struct sriov_error *err);
-void nova_whitelist_free(struct nova_whitelist *wl);
+int sriov_nova_whitelist_parse(struct sriov_root *root,
+			       const char *const *values, size_t n,
+			       struct sriov_nova_whitelist **ret,
+			       struct sriov_error *err);
+void sriov_nova_whitelist_free(struct sriov_nova_whitelist *wl);
 /* Number of specs (a list value gives several). */
-size_t nova_whitelist_size(const struct nova_whitelist *wl);
+size_t sriov_nova_whitelist_size(const struct sriov_nova_whitelist *wl);
 /* Index of the option value a spec came from. */
-size_t nova_whitelist_value_index(const struct nova_whitelist *wl, size_t spec);
+size_t sriov_nova_whitelist_value_index(const struct sriov_nova_whitelist *wl,
+					size_t spec);
 /* The spec's tags (borrowed), in Nova's order. */
-json_t *nova_whitelist_tags(const struct nova_whitelist *wl, size_t spec);
+json_t *sriov_nova_whitelist_tags(const struct sriov_nova_whitelist *wl,
+				  size_t spec);
 
 /**
- * nova_whitelist_match() - the first spec that matches a device
+ * sriov_nova_whitelist_match() - the first spec that matches a device
  *
  * Return: the spec index (>= 0), -ENOENT when none matches, another
  * negative errno when Nova would raise (err->msg holds its message).
  */
-int nova_whitelist_match(const struct nova_whitelist *wl, json_t *dev,
-			 struct sriov_error *err);
+int sriov_nova_whitelist_match(const struct sriov_nova_whitelist *wl,
+			       json_t *dev, struct sriov_error *err);
 
 /* Pools. */
-struct nova_stats;
-struct nova_cell {
+struct sriov_nova_stats;
+struct sriov_nova_cell {
 	long id;
 	long socket; /* -1: unknown (None) */
 };
 
 /**
- * nova_stats_new() - PciDeviceStats for a host
+ * sriov_nova_stats_new() - PciDeviceStats for a host
  * @devs: array of device objects (each needs a valid dev_type and an
  *        integer or null numa_node)
  * @cells: the host NUMA cells (for the socket policy), may be NULL
  */
-int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
-		   const struct nova_cell *cells, size_t ncells,
-		   struct nova_stats **ret, struct sriov_error *err);
+int sriov_nova_stats_new(const struct sriov_nova_whitelist *wl, json_t *devs,
+			 const struct sriov_nova_cell *cells, size_t ncells,
+			 struct sriov_nova_stats **ret,
+			 struct sriov_error *err);
 /*
- * Beyond Nova (both off in compatibility mode, i.e. nova_stats_new()):
- * NOVA_HW_SHARED: a PF and its VFs are one piece of hardware when
+ * Beyond Nova (both off in compatibility mode, i.e. sriov_nova_stats_new()):
+ * SRIOV_NOVA_HW_SHARED: a PF and its VFs are one piece of hardware when
  *   answering "does this host support these requests" (Nova's
  *   support_requests() counts both, so a host with one PF and its VFs
  *   passes a request for the PF and a VF, and the claim then fails).
- * NOVA_DETERMINISTIC: the devices a request gets do not depend on the
+ * SRIOV_NOVA_DETERMINISTIC: the devices a request gets do not depend on the
  *   order the hypervisor reported them in: pools are built in address
  *   order and each pool gives its lowest address first (Nova pops the
  *   last one added).
  */
-#define NOVA_HW_SHARED 0x1u
-#define NOVA_DETERMINISTIC 0x2u
-int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *devs,
-			 const struct nova_cell *cells, size_t ncells,
-			 unsigned flags, struct nova_stats **ret,
-			 struct sriov_error *err);
-void nova_stats_free(struct nova_stats *st);
+#define SRIOV_NOVA_HW_SHARED 0x1u
+#define SRIOV_NOVA_DETERMINISTIC 0x2u
+int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
+			       json_t *devs,
+			       const struct sriov_nova_cell *cells,
+			       size_t ncells, unsigned flags,
+			       struct sriov_nova_stats **ret,
+			       struct sriov_error *err);
+void sriov_nova_stats_free(struct sriov_nova_stats *st);
 /* The pools as Nova lists them (keys + count); a new reference. */
-json_t *nova_stats_pools(const struct nova_stats *st);
+json_t *sriov_nova_stats_pools(const struct sriov_nova_stats *st);
 
 /* One InstancePCIRequest. */
-struct nova_request {
+struct sriov_nova_request {
 	long count;
 	json_t *spec; /* array of objects; values are strings or null */
 	enum sriov_numa_policy policy;
@@ -105,20 +111,21 @@ struct nova_request {
 };
 
 /**
- * nova_stats_support() - PciDeviceStats.support_requests()
+ * sriov_nova_stats_support() - PciDeviceStats.support_requests()
  * @cells: guest NUMA cell ids; NULL for none (the PciPassthroughFilter)
  */
-bool nova_stats_support(const struct nova_stats *st,
-			const struct nova_request *reqs, size_t nreqs,
-			const long *cells, size_t ncells);
+bool sriov_nova_stats_support(const struct sriov_nova_stats *st,
+			      const struct sriov_nova_request *reqs,
+			      size_t nreqs, const long *cells, size_t ncells);
 
-/* nova_stats_support(), or with NOVA_HW_SHARED a consume on a copy. */
-bool nova_stats_support_flags(const struct nova_stats *st,
-			      const struct nova_request *reqs, size_t nreqs,
-			      const long *cells, size_t ncells);
+/* sriov_nova_stats_support(), or with SRIOV_NOVA_HW_SHARED a consume on a copy. */
+bool sriov_nova_stats_support_flags(const struct sriov_nova_stats *st,
+				    const struct sriov_nova_request *reqs,
+				    size_t nreqs, const long *cells,
+				    size_t ncells);
 
 /**
- * nova_stats_consume() - PciDeviceStats.consume_requests()
+ * sriov_nova_stats_consume() - PciDeviceStats.consume_requests()
  * @ret: on success, a new array of {"address", "request"} objects, one per
  *       device taken, in the order Nova takes them
  *
@@ -127,24 +134,26 @@ bool nova_stats_support_flags(const struct nova_stats *st,
  * (Nova's PciDeviceRequestFailed); devices taken by earlier requests of
  * the call are then given back, their dependents are not (as in Nova).
  */
-int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
-		       size_t nreqs, const long *cells, size_t ncells,
-		       json_t **ret);
+int sriov_nova_stats_consume(struct sriov_nova_stats *st,
+			     const struct sriov_nova_request *reqs,
+			     size_t nreqs, const long *cells, size_t ncells,
+			     json_t **ret);
 
 /* Aliases ([pci] alias). */
-struct nova_aliases;
-int nova_aliases_parse(const char *const *values, size_t n,
-		       struct nova_aliases **ret, struct sriov_error *err);
-void nova_aliases_free(struct nova_aliases *al);
+struct sriov_nova_aliases;
+int sriov_nova_aliases_parse(const char *const *values, size_t n,
+			     struct sriov_nova_aliases **ret,
+			     struct sriov_error *err);
+void sriov_nova_aliases_free(struct sriov_nova_aliases *al);
 /**
- * nova_aliases_translate() - _translate_alias_to_requests()
+ * sriov_nova_aliases_translate() - _translate_alias_to_requests()
  * @extra_spec: "name:count[,name:count...]" (flavor pci_passthrough:alias)
  * @policy: override (hw:pci_numa_affinity_policy) or NULL
  */
-int nova_aliases_translate(const struct nova_aliases *al,
-			   const char *extra_spec, const char *policy,
-			   struct nova_request **ret, size_t *ret_n,
-			   struct sriov_error *err);
-void nova_requests_free(struct nova_request *reqs, size_t n);
+int sriov_nova_aliases_translate(const struct sriov_nova_aliases *al,
+				 const char *extra_spec, const char *policy,
+				 struct sriov_nova_request **ret, size_t *ret_n,
+				 struct sriov_error *err);
+void sriov_nova_requests_free(struct sriov_nova_request *reqs, size_t n);
 
 #endif

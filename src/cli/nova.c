@@ -147,10 +147,10 @@ static int parse_opts(int argc, char **argv, struct nova_opts *o)
 			o->alias = optarg;
 			break;
 		case 'H':
-			o->flags |= NOVA_HW_SHARED;
+			o->flags |= SRIOV_NOVA_HW_SHARED;
 			break;
 		case 'D':
-			o->flags |= NOVA_DETERMINISTIC;
+			o->flags |= SRIOV_NOVA_DETERMINISTIC;
 			break;
 		default:
 			return -EINVAL;
@@ -171,7 +171,8 @@ static struct sriov_root *maybe_root(struct cli *cli)
 }
 
 static int load_whitelist(struct cli *cli, const char *path,
-			  struct sriov_root **root, struct nova_whitelist **wl)
+			  struct sriov_root **root,
+			  struct sriov_nova_whitelist **wl)
 {
 	struct sriov_error err = { 0 };
 	char **vals = NULL;
@@ -182,7 +183,8 @@ static int load_whitelist(struct cli *cli, const char *path,
 	if (r < 0)
 		return cli_error("%s: %s", path, strerror(-r));
 	*root = maybe_root(cli);
-	r = nova_whitelist_parse(*root, (const char *const *)vals, n, wl, &err);
+	r = sriov_nova_whitelist_parse(*root, (const char *const *)vals, n, wl,
+				       &err);
 	strv_free_n(vals, n);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err.msg);
@@ -191,7 +193,8 @@ static int load_whitelist(struct cli *cli, const char *path,
 	return 0;
 }
 
-static int cmd_match(struct cli *cli, struct nova_whitelist *wl, json_t *devs)
+static int cmd_match(struct cli *cli, struct sriov_nova_whitelist *wl,
+		     json_t *devs)
 {
 	json_t *out = json_array();
 	size_t i;
@@ -203,19 +206,22 @@ static int cmd_match(struct cli *cli, struct nova_whitelist *wl, json_t *devs)
 		json_t *addr = json_is_object(d) ?
 				       json_object_get(d, "address") :
 				       NULL;
-		int m = json_is_object(d) ? nova_whitelist_match(wl, d, &err) :
-					    -ENOENT;
+		int m = json_is_object(d) ?
+				sriov_nova_whitelist_match(wl, d, &err) :
+				-ENOENT;
 
 		json_object_set(o, "address", addr ? addr : json_null());
 		if (m >= 0) {
 			json_object_set_new(
 				o, "spec",
 				json_integer(
-					(json_int_t)nova_whitelist_value_index(
-						wl, (size_t)m)));
-			json_object_set_new(o, "tags",
-					    json_deep_copy(nova_whitelist_tags(
-						    wl, (size_t)m)));
+					(json_int_t)
+						sriov_nova_whitelist_value_index(
+							wl, (size_t)m)));
+			json_object_set_new(
+				o, "tags",
+				json_deep_copy(sriov_nova_whitelist_tags(
+					wl, (size_t)m)));
 		} else {
 			json_object_set_new(o, "spec", json_null());
 			json_object_set_new(o, "tags", json_object());
@@ -228,15 +234,16 @@ static int cmd_match(struct cli *cli, struct nova_whitelist *wl, json_t *devs)
 	return emit(cli, out);
 }
 
-static int cmd_pools(struct cli *cli, struct nova_whitelist *wl, json_t *devs)
+static int cmd_pools(struct cli *cli, struct sriov_nova_whitelist *wl,
+		     json_t *devs)
 {
 	struct sriov_error err = { 0 };
-	struct nova_stats *st;
+	struct sriov_nova_stats *st;
 
-	if (nova_stats_new(wl, devs, NULL, 0, &st, &err) < 0)
+	if (sriov_nova_stats_new(wl, devs, NULL, 0, &st, &err) < 0)
 		return cli_error("%s", err.msg);
-	json_t *out = nova_stats_pools(st);
-	nova_stats_free(st);
+	json_t *out = sriov_nova_stats_pools(st);
+	sriov_nova_stats_free(st);
 	return emit(cli, out);
 }
 
@@ -258,8 +265,8 @@ static int parse_cells(json_t *a, long **ret, size_t *n)
 }
 
 /* One request entry: its InstancePCIRequests. */
-static int build_requests(const struct nova_aliases *al, json_t *e,
-			  struct nova_request **ret, size_t *ret_n,
+static int build_requests(const struct sriov_nova_aliases *al, json_t *e,
+			  struct sriov_nova_request **ret, size_t *ret_n,
 			  struct sriov_error *err)
 {
 	json_t *alias = json_object_get(e, "alias");
@@ -284,17 +291,17 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 				 s, json_integer_value(cnt));
 			s = buf;
 		}
-		struct nova_aliases *none = NULL;
+		struct sriov_nova_aliases *none = NULL;
 		int r;
 
 		if (!al) {
-			r = nova_aliases_parse(NULL, 0, &none, err);
+			r = sriov_nova_aliases_parse(NULL, 0, &none, err);
 			if (r < 0)
 				return r;
 		}
-		r = nova_aliases_translate(al ? al : none, s, policy, ret,
-					   ret_n, err);
-		nova_aliases_free(none);
+		r = sriov_nova_aliases_translate(al ? al : none, s, policy, ret,
+						 ret_n, err);
+		sriov_nova_aliases_free(none);
 		return r;
 	}
 	json_t *list = json_object_get(e, "requests");
@@ -304,7 +311,7 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 		list = one;
 	}
 	size_t n = json_array_size(list), i;
-	struct nova_request *reqs = calloc(n + 1, sizeof(*reqs));
+	struct sriov_nova_request *reqs = calloc(n + 1, sizeof(*reqs));
 	json_t *q;
 	json_array_foreach(list, i, q) {
 		json_t *spec = json_object_get(q, "spec");
@@ -314,7 +321,7 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 						       policy;
 
 		if (!json_is_array(spec) || !json_is_integer(cnt)) {
-			nova_requests_free(reqs, i);
+			sriov_nova_requests_free(reqs, i);
 			json_decref(one);
 			return sriov_error_set(
 				err, -EINVAL,
@@ -351,7 +358,7 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 				} else {
 					json_decref(o);
 					json_decref(sp);
-					nova_requests_free(reqs, i);
+					sriov_nova_requests_free(reqs, i);
 					json_decref(one);
 					return sriov_error_set(
 						err, -EINVAL,
@@ -369,14 +376,15 @@ static int build_requests(const struct nova_aliases *al, json_t *e,
 	return 0;
 }
 
-static int host_stats(struct nova_whitelist *wl, json_t *hv, unsigned flags,
-		      struct nova_stats **ret, struct sriov_error *err)
+static int host_stats(struct sriov_nova_whitelist *wl, json_t *hv,
+		      unsigned flags, struct sriov_nova_stats **ret,
+		      struct sriov_error *err)
 {
 	json_t *devs = json_is_array(hv) ? hv : json_object_get(hv, "devices");
 	json_t *cells = json_is_object(hv) ? json_object_get(hv, "numa_cells") :
 					     NULL;
 	size_t nc = json_array_size(cells), i;
-	struct nova_cell *hc = calloc(nc + 1, sizeof(*hc));
+	struct sriov_nova_cell *hc = calloc(nc + 1, sizeof(*hc));
 	json_t *c, *empty = json_array();
 
 	json_array_foreach(cells, i, c) {
@@ -385,20 +393,20 @@ static int host_stats(struct nova_whitelist *wl, json_t *hv, unsigned flags,
 		hc[i].socket =
 			json_is_integer(s) ? (long)json_integer_value(s) : -1;
 	}
-	int r = nova_stats_new_flags(wl, devs ? devs : empty, hc, nc, flags,
-				     ret, err);
+	int r = sriov_nova_stats_new_flags(wl, devs ? devs : empty, hc, nc,
+					   flags, ret, err);
 	free(hc);
 	json_decref(empty);
 	return r;
 }
 
-static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
-		   struct nova_aliases *al, json_t *hosts, json_t *rqs,
+static int cmd_fit(struct cli *cli, struct sriov_nova_whitelist *wl,
+		   struct sriov_nova_aliases *al, json_t *hosts, json_t *rqs,
 		   unsigned flags)
 {
 	struct sriov_error err = { 0 };
 	size_t nh = json_object_size(hosts), h = 0;
-	struct nova_stats **st = calloc(nh + 1, sizeof(*st));
+	struct sriov_nova_stats **st = calloc(nh + 1, sizeof(*st));
 	const char **names = calloc(nh + 1, sizeof(*names));
 	const char *name;
 	json_t *hv;
@@ -428,7 +436,7 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 	if (!out)
 		fputc('[', stdout);
 	json_array_foreach(rqs, i, e) {
-		struct nova_request *reqs = NULL;
+		struct sriov_nova_request *reqs = NULL;
 		size_t n = 0;
 		long *cells = NULL;
 		size_t ncells = 0;
@@ -445,7 +453,7 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 				json_pack("{s:I}", "request", (json_int_t)i);
 			json_t *pass = error ? NULL : json_array();
 			for (size_t k = 0; pass && k < nh; k++)
-				if (nova_stats_support_flags(
+				if (sriov_nova_stats_support_flags(
 					    st[k], reqs, n,
 					    json_is_array(jc) ? cells : NULL,
 					    ncells))
@@ -469,7 +477,7 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 				bool first = true;
 				fputs("\"hosts\": [", stdout);
 				for (size_t k = 0; k < nh; k++)
-					if (nova_stats_support_flags(
+					if (sriov_nova_stats_support_flags(
 						    st[k], reqs, n,
 						    json_is_array(jc) ? cells :
 									NULL,
@@ -483,7 +491,7 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 			}
 		}
 		free(cells);
-		nova_requests_free(reqs, n);
+		sriov_nova_requests_free(reqs, n);
 	}
 	for (size_t k = 0; k < nh; k++)
 		free(quoted[k]);
@@ -496,7 +504,7 @@ static int cmd_fit(struct cli *cli, struct nova_whitelist *wl,
 	}
 out:
 	for (size_t k = 0; k < nh; k++)
-		nova_stats_free(st[k]);
+		sriov_nova_stats_free(st[k]);
 	free(st);
 	free(names);
 	return rc;
@@ -760,11 +768,11 @@ static void check_specs(struct problems *pr, struct sriov_root *root,
 			const struct conf_value *c,
 			const struct sriov_host *host, json_t *devs)
 {
-	struct nova_whitelist *wl = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
 	struct sriov_error err = { 0 };
 	const char *val = c->value;
 
-	if (nova_whitelist_parse(root, &val, 1, &wl, &err) < 0) {
+	if (sriov_nova_whitelist_parse(root, &val, 1, &wl, &err) < 0) {
 		const char *hint = "";
 		if (strstr(err.msg, "does not parse as a hex number") &&
 		    strchr(c->value, '*'))
@@ -786,13 +794,13 @@ static void check_specs(struct problems *pr, struct sriov_root *root,
 		size_t i, hits = 0;
 		json_t *d;
 		json_array_foreach(devs, i, d)
-			hits += nova_whitelist_match(wl, d, NULL) >= 0;
-		if (!hits && nova_whitelist_size(wl))
+			hits += sriov_nova_whitelist_match(wl, d, NULL) >= 0;
+		if (!hits && sriov_nova_whitelist_size(wl))
 			problem(pr, c->line, false, c->key,
 				"matches none of the %zu PCI functions on this host",
 				json_array_size(devs));
 	}
-	nova_whitelist_free(wl);
+	sriov_nova_whitelist_free(wl);
 }
 
 static int cmd_nova_check(struct cli *cli, int argc, char **argv)
@@ -846,22 +854,22 @@ static int cmd_nova_check(struct cli *cli, int argc, char **argv)
 			check_specs(&pr, root, &v[i], &host, devs);
 			continue;
 		}
-		struct nova_aliases *al = NULL;
+		struct sriov_nova_aliases *al = NULL;
 		struct sriov_error err = { 0 };
 		aliases[na] = v[i].value;
-		if (nova_aliases_parse(&aliases[na], 1, &al, &err) < 0) {
+		if (sriov_nova_aliases_parse(&aliases[na], 1, &al, &err) < 0) {
 			problem(&pr, v[i].line, true, v[i].key, "%s", err.msg);
 			continue;
 		}
-		nova_aliases_free(al);
+		sriov_nova_aliases_free(al);
 		na++;
 		/* same-name aliases must agree: report at the later one */
 		al = NULL;
-		if (nova_aliases_parse(aliases, na, &al, &err) < 0) {
+		if (sriov_nova_aliases_parse(aliases, na, &al, &err) < 0) {
 			problem(&pr, v[i].line, true, v[i].key, "%s", err.msg);
 			na--;
 		} else {
-			nova_aliases_free(al);
+			sriov_nova_aliases_free(al);
 		}
 	}
 	free(aliases);
@@ -897,12 +905,12 @@ static int cmd_nova_check(struct cli *cli, int argc, char **argv)
 }
 
 /* Each element of REQUESTS is one claim on the same host, in order. */
-static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
-		       struct nova_aliases *al, json_t *host, json_t *rqs,
+static int cmd_consume(struct cli *cli, struct sriov_nova_whitelist *wl,
+		       struct sriov_nova_aliases *al, json_t *host, json_t *rqs,
 		       unsigned flags)
 {
 	struct sriov_error err = { 0 };
-	struct nova_stats *st = NULL;
+	struct sriov_nova_stats *st = NULL;
 	json_t *out, *e;
 	size_t i;
 
@@ -910,7 +918,7 @@ static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
 		return cli_error("host: %s", err.msg);
 	out = json_array();
 	json_array_foreach(rqs, i, e) {
-		struct nova_request *reqs = NULL;
+		struct sriov_nova_request *reqs = NULL;
 		size_t n = 0, ncells = 0;
 		long *cells = NULL;
 		json_t *o = json_object(), *got = NULL;
@@ -926,20 +934,21 @@ static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
 			json_object_set_new(
 				o, "error",
 				json_string("numa_cells: integers expected"));
-		} else if (nova_stats_consume(st, reqs, n,
-					      json_is_array(jc) ? cells : NULL,
-					      ncells, &got) < 0) {
+		} else if (sriov_nova_stats_consume(st, reqs, n,
+						    json_is_array(jc) ? cells :
+									NULL,
+						    ncells, &got) < 0) {
 			json_object_set_new(o, "devices", json_null());
 		} else {
 			json_object_set_new(o, "devices", got);
 		}
 		free(cells);
-		nova_requests_free(reqs, n);
+		sriov_nova_requests_free(reqs, n);
 	}
 	json_t *final = json_object();
 	json_object_set_new(final, "claims", out);
-	json_object_set_new(final, "pools", nova_stats_pools(st));
-	nova_stats_free(st);
+	json_object_set_new(final, "pools", sriov_nova_stats_pools(st));
+	sriov_nova_stats_free(st);
 	return emit(cli, final);
 }
 
@@ -947,8 +956,8 @@ static int cmd_consume(struct cli *cli, struct nova_whitelist *wl,
 static int cmd_nova(struct cli *cli, int argc, char **argv)
 {
 	struct nova_opts o = { 0 };
-	struct nova_whitelist *wl = NULL;
-	struct nova_aliases *al = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
+	struct sriov_nova_aliases *al = NULL;
 	struct sriov_root *root = NULL;
 	const char *sub;
 	int rc;
@@ -975,7 +984,8 @@ static int cmd_nova(struct cli *cli, int argc, char **argv)
 			rc = cli_error("%s: %s", o.alias, strerror(-r));
 			goto out;
 		}
-		r = nova_aliases_parse((const char *const *)vals, n, &al, &err);
+		r = sriov_nova_aliases_parse((const char *const *)vals, n, &al,
+					     &err);
 		strv_free_n(vals, n);
 		if (r < 0) {
 			fprintf(stderr, "%s\n", err.msg);
@@ -1018,8 +1028,8 @@ static int cmd_nova(struct cli *cli, int argc, char **argv)
 		json_decref(b);
 	}
 out:
-	nova_aliases_free(al);
-	nova_whitelist_free(wl);
+	sriov_nova_aliases_free(al);
+	sriov_nova_whitelist_free(wl);
 	if (root)
 		sriov_root_free(root);
 	return rc;

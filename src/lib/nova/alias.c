@@ -20,7 +20,7 @@ struct alias {
 	json_t *specs; /* array */
 };
 
-struct nova_aliases {
+struct sriov_nova_aliases {
 	struct alias *a;
 	size_t n, cap;
 };
@@ -142,10 +142,11 @@ static int invalid_alias(struct sriov_error *err, const char *reason)
 	return nova_err(err, "Invalid PCI alias definition: %s", reason);
 }
 
-int nova_aliases_parse(const char *const *values, size_t n,
-		       struct nova_aliases **ret, struct sriov_error *err)
+int sriov_nova_aliases_parse(const char *const *values, size_t n,
+			     struct sriov_nova_aliases **ret,
+			     struct sriov_error *err)
 {
-	struct nova_aliases *al = calloc(1, sizeof(*al));
+	struct sriov_nova_aliases *al = calloc(1, sizeof(*al));
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -218,14 +219,14 @@ int nova_aliases_parse(const char *const *values, size_t n,
 		free(policy);
 	}
 	if (r < 0) {
-		nova_aliases_free(al);
+		sriov_nova_aliases_free(al);
 		return r;
 	}
 	*ret = al;
 	return 0;
 }
 
-void nova_aliases_free(struct nova_aliases *al)
+void sriov_nova_aliases_free(struct sriov_nova_aliases *al)
 {
 	if (!al)
 		return;
@@ -238,7 +239,7 @@ void nova_aliases_free(struct nova_aliases *al)
 	free(al);
 }
 
-void nova_requests_free(struct nova_request *reqs, size_t n)
+void sriov_nova_requests_free(struct sriov_nova_request *reqs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_decref(reqs[i].spec);
@@ -248,12 +249,12 @@ void nova_requests_free(struct nova_request *reqs, size_t n)
 	free(reqs);
 }
 
-int nova_aliases_translate(const struct nova_aliases *al,
-			   const char *extra_spec, const char *policy,
-			   struct nova_request **ret, size_t *ret_n,
-			   struct sriov_error *err)
+int sriov_nova_aliases_translate(const struct sriov_nova_aliases *al,
+				 const char *extra_spec, const char *policy,
+				 struct sriov_nova_request **ret, size_t *ret_n,
+				 struct sriov_error *err)
 {
-	struct nova_request *reqs = NULL;
+	struct sriov_nova_request *reqs = NULL;
 	size_t n = 0, cap = 0;
 	char *copy = strdup(extra_spec), *save = NULL, *tok;
 	int r = 0;
@@ -309,7 +310,7 @@ int nova_aliases_translate(const struct nova_aliases *al,
 		sriov_numa_policy_parse(policy && *policy ? policy : a->policy,
 					SRIOV_NUMA_NOVA, &pol, NULL);
 		grow_array((void **)&reqs, &cap, n, sizeof(*reqs));
-		reqs[n++] = (struct nova_request){
+		reqs[n++] = (struct sriov_nova_request){
 			.count = count,
 			.spec = json_deep_copy(a->specs),
 			.policy = pol,
@@ -321,7 +322,7 @@ int nova_aliases_translate(const struct nova_aliases *al,
 	}
 	free(copy);
 	if (r < 0) {
-		nova_requests_free(reqs, n);
+		sriov_nova_requests_free(reqs, n);
 		return r;
 	}
 	*ret = reqs;

@@ -53,7 +53,7 @@ struct phys_memo {
 	char *msg;
 };
 
-struct nova_whitelist {
+struct sriov_nova_whitelist {
 	struct devspec *specs;
 	size_t n;
 	bool remote_managed; /* some spec has the tag */
@@ -69,7 +69,7 @@ struct nova_whitelist {
 	size_t nsig, cap_sig, cap_sig_cls;
 	size_t *sigh;
 	size_t nsigh;
-	/* pool classes seen by nova_stats_new(), for request memos */
+	/* pool classes seen by sriov_nova_stats_new(), for request memos */
 	char **cls;
 	size_t ncls, cap_cls;
 	size_t *hash; /* open addressing: index + 1, 0 empty */
@@ -111,19 +111,19 @@ static size_t *str_table_slot(char **keys, size_t n, size_t **h, size_t *nh,
 	return &(*h)[b];
 }
 
-long nova_sig_class(const struct nova_whitelist *cwl, const char *sig)
+long nova_sig_class(const struct sriov_nova_whitelist *cwl, const char *sig)
 {
-	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	struct sriov_nova_whitelist *wl = (struct sriov_nova_whitelist *)cwl;
 	size_t *slot =
 		str_table_slot(wl->sig, wl->nsig, &wl->sigh, &wl->nsigh, sig);
 
 	return *slot ? (long)wl->sig_cls[*slot - 1] : -1;
 }
 
-void nova_sig_class_set(const struct nova_whitelist *cwl, const char *sig,
+void nova_sig_class_set(const struct sriov_nova_whitelist *cwl, const char *sig,
 			size_t cls)
 {
-	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	struct sriov_nova_whitelist *wl = (struct sriov_nova_whitelist *)cwl;
 	size_t *slot =
 		str_table_slot(wl->sig, wl->nsig, &wl->sigh, &wl->nsigh, sig);
 
@@ -137,10 +137,9 @@ void nova_sig_class_set(const struct nova_whitelist *cwl, const char *sig,
 	*slot = ++wl->nsig;
 }
 
-size_t nova_intern_pool(const struct nova_whitelist *cwl, const char *key);
-size_t nova_intern_pool(const struct nova_whitelist *cwl, const char *key)
+size_t nova_intern_pool(const struct sriov_nova_whitelist *cwl, const char *key)
 {
-	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	struct sriov_nova_whitelist *wl = (struct sriov_nova_whitelist *)cwl;
 
 	if (wl->ncls * 2 >= wl->nhash) {
 		size_t nh = wl->nhash ? wl->nhash * 2 : 64;
@@ -751,11 +750,12 @@ out:
 	return r;
 }
 
-int nova_whitelist_parse(struct sriov_root *root, const char *const *values,
-			 size_t n, struct nova_whitelist **ret,
-			 struct sriov_error *err)
+int sriov_nova_whitelist_parse(struct sriov_root *root,
+			       const char *const *values, size_t n,
+			       struct sriov_nova_whitelist **ret,
+			       struct sriov_error *err)
 {
-	struct nova_whitelist *wl = calloc(1, sizeof(*wl));
+	struct sriov_nova_whitelist *wl = calloc(1, sizeof(*wl));
 	size_t cap = 0;
 	int r = 0;
 
@@ -809,14 +809,14 @@ int nova_whitelist_parse(struct sriov_root *root, const char *const *values,
 		json_decref(v);
 	}
 	if (r < 0) {
-		nova_whitelist_free(wl);
+		sriov_nova_whitelist_free(wl);
 		return r;
 	}
 	*ret = wl;
 	return 0;
 }
 
-void nova_whitelist_free(struct nova_whitelist *wl)
+void sriov_nova_whitelist_free(struct sriov_nova_whitelist *wl)
 {
 	if (!wl)
 		return;
@@ -842,17 +842,19 @@ void nova_whitelist_free(struct nova_whitelist *wl)
 	free(wl);
 }
 
-size_t nova_whitelist_size(const struct nova_whitelist *wl)
+size_t sriov_nova_whitelist_size(const struct sriov_nova_whitelist *wl)
 {
 	return wl->n;
 }
 
-size_t nova_whitelist_value_index(const struct nova_whitelist *wl, size_t spec)
+size_t sriov_nova_whitelist_value_index(const struct sriov_nova_whitelist *wl,
+					size_t spec)
 {
 	return wl->specs[spec].value;
 }
 
-json_t *nova_whitelist_tags(const struct nova_whitelist *wl, size_t spec)
+json_t *sriov_nova_whitelist_tags(const struct sriov_nova_whitelist *wl,
+				  size_t spec)
 {
 	return wl->specs[spec].tags;
 }
@@ -877,11 +879,11 @@ static bool addr_match(const struct addr_spec *a, const struct addr_spec *p)
 
 /* phys_parse() through the whitelist's memo; *ret is borrowed when
  * *owned is false. */
-static int phys_parse_memo(const struct nova_whitelist *cwl, json_t *addr,
+static int phys_parse_memo(const struct sriov_nova_whitelist *cwl, json_t *addr,
 			   struct addr_spec **ret, bool *owned,
 			   struct sriov_error *err)
 {
-	struct nova_whitelist *wl = (struct nova_whitelist *)cwl;
+	struct sriov_nova_whitelist *wl = (struct sriov_nova_whitelist *)cwl;
 	const char *key = json_string_value(addr);
 	size_t b = 0;
 
@@ -936,7 +938,7 @@ static int phys_parse_memo(const struct nova_whitelist *cwl, json_t *addr,
 }
 
 /* WhitelistPciAddress.match() */
-static int wl_addr_match(const struct nova_whitelist *wl,
+static int wl_addr_match(const struct sriov_nova_whitelist *wl,
 			 const struct addr_spec *a, json_t *addr,
 			 json_t *parent, struct sriov_error *err)
 {
@@ -986,8 +988,9 @@ static int dict_get(json_t *d, const char *k, json_t **ret,
 }
 
 /* PciDeviceSpec.match(dev_dict) */
-static int spec_match(const struct nova_whitelist *wl, const struct devspec *s,
-		      json_t *dev, struct sriov_error *err)
+static int spec_match(const struct sriov_nova_whitelist *wl,
+		      const struct devspec *s, json_t *dev,
+		      struct sriov_error *err)
 {
 	json_t *v, *p;
 	int r;
@@ -1027,20 +1030,13 @@ static int spec_match(const struct nova_whitelist *wl, const struct devspec *s,
 	return ok;
 }
 
-int devspec_match(const struct devspec *s, json_t *dev,
-		  struct sriov_error *err);
-int devspec_match(const struct devspec *s, json_t *dev, struct sriov_error *err)
-{
-	return spec_match(NULL, s, dev, err);
-}
-
-bool nova_whitelist_remote_managed(const struct nova_whitelist *wl)
+bool nova_whitelist_remote_managed(const struct sriov_nova_whitelist *wl)
 {
 	return wl->remote_managed;
 }
 
-int nova_whitelist_match(const struct nova_whitelist *wl, json_t *dev,
-			 struct sriov_error *err)
+int sriov_nova_whitelist_match(const struct sriov_nova_whitelist *wl,
+			       json_t *dev, struct sriov_error *err)
 {
 	for (size_t i = 0; i < wl->n; i++) {
 		int r = spec_match(wl, &wl->specs[i], dev, err);

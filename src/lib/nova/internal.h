@@ -15,11 +15,15 @@ int nova_err(struct sriov_error *err, const char *fmt, ...)
 
 /* Does some spec carry remote_managed (the only reader of a device's
  * capabilities)? */
-bool nova_whitelist_remote_managed(const struct nova_whitelist *wl);
+bool nova_whitelist_remote_managed(const struct sriov_nova_whitelist *wl);
+
+/* The whitelist carries the pool-class interner shared by all hosts: the
+ * index of the class of pools whose sorted keys serialise to key. */
+size_t nova_intern_pool(const struct sriov_nova_whitelist *wl, const char *key);
 
 /* Pool classes by the inputs of their keys (see stats.c): -1 unknown. */
-long nova_sig_class(const struct nova_whitelist *wl, const char *sig);
-void nova_sig_class_set(const struct nova_whitelist *wl, const char *sig,
+long nova_sig_class(const struct sriov_nova_whitelist *wl, const char *sig);
+void nova_sig_class_set(const struct sriov_nova_whitelist *wl, const char *sig,
 			size_t cls);
 
 #endif

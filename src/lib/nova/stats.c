@@ -13,12 +13,6 @@
 #include "nova/pyval.h"
 #include "util/banned.h"
 
-/* The whitelist carries the pool-class interner shared by all hosts. */
-struct devspec;
-int devspec_match(const struct devspec *s, json_t *dev,
-		  struct sriov_error *err);
-size_t nova_intern_pool(const struct nova_whitelist *wl, const char *key);
-
 enum numa_kind { NK_NONE, NK_INT, NK_OTHER };
 
 struct pool {
@@ -47,22 +41,22 @@ struct tdev {
 	size_t nchildren;
 };
 
-struct nova_stats {
+struct sriov_nova_stats {
 	struct pool *pools;
 	size_t n, cap;
-	struct nova_cell *cells;
+	struct sriov_nova_cell *cells;
 	size_t ncells;
 	struct tdev *tr;
 	size_t ntr;
 	unsigned flags;
 	bool tree, clone;
-	const struct nova_whitelist *wl;
+	const struct sriov_nova_whitelist *wl;
 };
 
 static const char *const dev_types[] = { "type-PCI", "type-PF", "type-VF",
 					 "vdpa" };
 
-static void pool_finish(const struct nova_whitelist *wl, struct pool *p,
+static void pool_finish(const struct sriov_nova_whitelist *wl, struct pool *p,
 			const char *sig)
 {
 	json_t *nn = json_object_get(p->keys, "numa_node");
@@ -114,7 +108,7 @@ static json_t *obj_dev_dict(json_t *d)
 			 "card_serial_number", sn ? sn : json_null());
 }
 
-static struct pool *find_pool(struct nova_stats *st, json_t *keys)
+static struct pool *find_pool(struct sriov_nova_stats *st, json_t *keys)
 {
 	for (size_t k = 0; k < st->n; k++) {
 		struct pool *p = &st->pools[k];
@@ -181,9 +175,9 @@ static const char *sig_key(char *buf, size_t size, long m, json_t *prod,
 }
 
 /* The pool whose keys are built from the same inputs, or NULL. */
-static struct pool *find_pool_sig(struct nova_stats *st, long m, json_t *prod,
-				  json_t *vend, json_t *numa, json_t *dt,
-				  json_t *pi)
+static struct pool *find_pool_sig(struct sriov_nova_stats *st, long m,
+				  json_t *prod, json_t *vend, json_t *numa,
+				  json_t *dt, json_t *pi)
 {
 	for (size_t k = 0; k < st->n; k++) {
 		struct pool *p = &st->pools[k];
@@ -197,7 +191,8 @@ static struct pool *find_pool_sig(struct nova_stats *st, long m, json_t *prod,
 }
 
 /* add_device(): the pool with these keys, or a new one in len() order. */
-static struct pool *add_device(struct nova_stats *st, size_t t, const char *sig)
+static struct pool *add_device(struct sriov_nova_stats *st, size_t t,
+			       const char *sig)
 {
 	json_t *keys = st->tr[t].keys;
 	struct pool *found = find_pool(st, keys);
@@ -224,7 +219,7 @@ static struct pool *add_device(struct nova_stats *st, size_t t, const char *sig)
 	return found;
 }
 
-static void build_tree(struct nova_stats *st);
+static void build_tree(struct sriov_nova_stats *st);
 
 static int cmp_addr(const void *a, const void *b)
 {
@@ -235,26 +230,27 @@ static int cmp_addr(const void *a, const void *b)
 	return strcmp(x ? x : "", y ? y : "");
 }
 
-int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
-		   const struct nova_cell *cells, size_t ncells,
-		   struct nova_stats **ret, struct sriov_error *err)
+int sriov_nova_stats_new(const struct sriov_nova_whitelist *wl, json_t *devs,
+			 const struct sriov_nova_cell *cells, size_t ncells,
+			 struct sriov_nova_stats **ret, struct sriov_error *err)
 {
-	return nova_stats_new_flags(wl, devs, cells, ncells, 0, ret, err);
+	return sriov_nova_stats_new_flags(wl, devs, cells, ncells, 0, ret, err);
 }
 
-int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
-			 const struct nova_cell *cells, size_t ncells,
-			 unsigned flags, struct nova_stats **ret,
-			 struct sriov_error *err)
+int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
+			       json_t *in, const struct sriov_nova_cell *cells,
+			       size_t ncells, unsigned flags,
+			       struct sriov_nova_stats **ret,
+			       struct sriov_error *err)
 {
-	struct nova_stats *st = calloc(1, sizeof(*st));
+	struct sriov_nova_stats *st = calloc(1, sizeof(*st));
 	size_t i;
 	json_t *d, *devs = in;
 	int r = 0;
 
 	st->wl = wl;
 	st->flags = flags;
-	if (flags & NOVA_DETERMINISTIC) {
+	if (flags & SRIOV_NOVA_DETERMINISTIC) {
 		/* the order the hypervisor reports devices in must not
 		 * matter: take them by address */
 		size_t n = json_array_size(in);
@@ -301,7 +297,7 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 		json_t *od = nova_whitelist_remote_managed(wl) ?
 				     obj_dev_dict(d) :
 				     json_incref(d);
-		int m = nova_whitelist_match(wl, od, err);
+		int m = sriov_nova_whitelist_match(wl, od, err);
 		json_decref(od);
 		if (m == -ENOENT)
 			continue;
@@ -342,7 +338,8 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 				  json_object_get(d, "product_id"), "vendor_id",
 				  json_object_get(d, "vendor_id"), "numa_node",
 				  nn ? nn : json_null(), "dev_type", dt);
-		json_object_update(keys, nova_whitelist_tags(wl, (size_t)m));
+		json_object_update(keys,
+				   sriov_nova_whitelist_tags(wl, (size_t)m));
 		if (pi && py_truthy(pi)) {
 			if (json_is_string(pi)) {
 				json_object_set(keys, "parent_ifname", pi);
@@ -384,7 +381,7 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 	}
 	if (devs != in)
 		json_decref(devs);
-	if (flags & NOVA_HW_SHARED) {
+	if (flags & SRIOV_NOVA_HW_SHARED) {
 		build_tree(st);
 		st->tree = true;
 	}
@@ -393,11 +390,11 @@ int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
 fail:
 	if (devs != in)
 		json_decref(devs);
-	nova_stats_free(st);
+	sriov_nova_stats_free(st);
 	return r;
 }
 
-void nova_stats_free(struct nova_stats *st)
+void sriov_nova_stats_free(struct sriov_nova_stats *st)
 {
 	if (!st)
 		return;
@@ -425,7 +422,7 @@ void nova_stats_free(struct nova_stats *st)
 	free(st);
 }
 
-json_t *nova_stats_pools(const struct nova_stats *st)
+json_t *sriov_nova_stats_pools(const struct sriov_nova_stats *st)
 {
 	json_t *a = json_array();
 
@@ -498,10 +495,10 @@ static bool prop_match(json_t *pool, json_t *specs)
 	return false;
 }
 
-static bool spec_match_cached(const struct nova_request *rq,
+static bool spec_match_cached(const struct sriov_nova_request *rq,
 			      const struct pool *p)
 {
-	struct nova_request *r = (struct nova_request *)rq;
+	struct sriov_nova_request *r = (struct sriov_nova_request *)rq;
 
 	if (p->cls >= r->memo_n) {
 		size_t n = p->cls + 64;
@@ -571,9 +568,9 @@ static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
 enum { WANT_KNOWN = 1, WANT_PF = 2, WANT_VDPA = 4, WANT_RM = 8 };
 
 /* What the request's specs ask of dev_type and remote_managed. */
-static unsigned request_wants(const struct nova_request *rq)
+static unsigned request_wants(const struct sriov_nova_request *rq)
 {
-	struct nova_request *r = (struct nova_request *)rq;
+	struct sriov_nova_request *r = (struct sriov_nova_request *)rq;
 	size_t k;
 	json_t *sp;
 
@@ -597,8 +594,8 @@ static unsigned request_wants(const struct nova_request *rq)
 }
 
 /* _filter_pools(); returns the number of pools in idx, or -1 for None. */
-static long filter_pools(const struct nova_stats *st, const long *cnt,
-			 const bool *alive, const struct nova_request *rq,
+static long filter_pools(const struct sriov_nova_stats *st, const long *cnt,
+			 const bool *alive, const struct sriov_nova_request *rq,
 			 const long *cells, size_t ncells, size_t *idx,
 			 size_t *tmp, size_t *all)
 {
@@ -697,9 +694,9 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 	return (long)n;
 }
 
-bool nova_stats_support(const struct nova_stats *st,
-			const struct nova_request *reqs, size_t nreqs,
-			const long *cells, size_t ncells)
+bool sriov_nova_stats_support(const struct sriov_nova_stats *st,
+			      const struct sriov_nova_request *reqs,
+			      size_t nreqs, const long *cells, size_t ncells)
 {
 	size_t np = st->n ? st->n : 1;
 	/* a host has a handful of pools: no allocation per host */
@@ -746,7 +743,7 @@ bool nova_stats_support(const struct nova_stats *st,
 
 /* PciDevTracker._build_device_tree(): VFs and vdpa devices link to the
  * tracked PF at their parent_addr; a PF lists its children by address. */
-static void build_tree(struct nova_stats *st)
+static void build_tree(struct sriov_nova_stats *st)
 {
 	size_t *ord = calloc(st->ntr + 1, sizeof(*ord));
 
@@ -788,7 +785,8 @@ static void build_tree(struct nova_stats *st)
 	free(ord);
 }
 
-static struct pool *pool_of_free(struct nova_stats *st, size_t t, size_t *at)
+static struct pool *pool_of_free(struct sriov_nova_stats *st, size_t t,
+				 size_t *at)
 {
 	for (size_t k = 0; k < st->n; k++) {
 		json_t *v;
@@ -803,7 +801,7 @@ static struct pool *pool_of_free(struct nova_stats *st, size_t t, size_t *at)
 	return NULL;
 }
 
-static void pool_drop(struct nova_stats *st, struct pool *p)
+static void pool_drop(struct sriov_nova_stats *st, struct pool *p)
 {
 	size_t k = (size_t)(p - st->pools);
 
@@ -815,7 +813,7 @@ static void pool_drop(struct nova_stats *st, struct pool *p)
 }
 
 /* remove_device() of a device known to be free. */
-static void remove_device(struct nova_stats *st, size_t t)
+static void remove_device(struct sriov_nova_stats *st, size_t t)
 {
 	struct pool *p = find_pool(st, st->tr[t].keys);
 	size_t at;
@@ -830,7 +828,7 @@ static void remove_device(struct nova_stats *st, size_t t)
 		pool_drop(st, p);
 }
 
-static void handle_dependents(struct nova_stats *st, size_t t)
+static void handle_dependents(struct sriov_nova_stats *st, size_t t)
 {
 	struct tdev *td = &st->tr[t];
 	size_t at;
@@ -845,9 +843,10 @@ static void handle_dependents(struct nova_stats *st, size_t t)
 	}
 }
 
-int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
-		       size_t nreqs, const long *cells, size_t ncells,
-		       json_t **ret)
+int sriov_nova_stats_consume(struct sriov_nova_stats *st,
+			     const struct sriov_nova_request *reqs,
+			     size_t nreqs, const long *cells, size_t ncells,
+			     json_t **ret)
 {
 	json_t *alloc = json_array();
 	size_t np = st->n + 1;
@@ -908,9 +907,10 @@ int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
 			p->count -= num;
 			for (long d = 0; d < num; d++) {
 				size_t sz = json_array_size(p->devs);
-				size_t at = (st->flags & NOVA_DETERMINISTIC) ?
-						    0 :
-						    sz - 1;
+				size_t at =
+					(st->flags & SRIOV_NOVA_DETERMINISTIC) ?
+						0 :
+						sz - 1;
 				if (!sz)
 					break;
 				size_t t = (size_t)json_integer_value(
@@ -950,9 +950,9 @@ int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
 	return 0;
 }
 
-static struct nova_stats *stats_clone(const struct nova_stats *st)
+static struct sriov_nova_stats *stats_clone(const struct sriov_nova_stats *st)
 {
-	struct nova_stats *c = calloc(1, sizeof(*c));
+	struct sriov_nova_stats *c = calloc(1, sizeof(*c));
 
 	*c = *st;
 	c->pools = calloc(st->n + 1, sizeof(*c->pools));
@@ -967,19 +967,20 @@ static struct nova_stats *stats_clone(const struct nova_stats *st)
 	return c;
 }
 
-bool nova_stats_support_flags(const struct nova_stats *st,
-			      const struct nova_request *reqs, size_t nreqs,
-			      const long *cells, size_t ncells)
+bool sriov_nova_stats_support_flags(const struct sriov_nova_stats *st,
+				    const struct sriov_nova_request *reqs,
+				    size_t nreqs, const long *cells,
+				    size_t ncells)
 {
-	if (!(st->flags & NOVA_HW_SHARED))
-		return nova_stats_support(st, reqs, nreqs, cells, ncells);
+	if (!(st->flags & SRIOV_NOVA_HW_SHARED))
+		return sriov_nova_stats_support(st, reqs, nreqs, cells, ncells);
 	/* a PF and its VFs are one piece of hardware: answer with what
 	 * consuming would do, dependents included */
-	struct nova_stats *c = stats_clone(st);
+	struct sriov_nova_stats *c = stats_clone(st);
 	json_t *got = NULL;
-	int r = nova_stats_consume(c, reqs, nreqs, cells, ncells, &got);
+	int r = sriov_nova_stats_consume(c, reqs, nreqs, cells, ncells, &got);
 
 	json_decref(got);
-	nova_stats_free(c);
+	sriov_nova_stats_free(c);
 	return r == 0;
 }
