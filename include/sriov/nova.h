@@ -156,4 +156,112 @@ int sriov_nova_aliases_translate(const struct sriov_nova_aliases *al,
 				 struct sriov_error *err);
 void sriov_nova_requests_free(struct sriov_nova_request *reqs, size_t n);
 
+/*
+ * The JSON inputs of sriovctl nova fit and consume.
+ */
+
+/* One PCI function as Nova's libvirt driver reports it. */
+struct sriov_nova_device {
+	const char *address, *vendor_id, *product_id;
+	const char *dev_type; /* "type-PF", "type-VF", "type-PCI" */
+	const char *parent_addr; /* a VF's PF, or NULL */
+	const char *parent_ifname; /* a VF's PF netdev, or NULL */
+	int numa_node; /* -1: none (null) */
+};
+
+/* Append @d to the array @devs as Nova's device dict; 0 or -ENOMEM. */
+int sriov_nova_device_append(json_t *devs, const struct sriov_nova_device *d);
+
+/**
+ * sriov_nova_stats_from_json() - sriov_nova_stats_new_flags() for a host
+ * @host: an array of devices, or {"devices": [...], "numa_cells": [{"id":
+ *        0, "socket": 0}, ...]}
+ */
+int sriov_nova_stats_from_json(const struct sriov_nova_whitelist *wl,
+			       json_t *host, unsigned flags,
+			       struct sriov_nova_stats **ret,
+			       struct sriov_error *err);
+
+/* One scheduling question: its requests and the guest's NUMA cells. */
+struct sriov_nova_query {
+	struct sriov_nova_request *reqs;
+	size_t n;
+	long *cells; /* NULL: no guest NUMA topology */
+	size_t ncells;
+};
+
+/**
+ * sriov_nova_query_from_json() - a scheduling question from JSON
+ * @al: the aliases, or NULL (every alias is then undefined)
+ * @e: {"alias": "a1:2,a2:1"}, {"alias": "a1", "count": 2}, or
+ *     {"requests": [{"spec": [{...}], "count": N, "numa_policy": P}]} (or
+ *     one such request); optional "numa_policy" (overrides the alias's, as
+ *     hw:pci_numa_affinity_policy does) and "numa_cells": [ids]
+ *
+ * Return: 0, -ENOMEM, or -EINVAL with the reason in @err (Nova's message
+ * when Nova's alias translation would raise).
+ */
+int sriov_nova_query_from_json(const struct sriov_nova_aliases *al, json_t *e,
+			       struct sriov_nova_query *ret,
+			       struct sriov_error *err);
+void sriov_nova_query_release(struct sriov_nova_query *q);
+
+/*
+ * nova.conf.
+ */
+
+/* One value of a [pci] option. */
+struct sriov_nova_conf_value {
+	char *key; /* as written: device_spec, passthrough_whitelist, alias,
+		    * pci_passthrough_whitelist, pci_alias */
+	char *value;
+	unsigned line; /* of the key */
+};
+
+struct sriov_nova_conf {
+	struct sriov_nova_conf_value *values;
+	size_t n;
+};
+
+/**
+ * sriov_nova_conf_load() - the [pci] options of a nova.conf
+ *
+ * The device_spec and alias values under their current and deprecated
+ * names, as oslo.config reads them.
+ */
+int sriov_nova_conf_load(const char *path, struct sriov_nova_conf *ret,
+			 struct sriov_error *err);
+void sriov_nova_conf_release(struct sriov_nova_conf *conf);
+
+/* One finding of sriov_nova_check(). */
+struct sriov_nova_problem {
+	unsigned line;
+	bool error; /* else a warning */
+	char *option; /* the key as written; NULL: the file as a whole */
+	char *message;
+};
+
+struct sriov_nova_report {
+	struct sriov_nova_problem *problems;
+	size_t n;
+	unsigned errors;
+};
+
+/**
+ * sriov_nova_check() - check a nova.conf's [pci] options
+ * @root: sysfs for devname and PF look-ups (as Nova reads them), or NULL
+ * @path: the nova.conf
+ * @devs: the host's PCI functions as Nova reports them, or NULL; a
+ *        device_spec that matches none of them is reported
+ * @ret: the findings: values Nova refuses (its message), and what Nova
+ *       accepts but does not do what it seems to (see docs/nova.md);
+ *       release with sriov_nova_report_release()
+ *
+ * Return: 0 whatever was found, or a negative errno when the file cannot
+ * be read.
+ */
+int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
+		     struct sriov_nova_report *ret, struct sriov_error *err);
+void sriov_nova_report_release(struct sriov_nova_report *r);
+
 #endif

@@ -14,11 +14,31 @@ void print_begin(struct printer *p, bool json, bool pretty, FILE *out)
 	p->out = out ? out : stdout;
 }
 
+void print_stream(struct printer *p)
+{
+	p->stream = p->json && !p->pretty && !p->root;
+}
+
+/* Streaming: write one member of the top-level array (borrowed). */
+static void stream_member(struct printer *p, json_t *v)
+{
+	if ((p->streamed++ && fputc(',', p->out) == EOF) ||
+	    json_dumpf(v, p->out, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
+		p->error = p->error ? p->error : -EIO;
+}
+
+static bool streaming(const struct printer *p)
+{
+	return p->stream && json_is_array(p->root);
+}
+
 int print_end(struct printer *p)
 {
-	int r = 0;
+	int r = p->error;
 
-	if (p->json && p->root) {
+	if (streaming(p)) {
+		fputs("]\n", p->out);
+	} else if (p->json && p->root) {
 		size_t flags = JSON_PRESERVE_ORDER;
 
 		flags |= p->pretty ? JSON_INDENT(2) : JSON_COMPACT;
@@ -29,9 +49,22 @@ int print_end(struct printer *p)
 	json_decref(p->root);
 	p->root = NULL;
 	p->depth = 0;
-	if (fflush(p->out) != 0)
+	p->stream = false;
+	p->streamed = 0;
+	p->error = 0;
+	if ((fflush(p->out) != 0 || ferror(p->out)) && !r)
 		r = -errno;
 	return r;
+}
+
+void print_discard(struct printer *p)
+{
+	json_decref(p->root);
+	p->root = NULL;
+	p->depth = 0;
+	p->stream = false;
+	p->streamed = 0;
+	p->error = 0;
 }
 
 /* Attach v (stolen) to the current container. */
@@ -50,6 +83,13 @@ static void attach(struct printer *p, const char *key, json_t *v)
 	} else {
 		cur = p->stack[p->depth - 1];
 	}
+	if (p->depth == 1 && cur == p->root && streaming(p) &&
+	    !json_is_object(v) && !json_is_array(v)) {
+		/* a scalar member is complete at once */
+		stream_member(p, v);
+		json_decref(v);
+		return;
+	}
 	if (json_is_array(cur))
 		json_array_append_new(cur, v);
 	else if (json_is_object(cur) && key)
@@ -67,6 +107,8 @@ static void open_container(struct printer *p, const char *key, json_t *c)
 	if (p->depth == 0 && !p->root) {
 		p->root = c;
 		p->stack[p->depth++] = c;
+		if (streaming(p) && fputc('[', p->out) == EOF)
+			p->error = -EIO;
 		return;
 	}
 	json_incref(c);
@@ -88,8 +130,14 @@ void print_open_array(struct printer *p, const char *key)
 
 void print_close_object(struct printer *p)
 {
-	if (p->json && p->depth > 0)
-		p->depth--;
+	if (!p->json || p->depth <= 0)
+		return;
+	if (p->depth == 2 && streaming(p) && p->stack[0] == p->root) {
+		/* a member of the top-level array is complete */
+		stream_member(p, p->stack[1]);
+		json_array_clear(p->root);
+	}
+	p->depth--;
 }
 
 void print_close_array(struct printer *p)

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nova check: a nova.conf's [pci] options read as Nova reads them, each
+ * value checked with Nova's own parsers, then linted for what Nova accepts
+ * but does not do what its author meant.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sriov/nova.h>
+
+#include "nova/internal.h"
+#include "sysfs/fs.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+void sriov_nova_report_release(struct sriov_nova_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->problems[i].option);
+		free(r->problems[i].message);
+	}
+	free(r->problems);
+	memset(r, 0, sizeof(*r));
+}
+
+struct report {
+	struct sriov_nova_report *rep;
+	size_t cap;
+};
+
+static int problem(struct report *r, unsigned line, bool error, const char *key,
+		   const char *fmt, ...)
+	__attribute__((format(printf, 5, 6), warn_unused_result));
+
+static int problem(struct report *r, unsigned line, bool error, const char *key,
+		   const char *fmt, ...)
+{
+	struct sriov_nova_report *rep = r->rep;
+	struct sriov_nova_problem *p;
+	va_list ap;
+	int n;
+
+	if (grow_array((void **)&rep->problems, &r->cap, rep->n,
+		       sizeof(*rep->problems)) < 0)
+		return -ENOMEM;
+	p = &rep->problems[rep->n];
+	*p = (struct sriov_nova_problem){ .line = line, .error = error };
+	va_start(ap, fmt);
+	n = vasprintf(&p->message, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		p->message = NULL;
+		return -ENOMEM;
+	}
+	if (key && !(p->option = strdup(key))) {
+		free(p->message);
+		return -ENOMEM;
+	}
+	rep->n++;
+	rep->errors += error;
+	return 0;
+}
+
+static bool is_hex_field(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdefABCDEF", *s))
+			return false;
+	return true;
+}
+
+/* A sysfs id file ("0x1017\n", or sriov_vf_device's "1018\n") as 4 hex
+ * digits; NULL when unreadable. */
+static int read_id(struct sriov_root *root, const char *addr, const char *file,
+		   char **ret)
+{
+	_cleanup_free_ char *v = NULL;
+	unsigned long id;
+	char *end;
+	int r;
+
+	*ret = NULL;
+	r = fs_read_str(root->sys_fd, SP("bus/pci/devices", addr, file), &v);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0;
+	id = strtoul(v, &end, 16);
+	if (end == v || id > 0xffff)
+		return 0;
+	return asprintf(ret, "%04lx", id) < 0 ? (*ret = NULL, -ENOMEM) : 0;
+}
+
+/* A full PF address in a spec takes the PF and all its VFs. */
+static int lint_pf_address(struct report *rp, struct sriov_root *root,
+			   const struct sriov_nova_conf_value *c, const char *a)
+{
+	_cleanup_free_ char *vfp = NULL, *dev = NULL;
+	char d[8], b[4], s[4], f[4], canon[32];
+	unsigned x[4];
+	int tvfs = 0, r;
+
+	/* only a full address names one PF */
+	if (!root || sscanf(a, "%7[^:]:%3[^:]:%3[^.].%3s", d, b, s, f) != 4 ||
+	    !is_hex_field(d) || !is_hex_field(b) || !is_hex_field(s) ||
+	    !is_hex_field(f) ||
+	    sscanf(a, "%x:%x:%x.%x", &x[0], &x[1], &x[2], &x[3]) != 4)
+		return 0;
+	snprintf(canon, sizeof(canon), "%04x:%02x:%02x.%x", x[0], x[1], x[2],
+		 x[3]);
+	if (!name_is_safe(canon) ||
+	    fs_read_int(root->sys_fd,
+			SP("bus/pci/devices", canon, "sriov_totalvfs"),
+			&tvfs) < 0 ||
+	    tvfs <= 0)
+		return 0;
+	r = read_id(root, canon, "sriov_vf_device", &vfp);
+	if (r == 0)
+		r = read_id(root, canon, "device", &dev);
+	if (r < 0)
+		return r;
+	return problem(
+		rp, c->line, false, c->key,
+		"address %s is a PF with %d VFs possible: the spec matches the PF and all its VFs; add \"product_id\": \"%s\" for the VFs only (or the PF's \"%s\" for the PF only)",
+		a, tvfs, vfp ? vfp : "<VF product>", dev ? dev : "?");
+}
+
+/* Lints of one spec object that Nova accepts. */
+static int lint_spec(struct report *rp, struct sriov_root *root,
+		     const struct sriov_nova_conf_value *c, json_t *spec)
+{
+	const char *k;
+	json_t *v, *addr = json_object_get(spec, "address");
+	int r;
+
+	json_object_foreach(spec, k, v) {
+		if (!strcmp(k, "vendor_id") || !strcmp(k, "product_id") ||
+		    !strcmp(k, "address") || !strcmp(k, "devname"))
+			continue;
+		if (json_is_boolean(v) || json_is_number(v)) {
+			_cleanup_free_ char *t = json_dumps(v, JSON_ENCODE_ANY);
+			if (!t)
+				return -ENOMEM;
+			r = problem(
+				rp, c->line, false, c->key,
+				"tag \"%s\" is the JSON %s %s: a request's values are strings (\"%s\"), and Nova compares them with the tag's type, so this never matches; write \"%s\"",
+				k, json_is_boolean(v) ? "boolean" : "number", t,
+				json_is_true(v) ? "true" : t,
+				json_is_true(v) ? "true" : t);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (json_is_object(addr)) {
+		json_object_foreach(addr, k, v) {
+			const char *re = json_string_value(v);
+			size_t n = re ? strlen(re) : 0;
+			/* a literal of the field's full width matches only
+			 * itself */
+			size_t w = !strcmp(k, "domain")	  ? 4 :
+				   !strcmp(k, "function") ? 1 :
+							    2;
+			if (re && n == w && is_hex_field(re))
+				continue;
+			if (!re || !strcmp(re, ".*") ||
+			    (n && re[n - 1] == '$' &&
+			     (n < 2 || re[n - 2] != '\\')))
+				continue;
+			r = problem(
+				rp, c->line, false, c->key,
+				"address %s \"%s\" is anchored at the start only (re.match): it also matches every %s that begins with a match; end it with '$'",
+				k, re, k);
+			if (r < 0)
+				return r;
+		}
+	}
+	/* a PF address includes its VFs */
+	if (json_is_string(addr) && !json_object_get(spec, "product_id"))
+		return lint_pf_address(rp, root, c, json_string_value(addr));
+	return 0;
+}
+
+static int check_specs(struct report *rp, struct sriov_root *root,
+		       const struct sriov_nova_conf_value *c, json_t *devs)
+{
+	struct sriov_nova_whitelist *wl = NULL;
+	struct sriov_error err = { 0 };
+	const char *val = c->value;
+	json_t *j;
+	int r;
+
+	r = sriov_nova_whitelist_parse(root, &val, 1, &wl, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		const char *hint = "";
+		if (strstr(err.msg, "does not parse as a hex number") &&
+		    strchr(c->value, '*'))
+			hint = " (Nova has no partial wildcards: a field is '*' or a hex number; use an address dict of regular expressions)";
+		return problem(rp, c->line, true, c->key, "%s%s", err.msg,
+			       hint);
+	}
+	j = json_loads(c->value, JSON_DECODE_ANY, NULL);
+	if (json_is_object(j)) {
+		r = lint_spec(rp, root, c, j);
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(j, i, e) {
+			r = lint_spec(rp, root, c, e);
+			if (r < 0)
+				break;
+		}
+	}
+	json_decref(j);
+	if (r == 0 && devs) {
+		size_t i, hits = 0;
+		json_t *d;
+		json_array_foreach(devs, i, d) {
+			int m = sriov_nova_whitelist_match(wl, d, NULL);
+			if (m == -ENOMEM) {
+				r = m;
+				break;
+			}
+			hits += m >= 0;
+		}
+		if (r == 0 && !hits && sriov_nova_whitelist_size(wl))
+			r = problem(
+				rp, c->line, false, c->key,
+				"matches none of the %zu PCI functions on this host",
+				json_array_size(devs));
+	}
+	sriov_nova_whitelist_free(wl);
+	return r;
+}
+
+static int check_values(struct report *rp, struct sriov_root *root,
+			const struct sriov_nova_conf *conf, json_t *devs)
+{
+	const struct sriov_nova_conf_value *v = conf->values;
+	size_t n = conf->n, na = 0;
+	bool have_spec = false, have_alias = false;
+	int r = 0;
+
+	/* oslo.config takes the new name and ignores the deprecated ones */
+	for (size_t i = 0; i < n; i++) {
+		have_spec = have_spec || !strcmp(v[i].key, "device_spec");
+		have_alias = have_alias || !strcmp(v[i].key, "alias");
+	}
+	_cleanup_free_ const char **aliases = calloc(n + 1, sizeof(*aliases));
+	if (!aliases)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		bool spec = strstr(v[i].key, "whitelist") ||
+			    !strcmp(v[i].key, "device_spec");
+		if (spec && have_spec && strcmp(v[i].key, "device_spec")) {
+			r = problem(
+				rp, v[i].line, false, v[i].key,
+				"deprecated name, ignored: device_spec is set too, and oslo.config then reads only device_spec");
+			continue;
+		}
+		if (!spec && have_alias && strcmp(v[i].key, "alias")) {
+			r = problem(
+				rp, v[i].line, false, v[i].key,
+				"deprecated name, ignored: alias is set too");
+			continue;
+		}
+		if (spec) {
+			if (strcmp(v[i].key, "device_spec"))
+				r = problem(
+					rp, v[i].line, false, v[i].key,
+					"deprecated name; use [pci] device_spec");
+			if (r == 0)
+				r = check_specs(rp, root, &v[i], devs);
+			continue;
+		}
+		struct sriov_nova_aliases *al = NULL;
+		struct sriov_error err = { 0 };
+		aliases[na] = v[i].value;
+		r = sriov_nova_aliases_parse(&aliases[na], 1, &al, &err);
+		if (r == -ENOMEM)
+			break;
+		if (r < 0) {
+			r = problem(rp, v[i].line, true, v[i].key, "%s",
+				    err.msg);
+			continue;
+		}
+		sriov_nova_aliases_free(al);
+		na++;
+		/* same-name aliases must agree: report at the later one */
+		al = NULL;
+		r = sriov_nova_aliases_parse(aliases, na, &al, &err);
+		if (r == -ENOMEM)
+			break;
+		if (r < 0) {
+			r = problem(rp, v[i].line, true, v[i].key, "%s",
+				    err.msg);
+			na--;
+		} else {
+			sriov_nova_aliases_free(al);
+		}
+	}
+	return r;
+}
+
+int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
+		     struct sriov_nova_report *ret, struct sriov_error *err)
+{
+	struct sriov_nova_report rep = { 0 };
+	struct sriov_nova_conf conf = { 0 };
+	struct report rp = { .rep = &rep };
+	int r;
+
+	r = sriov_nova_conf_load(path, &conf, err);
+	if (r < 0)
+		return r;
+	r = check_values(&rp, root, &conf, devs);
+	sriov_nova_conf_release(&conf);
+	if (r < 0) {
+		sriov_nova_report_release(&rep);
+		return sriov_error_set(err, r, "%s: %s", path, strerror(-r));
+	}
+	*ret = rep;
+	return 0;
+}
