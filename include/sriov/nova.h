@@ -22,6 +22,15 @@
 #include <sriov/types.h>
 #include <sriov/root.h>
 
+/*
+ * Allocation failures: every function that returns an int returns
+ * -ENOMEM (err says "out of memory") and leaves its outputs unset; a
+ * function returning a pointer returns NULL. Results must be checked.
+ */
+#ifndef SRIOV_MUST_CHECK
+#define SRIOV_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 struct sriov_nova_whitelist;
 
 /**
@@ -36,7 +45,7 @@ struct sriov_nova_whitelist;
 int sriov_nova_whitelist_parse(struct sriov_root *root,
 			       const char *const *values, size_t n,
 			       struct sriov_nova_whitelist **ret,
-			       struct sriov_error *err);
+			       struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_whitelist_free(struct sriov_nova_whitelist *wl);
 /* Number of specs (a list value gives several). */
 size_t sriov_nova_whitelist_size(const struct sriov_nova_whitelist *wl);
@@ -54,7 +63,8 @@ json_t *sriov_nova_whitelist_tags(const struct sriov_nova_whitelist *wl,
  * negative errno when Nova would raise (err->msg holds its message).
  */
 int sriov_nova_whitelist_match(const struct sriov_nova_whitelist *wl,
-			       json_t *dev, struct sriov_error *err);
+			       json_t *dev,
+			       struct sriov_error *err) SRIOV_MUST_CHECK;
 
 /* Pools. */
 struct sriov_nova_stats;
@@ -72,7 +82,7 @@ struct sriov_nova_cell {
 int sriov_nova_stats_new(const struct sriov_nova_whitelist *wl, json_t *devs,
 			 const struct sriov_nova_cell *cells, size_t ncells,
 			 struct sriov_nova_stats **ret,
-			 struct sriov_error *err);
+			 struct sriov_error *err) SRIOV_MUST_CHECK;
 /*
  * Beyond Nova (both off in compatibility mode, i.e. sriov_nova_stats_new()):
  * SRIOV_NOVA_HW_SHARED: a PF and its VFs are one piece of hardware when
@@ -91,9 +101,10 @@ int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
 			       const struct sriov_nova_cell *cells,
 			       size_t ncells, unsigned flags,
 			       struct sriov_nova_stats **ret,
-			       struct sriov_error *err);
+			       struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_stats_free(struct sriov_nova_stats *st);
-/* The pools as Nova lists them (keys + count); a new reference. */
+/* The pools as Nova lists them (keys + count); a new reference, NULL when
+ * out of memory. */
 json_t *sriov_nova_stats_pools(const struct sriov_nova_stats *st);
 
 /* One InstancePCIRequest. */
@@ -113,16 +124,20 @@ struct sriov_nova_request {
 /**
  * sriov_nova_stats_support() - PciDeviceStats.support_requests()
  * @cells: guest NUMA cell ids; NULL for none (the PciPassthroughFilter)
+ *
+ * Return: 1 the host supports the requests, 0 it does not, -ENOMEM.
  */
-bool sriov_nova_stats_support(const struct sriov_nova_stats *st,
-			      const struct sriov_nova_request *reqs,
-			      size_t nreqs, const long *cells, size_t ncells);
+int sriov_nova_stats_support(const struct sriov_nova_stats *st,
+			     const struct sriov_nova_request *reqs,
+			     size_t nreqs, const long *cells,
+			     size_t ncells) SRIOV_MUST_CHECK;
 
-/* sriov_nova_stats_support(), or with SRIOV_NOVA_HW_SHARED a consume on a copy. */
-bool sriov_nova_stats_support_flags(const struct sriov_nova_stats *st,
-				    const struct sriov_nova_request *reqs,
-				    size_t nreqs, const long *cells,
-				    size_t ncells);
+/* sriov_nova_stats_support(), or with SRIOV_NOVA_HW_SHARED a consume on a
+ * copy: 1, 0 or -ENOMEM. */
+int sriov_nova_stats_support_flags(const struct sriov_nova_stats *st,
+				   const struct sriov_nova_request *reqs,
+				   size_t nreqs, const long *cells,
+				   size_t ncells) SRIOV_MUST_CHECK;
 
 /**
  * sriov_nova_stats_consume() - PciDeviceStats.consume_requests()
@@ -133,17 +148,18 @@ bool sriov_nova_stats_support_flags(const struct sriov_nova_stats *st,
  * vdpa device its PF). Return: 0, or -ENOSPC when a request cannot be met
  * (Nova's PciDeviceRequestFailed); devices taken by earlier requests of
  * the call are then given back, their dependents are not (as in Nova).
+ * After -ENOMEM the pools are in no defined state: free them.
  */
 int sriov_nova_stats_consume(struct sriov_nova_stats *st,
 			     const struct sriov_nova_request *reqs,
 			     size_t nreqs, const long *cells, size_t ncells,
-			     json_t **ret);
+			     json_t **ret) SRIOV_MUST_CHECK;
 
 /* Aliases ([pci] alias). */
 struct sriov_nova_aliases;
 int sriov_nova_aliases_parse(const char *const *values, size_t n,
 			     struct sriov_nova_aliases **ret,
-			     struct sriov_error *err);
+			     struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_aliases_free(struct sriov_nova_aliases *al);
 /**
  * sriov_nova_aliases_translate() - _translate_alias_to_requests()
@@ -153,7 +169,7 @@ void sriov_nova_aliases_free(struct sriov_nova_aliases *al);
 int sriov_nova_aliases_translate(const struct sriov_nova_aliases *al,
 				 const char *extra_spec, const char *policy,
 				 struct sriov_nova_request **ret, size_t *ret_n,
-				 struct sriov_error *err);
+				 struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_requests_free(struct sriov_nova_request *reqs, size_t n);
 
 /*
@@ -170,7 +186,8 @@ struct sriov_nova_device {
 };
 
 /* Append @d to the array @devs as Nova's device dict; 0 or -ENOMEM. */
-int sriov_nova_device_append(json_t *devs, const struct sriov_nova_device *d);
+int sriov_nova_device_append(json_t *devs, const struct sriov_nova_device *d)
+	SRIOV_MUST_CHECK;
 
 /**
  * sriov_nova_stats_from_json() - sriov_nova_stats_new_flags() for a host
@@ -180,7 +197,7 @@ int sriov_nova_device_append(json_t *devs, const struct sriov_nova_device *d);
 int sriov_nova_stats_from_json(const struct sriov_nova_whitelist *wl,
 			       json_t *host, unsigned flags,
 			       struct sriov_nova_stats **ret,
-			       struct sriov_error *err);
+			       struct sriov_error *err) SRIOV_MUST_CHECK;
 
 /* One scheduling question: its requests and the guest's NUMA cells. */
 struct sriov_nova_query {
@@ -203,7 +220,7 @@ struct sriov_nova_query {
  */
 int sriov_nova_query_from_json(const struct sriov_nova_aliases *al, json_t *e,
 			       struct sriov_nova_query *ret,
-			       struct sriov_error *err);
+			       struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_query_release(struct sriov_nova_query *q);
 
 /*
@@ -230,7 +247,7 @@ struct sriov_nova_conf {
  * names, as oslo.config reads them.
  */
 int sriov_nova_conf_load(const char *path, struct sriov_nova_conf *ret,
-			 struct sriov_error *err);
+			 struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_conf_release(struct sriov_nova_conf *conf);
 
 /* One finding of sriov_nova_check(). */
@@ -261,7 +278,8 @@ struct sriov_nova_report {
  * be read.
  */
 int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
-		     struct sriov_nova_report *ret, struct sriov_error *err);
+		     struct sriov_nova_report *ret,
+		     struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_report_release(struct sriov_nova_report *r);
 
 #endif

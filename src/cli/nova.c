@@ -117,16 +117,23 @@ static void json_printer(struct cli *cli, struct printer *p)
 	print_begin(p, true, cli->pretty, stdout);
 }
 
-/* Write a whole answer (stolen). */
+/* Write the answer; a document that could not be built (out of memory)
+ * or written is an error. */
+static int finish(struct printer *p)
+{
+	int r = print_end(p);
+
+	return r < 0 ? cli_error("the answer: %s", strerror(-r)) : 0;
+}
+
+/* Write a whole answer (stolen; NULL: out of memory). */
 static int emit(struct cli *cli, json_t *out)
 {
 	struct printer p;
 
-	if (!out)
-		return cli_error("out of memory");
 	json_printer(cli, &p);
 	print_json(&p, NULL, out);
-	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+	return finish(&p);
 }
 
 struct nova_opts {
@@ -269,7 +276,7 @@ static int cmd_match(struct cli *cli, struct sriov_nova_whitelist *wl,
 		print_close_object(&p);
 	}
 	print_close_array(&p);
-	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+	return finish(&p);
 }
 
 static int cmd_pools(struct cli *cli, struct sriov_nova_whitelist *wl,
@@ -339,19 +346,25 @@ static int cmd_fit(struct cli *cli, struct sriov_nova_whitelist *wl,
 			print_string(&p, PRINT_JSON, "error", NULL, err.msg);
 		} else {
 			print_open_array(&p, "hosts");
-			for (size_t k = 0; k < nh; k++)
-				if (sriov_nova_stats_support_flags(
-					    st[k], q.reqs, q.n, q.cells,
-					    q.ncells))
+			for (size_t k = 0; k < nh && r >= 0; k++) {
+				r = sriov_nova_stats_support_flags(
+					st[k], q.reqs, q.n, q.cells, q.ncells);
+				if (r > 0)
 					print_json(&p, NULL,
 						   json_incref(names[k]));
+			}
 			print_close_array(&p);
 		}
 		print_close_object(&p);
 		sriov_nova_query_release(&q);
+		if (r == -ENOMEM) {
+			print_discard(&p);
+			rc = cli_error("%s", strerror(-r));
+			goto out;
+		}
 	}
 	print_close_array(&p);
-	rc = print_end(&p) < 0 ? EXIT_FAIL : 0;
+	rc = finish(&p);
 out:
 	for (size_t k = 0; k < h; k++) {
 		sriov_nova_stats_free(st[k]);
@@ -390,14 +403,18 @@ static int cmd_consume(struct cli *cli, struct sriov_nova_whitelist *wl,
 		print_size(&p, PRINT_JSON, "request", NULL, i);
 		if (r < 0) {
 			print_string(&p, PRINT_JSON, "error", NULL, err.msg);
+			r = 0;
 		} else {
 			r = sriov_nova_stats_consume(st, q.reqs, q.n, q.cells,
 						     q.ncells, &got);
-			print_json(&p, "devices", r < 0 ? json_null() : got);
+			if (r == -ENOSPC)
+				r = 0;
+			print_json(&p, "devices", got ? got : json_null());
 		}
 		print_close_object(&p);
 		sriov_nova_query_release(&q);
-		r = 0;
+		if (r < 0)
+			break;
 	}
 	print_close_array(&p);
 	print_json(&p, "pools", sriov_nova_stats_pools(st));
@@ -407,7 +424,7 @@ static int cmd_consume(struct cli *cli, struct sriov_nova_whitelist *wl,
 		print_discard(&p);
 		return cli_error("%s", strerror(-r));
 	}
-	return print_end(&p) < 0 ? EXIT_FAIL : 0;
+	return finish(&p);
 }
 
 /* nova match|pools|fit|consume: argv[0] is the subcommand. */
@@ -580,7 +597,10 @@ static int cmd_nova_check(struct cli *cli, int argc, char **argv)
 		print_close_object(&p);
 	}
 	print_close_array(&p);
-	r = print_end(&p) < 0 ? EXIT_FAIL : rep.errors ? EXIT_FAIL : 0;
+	r = print_end(&p);
+	r = r < 0      ? cli_error("writing: %s", strerror(-r)) :
+	    rep.errors ? EXIT_FAIL :
+			 0;
 out:
 	sriov_nova_report_release(&rep);
 	json_decref(devs);

@@ -19,9 +19,12 @@ void print_stream(struct printer *p)
 	p->stream = p->json && !p->pretty && !p->root;
 }
 
-/* Streaming: write one member of the top-level array (borrowed). */
+/* Streaming: write one member of the top-level array (borrowed); after a
+ * failure, nothing more. */
 static void stream_member(struct printer *p, json_t *v)
 {
+	if (p->error)
+		return;
 	if ((p->streamed++ && fputc(',', p->out) == EOF) ||
 	    json_dumpf(v, p->out, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
 		p->error = p->error ? p->error : -EIO;
@@ -36,7 +39,9 @@ int print_end(struct printer *p)
 {
 	int r = p->error;
 
-	if (streaming(p)) {
+	if (r) {
+		/* a document that could not be built is not written */
+	} else if (streaming(p)) {
 		fputs("]\n", p->out);
 	} else if (p->json && p->root) {
 		size_t flags = JSON_PRESERVE_ORDER;
@@ -52,8 +57,9 @@ int print_end(struct printer *p)
 	p->stream = false;
 	p->streamed = 0;
 	p->error = 0;
+	errno = 0;
 	if ((fflush(p->out) != 0 || ferror(p->out)) && !r)
-		r = -errno;
+		r = errno ? -errno : -EIO;
 	return r;
 }
 
@@ -67,13 +73,22 @@ void print_discard(struct printer *p)
 	p->error = 0;
 }
 
-/* Attach v (stolen) to the current container. */
+static void out_of_memory(struct printer *p)
+{
+	if (!p->error)
+		p->error = -ENOMEM;
+}
+
+/* Attach v (stolen) to the current container; a value that could not be
+ * made (NULL) or attached fails print_end(). */
 static void attach(struct printer *p, const char *key, json_t *v)
 {
 	json_t *cur;
 
-	if (!v)
+	if (!v) {
+		out_of_memory(p);
 		return;
+	}
 	if (p->depth == 0) {
 		if (!p->root) {
 			p->root = v;
@@ -90,18 +105,30 @@ static void attach(struct printer *p, const char *key, json_t *v)
 		json_decref(v);
 		return;
 	}
-	if (json_is_array(cur))
-		json_array_append_new(cur, v);
-	else if (json_is_object(cur) && key)
-		json_object_set_new(cur, key, v);
-	else
+	if (json_is_array(cur)) {
+		if (json_array_append_new(cur, v) < 0)
+			out_of_memory(p);
+	} else if (json_is_object(cur) && key) {
+		if (json_object_set_new(cur, key, v) < 0)
+			out_of_memory(p);
+	} else {
 		json_decref(v);
+	}
 }
 
 static void open_container(struct printer *p, const char *key, json_t *c)
 {
 	if (!p->json) {
 		json_decref(c);
+		return;
+	}
+	if (!c) {
+		/* keep the nesting: the members go to the container above */
+		out_of_memory(p);
+		c = p->depth ? p->stack[p->depth - 1] : NULL;
+		if (c &&
+		    p->depth < (int)(sizeof(p->stack) / sizeof(p->stack[0])))
+			p->stack[p->depth++] = c;
 		return;
 	}
 	if (p->depth == 0 && !p->root) {

@@ -309,10 +309,25 @@ static bool alias_name_ok(const char *s)
 	return true;
 }
 
+/* v as JSON text with json_dumpb(), which does not allocate (json_dumps()
+ * can drop characters when an allocation fails); NULL: out of memory. */
+static char *json_text(json_t *v)
+{
+	size_t n = v ? json_dumpb(v, NULL, 0, 0) : 0;
+	char *s = n ? malloc(n + 1) : NULL;
+
+	if (s && json_dumpb(v, s, n, 0) == n) {
+		s[n] = '\0';
+		return s;
+	}
+	free(s);
+	return NULL;
+}
+
 /* A nova.conf line "KEY = {...}" and the same object in JSON (stolen). */
 static int print_option(struct printer *p, const char *key, json_t *v)
 {
-	_cleanup_free_ char *s = v ? json_dumps(v, 0) : NULL;
+	_cleanup_free_ char *s = json_text(v);
 
 	if (!s) {
 		json_decref(v);

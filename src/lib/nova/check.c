@@ -116,11 +116,13 @@ static int lint_pf_address(struct report *rp, struct sriov_root *root,
 		return 0;
 	snprintf(canon, sizeof(canon), "%04x:%02x:%02x.%x", x[0], x[1], x[2],
 		 x[3]);
-	if (!name_is_safe(canon) ||
-	    fs_read_int(root->sys_fd,
-			SP("bus/pci/devices", canon, "sriov_totalvfs"),
-			&tvfs) < 0 ||
-	    tvfs <= 0)
+	if (!name_is_safe(canon))
+		return 0;
+	r = fs_read_int(root->sys_fd,
+			SP("bus/pci/devices", canon, "sriov_totalvfs"), &tvfs);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || tvfs <= 0)
 		return 0;
 	r = read_id(root, canon, "sriov_vf_device", &vfp);
 	if (r == 0)
@@ -146,9 +148,13 @@ static int lint_spec(struct report *rp, struct sriov_root *root,
 		    !strcmp(k, "address") || !strcmp(k, "devname"))
 			continue;
 		if (json_is_boolean(v) || json_is_number(v)) {
-			_cleanup_free_ char *t = json_dumps(v, JSON_ENCODE_ANY);
-			if (!t)
+			char t[64];
+			/* a scalar; 0: out of memory */
+			size_t n = json_dumpb(v, t, sizeof(t) - 1,
+					      JSON_ENCODE_ANY);
+			if (!n || n >= sizeof(t))
 				return -ENOMEM;
+			t[n] = '\0';
 			r = problem(
 				rp, c->line, false, c->key,
 				"tag \"%s\" is the JSON %s %s: a request's values are strings (\"%s\"), and Nova compares them with the tag's type, so this never matches; write \"%s\"",
@@ -194,7 +200,7 @@ static int check_specs(struct report *rp, struct sriov_root *root,
 	struct sriov_nova_whitelist *wl = NULL;
 	struct sriov_error err = { 0 };
 	const char *val = c->value;
-	json_t *j;
+	json_t *j = NULL;
 	int r;
 
 	r = sriov_nova_whitelist_parse(root, &val, 1, &wl, &err);
@@ -208,8 +214,12 @@ static int check_specs(struct report *rp, struct sriov_root *root,
 		return problem(rp, c->line, true, c->key, "%s%s", err.msg,
 			       hint);
 	}
-	j = json_loads(c->value, JSON_DECODE_ANY, NULL);
-	if (json_is_object(j)) {
+	/* Nova parsed it: only memory can fail */
+	json_error_t je;
+	r = nova_json_loads(c->value, &j, &je);
+	if (r < 0)
+		r = -ENOMEM;
+	else if (json_is_object(j)) {
 		r = lint_spec(rp, root, c, j);
 	} else if (json_is_array(j)) {
 		size_t i;

@@ -12,18 +12,40 @@
 /* Record Nova's message verbatim; returns -EINVAL. */
 int nova_err(struct sriov_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Record "out of memory"; returns -ENOMEM. */
+int nova_oom(struct sriov_error *err);
+
+/*
+ * json_loads(JSON_DECODE_ANY) of an option value: 0, -ENOMEM, or -EINVAL
+ * with jansson's message in je. jansson reports a failed allocation in its
+ * lexer as a syntax error (and one at its start as no error at all), so a
+ * failure is the text's only when a second parse fails the same way.
+ */
+int nova_json_loads(const char *text, json_t **ret, json_error_t *je)
+	__attribute__((warn_unused_result));
+
+/* A JSON string of v's compact JSON text, or NULL: out of memory. Written
+ * by json_dumpb(), which does not allocate (json_dumps() can drop
+ * characters when an allocation fails). */
+json_t *nova_json_text(const json_t *v);
 
 /* Does some spec carry remote_managed (the only reader of a device's
  * capabilities)? */
 bool nova_whitelist_remote_managed(const struct sriov_nova_whitelist *wl);
 
-/* The whitelist carries the pool-class interner shared by all hosts: the
- * index of the class of pools whose sorted keys serialise to key. */
-size_t nova_intern_pool(const struct sriov_nova_whitelist *wl, const char *key);
+/* The whitelist carries the pool-class interner shared by all hosts:
+ * *ret becomes the index of the class of pools whose sorted keys
+ * serialise to key. 0 or -ENOMEM. */
+int nova_intern_pool(const struct sriov_nova_whitelist *wl, const char *key,
+		     size_t *ret) __attribute__((warn_unused_result));
 
-/* Pool classes by the inputs of their keys (see stats.c): -1 unknown. */
+/* The number of pool classes interned so far. */
+size_t nova_whitelist_classes(const struct sriov_nova_whitelist *wl);
+
+/* Pool classes by the inputs of their keys (see stats.c): -1 unknown. A
+ * signature that cannot be remembered (-ENOMEM) is only slower. */
 long nova_sig_class(const struct sriov_nova_whitelist *wl, const char *sig);
-void nova_sig_class_set(const struct sriov_nova_whitelist *wl, const char *sig,
-			size_t cls);
+int nova_sig_class_set(const struct sriov_nova_whitelist *wl, const char *sig,
+		       size_t cls) __attribute__((warn_unused_result));
 
 #endif

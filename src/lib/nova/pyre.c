@@ -346,22 +346,27 @@ literal:
 int pyre_compile(regex_t *re, const char *pattern)
 {
 	struct sbuf b = { 0 };
+	char *ere;
 	int r;
 
 	sb_puts(&b, "^(");
 	r = translate(pattern, &b);
 	if (r < 0) {
-		free(b.s);
+		sb_release(&b);
 		return r;
 	}
 	sb_putc(&b, ')');
-	char *ere = sb_take(&b);
+	ere = sb_take(&b);
+	if (!ere)
+		return -ENOMEM;
 	r = regcomp(re, ere, REG_EXTENDED | REG_NOSUB);
 	free(ere);
-	return r ? -ENOTSUP : 0;
+	return r == REG_ESPACE ? -ENOMEM : r ? -ENOTSUP : 0;
 }
 
-bool pyre_match(const regex_t *re, const char *subject)
+int pyre_match(const regex_t *re, const char *subject)
 {
-	return regexec(re, subject, 0, NULL, 0) == 0;
+	int r = regexec(re, subject, 0, NULL, 0);
+
+	return r == 0 ? 1 : r == REG_ESPACE ? -ENOMEM : 0;
 }

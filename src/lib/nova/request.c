@@ -32,12 +32,12 @@ int sriov_nova_device_append(json_t *devs, const struct sriov_nova_device *d)
 						    json_null()) < 0 ||
 	    (d->parent_ifname &&
 	     json_object_set_new(o, "parent_ifname",
-				 json_string(d->parent_ifname)) < 0) ||
-	    json_array_append_new(devs, o) < 0) {
+				 json_string(d->parent_ifname)) < 0)) {
 		json_decref(o);
 		return -ENOMEM;
 	}
-	return 0;
+	/* the array takes o, also when it fails */
+	return json_array_append_new(devs, o) < 0 ? -ENOMEM : 0;
 }
 
 /* Guest cells: "numa_cells": [0, 1] or [{"id": 0}, ...]. */
