@@ -227,25 +227,47 @@ void sriov_nova_query_release(struct sriov_nova_query *q);
  * nova.conf.
  */
 
+enum sriov_nova_option {
+	SRIOV_NOVA_DEVICE_SPEC, /* [pci] device_spec */
+	SRIOV_NOVA_ALIAS, /* [pci] alias */
+};
+
 /* One value of a [pci] option. */
 struct sriov_nova_conf_value {
+	enum sriov_nova_option option;
+	char *section; /* as written: "pci", "PCI", "DEFAULT" */
 	char *key; /* as written: device_spec, passthrough_whitelist, alias,
 		    * pci_passthrough_whitelist, pci_alias */
-	char *value;
+	bool deprecated; /* key is an old name of the option */
+	char *value; /* continuation lines joined by "\n", quotes removed */
+	size_t len; /* of value, which may hold NUL bytes */
 	unsigned line; /* of the key */
 };
 
 struct sriov_nova_conf {
+	/* device_spec's values, then alias's, each in the order
+	 * CONF.pci.device_spec and CONF.pci.alias list them: the
+	 * deprecated names' values first, every name's in file order */
 	struct sriov_nova_conf_value *values;
 	size_t n;
 };
 
 /**
- * sriov_nova_conf_load() - the [pci] options of a nova.conf
+ * sriov_nova_conf_parse() - the [pci] options of a nova.conf, as
+ * oslo.config reads them
+ * @buf: the file's bytes
+ * @name: the file's name, for messages
  *
- * The device_spec and alias values under their current and deprecated
- * names, as oslo.config reads them.
+ * Return: 0; -EINVAL where oslo.config refuses the file (not UTF-8, a
+ * section header without ']', a line that is no assignment, ...: err
+ * holds "name:line: oslo.config refuses the file: <its message>"), or
+ * -ENOMEM.
  */
+int sriov_nova_conf_parse(const char *buf, size_t len, const char *name,
+			  struct sriov_nova_conf *ret,
+			  struct sriov_error *err) SRIOV_MUST_CHECK;
+
+/* sriov_nova_conf_parse() of a file; -errno when it cannot be read. */
 int sriov_nova_conf_load(const char *path, struct sriov_nova_conf *ret,
 			 struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_conf_release(struct sriov_nova_conf *conf);
@@ -270,9 +292,10 @@ struct sriov_nova_report {
  * @path: the nova.conf
  * @devs: the host's PCI functions as Nova reports them, or NULL; a
  *        device_spec that matches none of them is reported
- * @ret: the findings: values Nova refuses (its message), and what Nova
- *       accepts but does not do what it seems to (see docs/nova.md);
- *       release with sriov_nova_report_release()
+ * @ret: the findings, by line: a file oslo.config refuses (one error,
+ *       option NULL: Nova does not start), values Nova refuses (its
+ *       message), and what Nova accepts but does not do what it seems to
+ *       (see docs/nova.md); release with sriov_nova_report_release()
  *
  * Return: 0 whatever was found, or a negative errno when the file cannot
  * be read.

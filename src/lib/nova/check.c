@@ -252,73 +252,90 @@ static int check_specs(struct report *rp, struct sriov_root *root,
 	return r;
 }
 
+/* A value with a NUL byte: Python's json.loads() refuses it (a control
+ * character is no JSON, in a string or out of one); our parsers take C
+ * strings. */
+static int nul_value(struct report *rp, const struct sriov_nova_conf_value *v)
+{
+	if (v->option == SRIOV_NOVA_DEVICE_SPEC)
+		return problem(
+			rp, v->line, true, v->key,
+			"Invalid [pci]device_spec config: Invalid entry: '%s' (the value holds a NUL byte)",
+			v->value);
+	return problem(
+		rp, v->line, true, v->key,
+		"Invalid PCI alias definition: the value holds a NUL byte, which JSON does not allow");
+}
+
+static int check_alias(struct report *rp, const struct sriov_nova_conf_value *v,
+		       const char **aliases, size_t *na)
+{
+	struct sriov_nova_aliases *al = NULL;
+	struct sriov_error err = { 0 };
+	int r;
+
+	aliases[*na] = v->value;
+	r = sriov_nova_aliases_parse(&aliases[*na], 1, &al, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return problem(rp, v->line, true, v->key, "%s", err.msg);
+	sriov_nova_aliases_free(al);
+	/* same-name aliases must agree: report at the later one */
+	al = NULL;
+	r = sriov_nova_aliases_parse(aliases, *na + 1, &al, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return problem(rp, v->line, true, v->key, "%s", err.msg);
+	sriov_nova_aliases_free(al);
+	(*na)++;
+	return 0;
+}
+
+/* The values in Nova's order (so that "the later alias" is Nova's). */
 static int check_values(struct report *rp, struct sriov_root *root,
 			const struct sriov_nova_conf *conf, json_t *devs)
 {
 	const struct sriov_nova_conf_value *v = conf->values;
 	size_t n = conf->n, na = 0;
-	bool have_spec = false, have_alias = false;
 	int r = 0;
 
-	/* oslo.config takes the new name and ignores the deprecated ones */
-	for (size_t i = 0; i < n; i++) {
-		have_spec = have_spec || !strcmp(v[i].key, "device_spec");
-		have_alias = have_alias || !strcmp(v[i].key, "alias");
-	}
 	_cleanup_free_ const char **aliases = calloc(n + 1, sizeof(*aliases));
 	if (!aliases)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		bool spec = strstr(v[i].key, "whitelist") ||
-			    !strcmp(v[i].key, "device_spec");
-		if (spec && have_spec && strcmp(v[i].key, "device_spec")) {
-			r = problem(
-				rp, v[i].line, false, v[i].key,
-				"deprecated name, ignored: device_spec is set too, and oslo.config then reads only device_spec");
-			continue;
-		}
-		if (!spec && have_alias && strcmp(v[i].key, "alias")) {
-			r = problem(
-				rp, v[i].line, false, v[i].key,
-				"deprecated name, ignored: alias is set too");
-			continue;
-		}
-		if (spec) {
-			if (strcmp(v[i].key, "device_spec"))
-				r = problem(
-					rp, v[i].line, false, v[i].key,
-					"deprecated name; use [pci] device_spec");
-			if (r == 0)
-				r = check_specs(rp, root, &v[i], devs);
-			continue;
-		}
-		struct sriov_nova_aliases *al = NULL;
-		struct sriov_error err = { 0 };
-		aliases[na] = v[i].value;
-		r = sriov_nova_aliases_parse(&aliases[na], 1, &al, &err);
-		if (r == -ENOMEM)
+		bool spec = v[i].option == SRIOV_NOVA_DEVICE_SPEC;
+
+		if (v[i].deprecated)
+			r = problem(rp, v[i].line, false, v[i].key,
+				    "deprecated name; use [pci] %s",
+				    spec ? "device_spec" : "alias");
+		if (r < 0)
 			break;
-		if (r < 0) {
-			r = problem(rp, v[i].line, true, v[i].key, "%s",
-				    err.msg);
-			continue;
-		}
-		sriov_nova_aliases_free(al);
-		na++;
-		/* same-name aliases must agree: report at the later one */
-		al = NULL;
-		r = sriov_nova_aliases_parse(aliases, na, &al, &err);
-		if (r == -ENOMEM)
-			break;
-		if (r < 0) {
-			r = problem(rp, v[i].line, true, v[i].key, "%s",
-				    err.msg);
-			na--;
-		} else {
-			sriov_nova_aliases_free(al);
-		}
+		if (strlen(v[i].value) != v[i].len)
+			r = nul_value(rp, &v[i]);
+		else if (spec)
+			r = check_specs(rp, root, &v[i], devs);
+		else
+			r = check_alias(rp, &v[i], aliases, &na);
 	}
 	return r;
+}
+
+/* By line, in the order found within a line. */
+static void sort_by_line(struct sriov_nova_report *rep)
+{
+	for (size_t i = 1; i < rep->n; i++) {
+		struct sriov_nova_problem p = rep->problems[i];
+		size_t j = i;
+
+		while (j > 0 && rep->problems[j - 1].line > p.line) {
+			rep->problems[j] = rep->problems[j - 1];
+			j--;
+		}
+		rep->problems[j] = p;
+	}
 }
 
 int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
@@ -327,17 +344,27 @@ int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
 	struct sriov_nova_report rep = { 0 };
 	struct sriov_nova_conf conf = { 0 };
 	struct report rp = { .rep = &rep };
+	struct nova_conf_error fail = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
 	int r;
 
-	r = sriov_nova_conf_load(path, &conf, err);
+	r = nova_conf_read(path, &buf, &len, err);
 	if (r < 0)
 		return r;
-	r = check_values(&rp, root, &conf, devs);
+	r = nova_conf_parse(buf, len, &conf, &fail);
+	if (r == -EINVAL)
+		/* Nova does not start: nothing else matters */
+		r = problem(&rp, fail.line, true, NULL,
+			    "oslo.config refuses the file: %s", fail.what);
+	else if (r == 0)
+		r = check_values(&rp, root, &conf, devs);
 	sriov_nova_conf_release(&conf);
 	if (r < 0) {
 		sriov_nova_report_release(&rep);
-		return sriov_error_set(err, r, "%s: %s", path, strerror(-r));
+		return nova_oom(err);
 	}
+	sort_by_line(&rep);
 	*ret = rep;
 	return 0;
 }

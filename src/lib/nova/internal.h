@@ -29,6 +29,20 @@ int nova_json_loads(const char *text, json_t **ret, json_error_t *je)
  * characters when an allocation fails). */
 json_t *nova_json_text(const json_t *v);
 
+/* Where and why oslo.config refuses a nova.conf. */
+struct nova_conf_error {
+	unsigned line;
+	char what[SRIOV_ERROR_MSG_MAX - 64];
+};
+/* sriov_nova_conf_parse() with the refusal apart: -EINVAL (fail set) or
+ * -ENOMEM. */
+int nova_conf_parse(const char *buf, size_t len, struct sriov_nova_conf *ret,
+		    struct nova_conf_error *fail)
+	__attribute__((warn_unused_result));
+/* The whole file, NUL-terminated (a NUL inside is kept). */
+int nova_conf_read(const char *path, char **ret, size_t *ret_len,
+		   struct sriov_error *err) __attribute__((warn_unused_result));
+
 /* Does some spec carry remote_managed (the only reader of a device's
  * capabilities)? */
 bool nova_whitelist_remote_managed(const struct sriov_nova_whitelist *wl);

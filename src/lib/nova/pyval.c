@@ -88,7 +88,7 @@ void sb_release(struct sbuf *b)
 }
 
 /* repr() of a str: Python picks ' unless the text has ' and no ". */
-static void repr_str(struct sbuf *b, const char *s, size_t n)
+void py_repr_str(struct sbuf *b, const char *s, size_t n)
 {
 	bool sq = memchr(s, '\'', n) != NULL, dq = memchr(s, '"', n) != NULL;
 	char q = (sq && !dq) ? '"' : '\'';
@@ -192,7 +192,7 @@ void py_repr(struct sbuf *b, const json_t *v)
 		repr_float(b, json_real_value(v));
 		break;
 	case JSON_STRING:
-		repr_str(b, json_string_value(v), json_string_length(v));
+		py_repr_str(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_ARRAY: {
 		size_t i;
@@ -217,7 +217,7 @@ void py_repr(struct sbuf *b, const json_t *v)
 			if (!first)
 				sb_puts(b, ", ");
 			first = false;
-			repr_str(b, k, strlen(k));
+			py_repr_str(b, k, strlen(k));
 			sb_puts(b, ": ");
 			py_repr(b, e);
 		}

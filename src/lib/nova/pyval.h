@@ -39,6 +39,8 @@ void sb_release(struct sbuf *b);
 /* repr(v) and str(v) of the Python object json.loads() gives for v. */
 void py_repr(struct sbuf *b, const json_t *v);
 void py_str(struct sbuf *b, const json_t *v);
+/* repr() of a str given as n bytes of UTF-8 (NULs allowed). */
+void py_repr_str(struct sbuf *b, const char *s, size_t n);
 /* NULL: out of memory. */
 char *py_repr_dup(const json_t *v) MUST_CHECK;
 /* type(v).__name__: str, int, float, bool, NoneType, list, dict. */
