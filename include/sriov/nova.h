@@ -96,6 +96,19 @@ int sriov_nova_stats_new(const struct sriov_nova_whitelist *wl, json_t *devs,
  */
 #define SRIOV_NOVA_HW_SHARED 0x1u
 #define SRIOV_NOVA_DETERMINISTIC 0x2u
+/*
+ * SRIOV_NOVA_SCHEDULER: the pools as the scheduler sees them, which is
+ * Nova, not beyond it. The compute node keeps a device_spec tag's JSON
+ * type ("trusted": true) in its pools and claims on them; the pools it
+ * reports are stored as ComputeNode.pci_device_pools (PciDevicePool: tags
+ * are strings, "True", "1", "1.5"; numa_node an integer) and the
+ * PciPassthroughFilter reads them back so. A pool Nova cannot store (a
+ * tag that is a list or a dict, a numa_node tag that is no integer)
+ * makes the compute node's resource tracker raise: it reports no pools,
+ * and the stats have none (sriov_nova_stats_unreported() says why).
+ * Without the flag: the compute node's view (consume).
+ */
+#define SRIOV_NOVA_SCHEDULER 0x4u
 int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
 			       json_t *devs,
 			       const struct sriov_nova_cell *cells,
@@ -103,6 +116,9 @@ int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
 			       struct sriov_nova_stats **ret,
 			       struct sriov_error *err) SRIOV_MUST_CHECK;
 void sriov_nova_stats_free(struct sriov_nova_stats *st);
+/* With SRIOV_NOVA_SCHEDULER: why the compute node reports no pools, or
+ * NULL when it reports them. */
+const char *sriov_nova_stats_unreported(const struct sriov_nova_stats *st);
 /* The pools as Nova lists them (keys + count); a new reference, NULL when
  * out of memory. */
 json_t *sriov_nova_stats_pools(const struct sriov_nova_stats *st);

@@ -293,6 +293,37 @@ static int cmd_pools(struct cli *cli, struct sriov_nova_whitelist *wl,
 	return emit(cli, out);
 }
 
+/* Hosts whose pools Nova cannot store pass nothing: say why, once per
+ * reason, naming the first such host. */
+static void warn_unreported(struct sriov_nova_stats *const *st,
+			    json_t *const *names, size_t nh)
+{
+	_cleanup_free_ size_t *first = calloc(nh + 1, sizeof(*first));
+	_cleanup_free_ size_t *count = calloc(nh + 1, sizeof(*count));
+	size_t nr = 0;
+
+	if (!first || !count)
+		return; /* a warning lost, not an answer */
+	for (size_t k = 0; k < nh; k++) {
+		const char *why = sriov_nova_stats_unreported(st[k]);
+		size_t j;
+
+		if (!why)
+			continue;
+		for (j = 0; j < nr; j++)
+			if (!strcmp(sriov_nova_stats_unreported(st[first[j]]),
+				    why))
+				break;
+		if (j == nr)
+			first[nr++] = k;
+		count[j]++;
+	}
+	for (size_t j = 0; j < nr; j++)
+		cli_warn("host %s (%zu host(s) in all): %s",
+			 json_string_value(names[first[j]]), count[j],
+			 sriov_nova_stats_unreported(st[first[j]]));
+}
+
 /*
  * Answered as computed: for 10,000 hosts and 1,000 requests the answer is
  * ~100 MB, so the printer writes each request's member when it is
@@ -315,6 +346,9 @@ static int cmd_fit(struct cli *cli, struct sriov_nova_whitelist *wl,
 
 	if (!st || !names)
 		return cli_error("%s", strerror(ENOMEM));
+	/* the PciPassthroughFilter answers on the pools as the scheduler
+	 * reads them back from the database */
+	flags |= SRIOV_NOVA_SCHEDULER;
 	json_object_foreach(hosts, name, hv) {
 		int r = sriov_nova_stats_from_json(wl, hv, flags, &st[h], &err);
 		if (r < 0) {
@@ -328,6 +362,7 @@ static int cmd_fit(struct cli *cli, struct sriov_nova_whitelist *wl,
 			goto out;
 		}
 	}
+	warn_unreported(st, names, nh);
 	json_printer(cli, &p);
 	print_stream(&p);
 	print_open_array(&p, NULL);

@@ -203,6 +203,12 @@ static const char *const specs[] = {
 	"{\"devname\": \"eth0\", \"product_id\": \"1018\", \"remote_managed\": \"true\"}",
 };
 
+/* typed tags as the scheduler reads them back */
+static const char *const sched_specs[] = {
+	"{\"vendor_id\": \"15b3\", \"address\": \"0000:0a:00.0\", \"trusted\": true, \"n\": 1.5}",
+	"{\"vendor_id\": \" 8086 \", \"numa_node\": \" 1 \", \"x\": null}",
+};
+
 static const char *const bad_specs[] = {
 	"{\"address\": \"0000:11:0*.*\"}",
 	"{\"address\": \"0000:0a:0b:00.5\"}",
@@ -273,7 +279,7 @@ oom:
 }
 
 static int stats_scenario(struct sriov_root *root, struct answer *a,
-			  unsigned flags)
+			  const char *const *sp, size_t nsp, unsigned flags)
 {
 	struct sriov_nova_whitelist *wl = NULL;
 	struct sriov_nova_aliases *al = NULL;
@@ -282,9 +288,7 @@ static int stats_scenario(struct sriov_root *root, struct answer *a,
 	struct sriov_error err = { 0 };
 	json_t *host = input(HOST), *got = NULL, *pools = NULL;
 
-	MUST(sriov_nova_whitelist_parse(
-		     root, specs, sizeof(specs) / sizeof(*specs), &wl, &err),
-	     &err);
+	MUST(sriov_nova_whitelist_parse(root, sp, nsp, &wl, &err), &err);
 	MUST(sriov_nova_aliases_parse(aliases, 1, &al, &err), &err);
 	sriov_nova_aliases_free(al);
 	al = NULL;
@@ -292,6 +296,8 @@ static int stats_scenario(struct sriov_root *root, struct answer *a,
 		     aliases, sizeof(aliases) / sizeof(*aliases), &al, &err),
 	     &err);
 	MUST(sriov_nova_stats_from_json(wl, host, flags, &st, &err), &err);
+	if (sriov_nova_stats_unreported(st))
+		say(a, "%s\n", sriov_nova_stats_unreported(st));
 	pools = sriov_nova_stats_pools(st);
 	if (!pools)
 		goto oom;
@@ -346,15 +352,28 @@ oom:
 	return -ENOMEM;
 }
 
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
 static int plain_stats(struct sriov_root *root, struct answer *a)
 {
-	return stats_scenario(root, a, 0);
+	return stats_scenario(root, a, specs, N(specs), 0);
 }
 
 static int shared_stats(struct sriov_root *root, struct answer *a)
 {
-	return stats_scenario(root, a,
+	return stats_scenario(root, a, specs, N(specs),
 			      SRIOV_NOVA_HW_SHARED | SRIOV_NOVA_DETERMINISTIC);
+}
+
+static int scheduler_stats(struct sriov_root *root, struct answer *a)
+{
+	return stats_scenario(root, a, sched_specs, N(sched_specs),
+			      SRIOV_NOVA_SCHEDULER | SRIOV_NOVA_HW_SHARED);
+}
+
+static int unreported_stats(struct sriov_root *root, struct answer *a)
+{
+	return stats_scenario(root, a, specs, N(specs), SRIOV_NOVA_SCHEDULER);
 }
 
 static char conf_path[128];
@@ -428,6 +447,12 @@ static void test_stats(void **state)
 static void test_stats_shared(void **state)
 {
 	run("stats --hw-shared --deterministic", shared_stats, *state);
+}
+
+static void test_stats_scheduler(void **state)
+{
+	run("stats as the scheduler sees them", scheduler_stats, *state);
+	run("stats the compute node cannot report", unreported_stats, *state);
 }
 
 static void test_check(void **state)
@@ -520,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_whitelist),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_shared),
+		cmocka_unit_test(test_stats_scheduler),
 		cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

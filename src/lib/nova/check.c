@@ -13,6 +13,7 @@
 #include <sriov/nova.h>
 
 #include "nova/internal.h"
+#include "nova/pyval.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -135,6 +136,102 @@ static int lint_pf_address(struct report *rp, struct sriov_root *root,
 		a, tvfs, vfp ? vfp : "<VF product>", dev ? dev : "?");
 }
 
+/* JSON text of a scalar, without allocating: 0 or -ENOMEM. */
+static int scalar_text(json_t *v, char t[static 64])
+{
+	size_t n = json_dumpb(v, t, 63, JSON_ENCODE_ANY);
+
+	if (!n || n >= 63)
+		return -ENOMEM;
+	t[n] = '\0';
+	return 0;
+}
+
+/*
+ * A tag whose value is not a string: the compute node keeps the JSON
+ * type, the scheduler reads the pools back from the database with str()
+ * of it (PciDevicePool's tags are strings), or the compute node cannot
+ * store the pool at all.
+ */
+static int lint_typed_tag(struct report *rp,
+			  const struct sriov_nova_conf_value *c, const char *k,
+			  json_t *v)
+{
+	struct sbuf b = { 0 };
+	_cleanup_free_ char *str = NULL;
+	char t[64];
+	int r;
+
+	if (json_is_array(v) || json_is_object(v))
+		return problem(
+			rp, c->line, false, c->key,
+			"tag \"%s\" is a JSON %s: Nova stores a pool's tags as strings and cannot store this one (ValueError), so the compute node reports no PCI devices and the scheduler passes no request to this host; write a string",
+			k, json_is_array(v) ? "list" : "object");
+	if (!json_is_boolean(v) && !json_is_number(v))
+		return 0; /* a string, or null (stored as null) */
+	r = scalar_text(v, t);
+	if (r < 0)
+		return r;
+	py_str(&b, v);
+	str = sb_take(&b);
+	if (!str)
+		return -ENOMEM;
+	const char *want = json_is_true(v)  ? "true" :
+			   json_is_false(v) ? "false" :
+					      str;
+	return problem(
+		rp, c->line, false, c->key,
+		"tag \"%s\" is the JSON %s %s: the scheduler reads pools back with tags as strings (\"%s\") and passes a request for \"%s\", the compute node compares the %s and fails its claim, so the instance is rescheduled; write \"%s\"",
+		k, json_is_boolean(v) ? "boolean" : "number", t, str, want,
+		json_is_boolean(v) ? "boolean" : "number", want);
+}
+
+/* A numa_node tag sets the pools' node: an integer in the database. */
+static int lint_numa_node(struct report *rp,
+			  const struct sriov_nova_conf_value *c, json_t *v)
+{
+	long long n = 0;
+	char t[64];
+	int r;
+
+	if (json_is_null(v) || json_is_integer(v) || json_is_boolean(v))
+		return 0; /* the same number on both sides */
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (d > -9.2e18 && d < 9.2e18 && (double)(long long)d == d)
+			return 0;
+		if (d > -9.2e18 && d < 9.2e18) {
+			r = scalar_text(v, t);
+			n = (long long)d;
+		} else {
+			r = 1;
+		}
+	} else if (json_is_string(v)) {
+		r = py_int(json_string_value(v), json_string_length(v), &n);
+		if (r == 0) {
+			struct sbuf b = { 0 };
+			py_repr(&b, v);
+			char *q = sb_take(&b);
+			if (!q)
+				return -ENOMEM;
+			snprintf(t, sizeof(t), "the string %.48s", q);
+			free(q);
+		}
+	} else {
+		r = 1;
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r != 0)
+		return problem(
+			rp, c->line, false, c->key,
+			"tag \"numa_node\" is no integer, which Nova cannot store as a pool's NUMA node (ValueError), so the compute node reports no PCI devices and the scheduler passes no request to this host; write an integer");
+	return problem(
+		rp, c->line, false, c->key,
+		"tag \"numa_node\" is %s: the scheduler reads it back as the number %lld, the compute node compares the tag itself with its NUMA cells and finds none, so a guest with a NUMA topology passes the scheduler and fails the claim; write %lld",
+		t, n, n);
+}
+
 /* Lints of one spec object that Nova accepts. */
 static int lint_spec(struct report *rp, struct sriov_root *root,
 		     const struct sriov_nova_conf_value *c, json_t *spec)
@@ -147,23 +244,10 @@ static int lint_spec(struct report *rp, struct sriov_root *root,
 		if (!strcmp(k, "vendor_id") || !strcmp(k, "product_id") ||
 		    !strcmp(k, "address") || !strcmp(k, "devname"))
 			continue;
-		if (json_is_boolean(v) || json_is_number(v)) {
-			char t[64];
-			/* a scalar; 0: out of memory */
-			size_t n = json_dumpb(v, t, sizeof(t) - 1,
-					      JSON_ENCODE_ANY);
-			if (!n || n >= sizeof(t))
-				return -ENOMEM;
-			t[n] = '\0';
-			r = problem(
-				rp, c->line, false, c->key,
-				"tag \"%s\" is the JSON %s %s: a request's values are strings (\"%s\"), and Nova compares them with the tag's type, so this never matches; write \"%s\"",
-				k, json_is_boolean(v) ? "boolean" : "number", t,
-				json_is_true(v) ? "true" : t,
-				json_is_true(v) ? "true" : t);
-			if (r < 0)
-				return r;
-		}
+		r = !strcmp(k, "numa_node") ? lint_numa_node(rp, c, v) :
+					      lint_typed_tag(rp, c, k, v);
+		if (r < 0)
+			return r;
 	}
 	if (json_is_object(addr)) {
 		json_object_foreach(addr, k, v) {

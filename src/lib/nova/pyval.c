@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -436,6 +437,37 @@ int py_hex_normalise(const char *s, unsigned width, const char *max, char **out,
 bad:
 	sb_release(&d);
 	return -EINVAL;
+}
+
+int py_int(const char *s, size_t n, long long *ret)
+{
+	size_t i = 0;
+	bool neg = false, digit = false;
+	unsigned long long v = 0;
+
+	while (i < n && py_isspace((unsigned char)s[i]))
+		i++;
+	while (n > i && py_isspace((unsigned char)s[n - 1]))
+		n--;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < n; i++) {
+		if (s[i] == '_' && digit && i + 1 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '9')
+			continue; /* one underscore between digits */
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		digit = true;
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (!digit)
+		return -EINVAL;
+	if (v > (unsigned long long)LLONG_MAX + neg)
+		return -ERANGE;
+	*ret = neg ? (long long)(0 - v) : (long long)v;
+	return 0;
 }
 
 bool py_bool_from_string(const json_t *v)

@@ -64,6 +64,10 @@ char *py_strip_chars(const char *s, const char *chars) MUST_CHECK;
 int py_hex_normalise(const char *s, unsigned width, const char *max, char **out,
 		     bool *gt) MUST_CHECK;
 
+/* int(s) of a str (base 10, ASCII): 0, or -EINVAL where Python raises
+ * ValueError (and -ERANGE beyond 64 bits). */
+int py_int(const char *s, size_t n, long long *ret) MUST_CHECK;
+
 /* oslo_utils.strutils.bool_from_string(v) (strict=False, default=False). */
 bool py_bool_from_string(const json_t *v);
 

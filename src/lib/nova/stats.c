@@ -55,6 +55,9 @@ struct sriov_nova_stats {
 	unsigned flags;
 	bool tree, clone;
 	const struct sriov_nova_whitelist *wl;
+	/* SRIOV_NOVA_SCHEDULER: why Nova cannot store the pools ("" if it
+	 * can) */
+	char unreported[SRIOV_ERROR_MSG_MAX];
 };
 
 static const char *const dev_types[] = { "type-PCI", "type-PF", "type-VF",
@@ -204,12 +207,15 @@ static bool numa_same(json_t *a, json_t *b)
 /* The signature as a string for the whitelist's class table; NULL when a
  * value does not fit or holds a NUL. Lengths prefix the strings so that no
  * two signatures give the same text. */
-static const char *sig_key(char *buf, size_t size, long m, json_t *prod,
-			   json_t *vend, json_t *numa, json_t *dt, json_t *pi)
+static const char *sig_key(char *buf, size_t size, unsigned flags, long m,
+			   json_t *prod, json_t *vend, json_t *numa, json_t *dt,
+			   json_t *pi)
 {
 	json_t *s[4] = { prod, vend, dt, pi };
 	size_t at;
-	int n = snprintf(buf, size, "%ld|%s%" JSON_INTEGER_FORMAT, m,
+	/* the scheduler's keys differ from the compute node's */
+	int n = snprintf(buf, size, "%c%ld|%s%" JSON_INTEGER_FORMAT,
+			 flags & SRIOV_NOVA_SCHEDULER ? 's' : 'c', m,
 			 json_is_null(numa) ? "n" : "i",
 			 json_is_null(numa) ? 0 : json_integer_value(numa));
 
@@ -312,6 +318,15 @@ int sriov_nova_stats_new(const struct sriov_nova_whitelist *wl, json_t *devs,
 	return sriov_nova_stats_new_flags(wl, devs, cells, ncells, 0, ret, err);
 }
 
+static void drop_pools(struct sriov_nova_stats *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		json_decref(st->pools[i].keys);
+		json_decref(st->pools[i].devs);
+	}
+	st->n = 0;
+}
+
 /* The devices in address order (SRIOV_NOVA_DETERMINISTIC), a new array. */
 static int by_address(json_t *in, json_t **ret)
 {
@@ -377,6 +392,92 @@ static int pool_keys(const struct sriov_nova_whitelist *wl, json_t *d, int m,
 	return 0;
 }
 
+/*
+ * One value of a pool dict as PciDevicePool stores it and the scheduler
+ * reads it back: vendor_id and product_id are StringFields, numa_node an
+ * IntegerField(nullable=True), the rest are tags, a
+ * DictOfNullableStringsField, whose String.coerce() takes str, int,
+ * float (and bool, an int) and gives str(). -EINVAL: Nova raises (why
+ * says what the value is).
+ */
+static int stored_value(const char *key, json_t *v, json_t **ret,
+			const char **why)
+{
+	struct sbuf b = { 0 };
+	long long n;
+	char *t;
+
+	if (!strcmp(key, "numa_node")) {
+		/* int(value) */
+		if (json_is_null(v) || json_is_integer(v)) {
+			*ret = json_incref(v);
+		} else if (json_is_boolean(v)) {
+			*ret = json_integer(json_is_true(v));
+		} else if (json_is_real(v)) {
+			double d = json_real_value(v);
+			if (d <= -9.2e18 || d >= 9.2e18) {
+				*why = "a number beyond 64 bits";
+				return -EINVAL;
+			}
+			*ret = json_integer((json_int_t)d);
+		} else if (json_is_string(v)) {
+			if (py_int(json_string_value(v), json_string_length(v),
+				   &n) < 0) {
+				*why = "a string that is not an integer";
+				return -EINVAL;
+			}
+			*ret = json_integer(n);
+		} else {
+			*why = json_is_array(v) ? "a list" : "a dict";
+			return -EINVAL;
+		}
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (json_is_null(v) || json_is_string(v) || !strcmp(key, "vendor_id") ||
+	    !strcmp(key, "product_id")) {
+		*ret = json_incref(v);
+		return 0;
+	}
+	if (json_is_array(v) || json_is_object(v)) {
+		*why = json_is_array(v) ? "a list" : "a dict";
+		return -EINVAL;
+	}
+	py_str(&b, v); /* "True", "1", "1.5" */
+	t = sb_take(&b);
+	*ret = t ? json_string(t) : NULL;
+	free(t);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The keys as the scheduler reads them back (SRIOV_NOVA_SCHEDULER). */
+static int stored_keys(struct sriov_nova_stats *st, int m, json_t **keys)
+{
+	json_auto_t *out = json_object();
+	const char *k, *why = NULL;
+	json_t *v, *sv;
+	int r;
+
+	if (!out)
+		return -ENOMEM;
+	json_object_foreach(*keys, k, v) {
+		r = stored_value(k, v, &sv, &why);
+		if (r == -EINVAL) {
+			snprintf(
+				st->unreported, sizeof(st->unreported),
+				"device_spec %zu: tag \"%s\" is %s, which Nova cannot store in a pool (PciDevicePool takes strings and numbers), so the compute node reports no PCI devices and the scheduler sees none",
+				sriov_nova_whitelist_value_index(st->wl,
+								 (size_t)m),
+				k, why);
+			return r;
+		}
+		if (r < 0 || json_object_set_new(out, k, sv) < 0)
+			return -ENOMEM;
+	}
+	json_decref(*keys);
+	*keys = TAKE_PTR(out);
+	return 0;
+}
+
 /* Track device d (its keys stolen) as st->tr[st->ntr]. */
 static void track(struct sriov_nova_stats *st, json_t *d, json_t *keys)
 {
@@ -412,7 +513,7 @@ static int stats_add(struct sriov_nova_stats *st, size_t i, json_t *d,
 	const struct sriov_nova_whitelist *wl = st->wl;
 	json_t *dt = json_object_get(d, "dev_type");
 	json_t *nn = json_object_get(d, "numa_node");
-	json_t *keys;
+	json_t *keys = NULL;
 	int m, r;
 
 	if (!libvirt_device(d))
@@ -449,13 +550,18 @@ static int stats_add(struct sriov_nova_stats *st, size_t i, json_t *d,
 		return r;
 	}
 	r = pool_keys(wl, d, m, &keys);
-	if (r < 0)
-		return r;
+	if (r == 0 && (st->flags & SRIOV_NOVA_SCHEDULER))
+		r = stored_keys(st, m, &keys);
+	if (r < 0) {
+		json_decref(keys);
+		/* the pools cannot be stored: see the end of stats_new */
+		return r == -EINVAL ? 0 : r;
+	}
 	track(st, d, keys);
 	size_t before = st->n;
 	char sigbuf[512];
-	const char *sigkey = sig ? sig_key(sigbuf, sizeof(sigbuf), m, prod,
-					   vend, numa, dt, sig_pi) :
+	const char *sigkey = sig ? sig_key(sigbuf, sizeof(sigbuf), st->flags, m,
+					   prod, vend, numa, dt, sig_pi) :
 				   NULL;
 	struct pool *p;
 	r = add_device(st, st->ntr - 1, sigkey, &p);
@@ -502,12 +608,15 @@ int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
 		st->ncells = ncells;
 	}
 	json_array_foreach(devs, i, d) {
-		if (r < 0)
+		if (r < 0 || st->unreported[0])
 			break;
 		r = stats_add(st, i, d, err);
 	}
 	if (devs != in)
 		json_decref(devs);
+	/* Nova's resource tracker raises before it reports the pools */
+	if (r == 0 && st->unreported[0])
+		drop_pools(st);
 	if (r == 0 && (flags & SRIOV_NOVA_HW_SHARED))
 		r = build_tree(st);
 	if (r < 0) {
@@ -516,6 +625,11 @@ int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
 	}
 	*ret = st;
 	return 0;
+}
+
+const char *sriov_nova_stats_unreported(const struct sriov_nova_stats *st)
+{
+	return st->unreported[0] ? st->unreported : NULL;
 }
 
 void sriov_nova_stats_free(struct sriov_nova_stats *st)
