@@ -64,6 +64,28 @@ static void test_devspec_errors(void **state)
 		"Invalid [pci]device_spec config: Invalid entry: '5'; Expecting dict");
 }
 
+/* glibc's regcomp() copies an atom once per count of a bounded repeat:
+ * what would expand beyond 4096 positions is refused, not compiled. */
+static void test_regex_expansion(void **state)
+{
+	struct sriov_nova_whitelist *wl = NULL;
+	char msg[512];
+
+	assert_int_equal(parse1("{\"address\":{\"function\":\"0{,21018}a\"}}",
+				&wl, msg),
+			 -ENOTSUP);
+	assert_true(
+		!strncmp(msg, "sriov: regular expression '0{,21018}a'", 38));
+	assert_int_equal(parse1("{\"address\":{\"bus\":\"((a{100}){100})\"}}",
+				&wl, msg),
+			 -ENOTSUP);
+	assert_int_equal(
+		parse1("{\"address\":{\"bus\":\"(0{2}){3}|[0-9]{0,200}\"}}",
+		       &wl, msg),
+		0);
+	sriov_nova_whitelist_free(wl);
+}
+
 static int match(const char *spec, const char *dev)
 {
 	struct sriov_nova_whitelist *wl = NULL;
@@ -160,6 +182,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_devspec_errors),
+		cmocka_unit_test(test_regex_expansion),
 		cmocka_unit_test(test_devspec_match),
 		cmocka_unit_test(test_alias_errors),
 		cmocka_unit_test(test_numa_policies),

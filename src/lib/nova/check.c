@@ -422,20 +422,15 @@ static void sort_by_line(struct sriov_nova_report *rep)
 	}
 }
 
-int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
-		     struct sriov_nova_report *ret, struct sriov_error *err)
+int nova_check_buf(struct sriov_root *root, const char *buf, size_t len,
+		   json_t *devs, struct sriov_nova_report *ret)
 {
 	struct sriov_nova_report rep = { 0 };
 	struct sriov_nova_conf conf = { 0 };
 	struct report rp = { .rep = &rep };
 	struct nova_conf_error fail = { 0 };
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
 	int r;
 
-	r = nova_conf_read(path, &buf, &len, err);
-	if (r < 0)
-		return r;
 	r = nova_conf_parse(buf, len, &conf, &fail);
 	if (r == -EINVAL)
 		/* Nova does not start: nothing else matters */
@@ -446,9 +441,23 @@ int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
 	sriov_nova_conf_release(&conf);
 	if (r < 0) {
 		sriov_nova_report_release(&rep);
-		return nova_oom(err);
+		return r;
 	}
 	sort_by_line(&rep);
 	*ret = rep;
 	return 0;
+}
+
+int sriov_nova_check(struct sriov_root *root, const char *path, json_t *devs,
+		     struct sriov_nova_report *ret, struct sriov_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = nova_conf_read(path, &buf, &len, err);
+	if (r < 0)
+		return r;
+	r = nova_check_buf(root, buf, len, devs, ret);
+	return r < 0 ? nova_oom(err) : 0;
 }

@@ -43,6 +43,11 @@ int nova_conf_parse(const char *buf, size_t len, struct sriov_nova_conf *ret,
 int nova_conf_read(const char *path, char **ret, size_t *ret_len,
 		   struct sriov_error *err) __attribute__((warn_unused_result));
 
+/* sriov_nova_check() of a file's bytes: 0 or -ENOMEM. */
+int nova_check_buf(struct sriov_root *root, const char *buf, size_t len,
+		   json_t *devs, struct sriov_nova_report *ret)
+	__attribute__((warn_unused_result));
+
 /* Does some spec carry remote_managed (the only reader of a device's
  * capabilities)? */
 bool nova_whitelist_remote_managed(const struct sriov_nova_whitelist *wl);

@@ -11,7 +11,8 @@
  * what re.compile rejects) and translated to an anchored POSIX ERE.
  * Returns 0, -ENOMEM, -EINVAL when Python's re would raise re.error, -ENOTSUP for
  * a construct with no POSIX equivalent (lookaround, backreferences, inline
- * flags, \b, possessive quantifiers; see docs/nova.md).
+ * flags, \b, possessive quantifiers, repeats that glibc would expand to
+ * more than 4096 positions; see docs/nova.md).
  */
 int pyre_compile(regex_t *re, const char *pattern)
 	__attribute__((warn_unused_result));
