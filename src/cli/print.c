@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "print.h"
@@ -20,14 +21,32 @@ void print_stream(struct printer *p)
 }
 
 /* Streaming: write one member of the top-level array (borrowed); after a
- * failure, nothing more. */
+ * failure, nothing more. The text is made in a buffer and written at once:
+ * json_dumpf() calls fwrite() for every token. */
 static void stream_member(struct printer *p, json_t *v)
 {
+	size_t flags = JSON_COMPACT | JSON_ENCODE_ANY, n;
+
 	if (p->error)
 		return;
+	n = json_dumpb(v, p->buf, p->buf_size, flags);
+	if (n > p->buf_size) {
+		char *b = realloc(p->buf, n);
+		if (!b) {
+			p->error = -ENOMEM;
+			return;
+		}
+		p->buf = b;
+		p->buf_size = n;
+		n = json_dumpb(v, p->buf, p->buf_size, flags);
+	}
+	if (!n) {
+		p->error = -ENOMEM;
+		return;
+	}
 	if ((p->streamed++ && fputc(',', p->out) == EOF) ||
-	    json_dumpf(v, p->out, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
-		p->error = p->error ? p->error : -EIO;
+	    fwrite(p->buf, 1, n, p->out) != n)
+		p->error = -EIO;
 }
 
 static bool streaming(const struct printer *p)
@@ -57,6 +76,9 @@ int print_end(struct printer *p)
 	p->stream = false;
 	p->streamed = 0;
 	p->error = 0;
+	free(p->buf);
+	p->buf = NULL;
+	p->buf_size = 0;
 	errno = 0;
 	if ((fflush(p->out) != 0 || ferror(p->out)) && !r)
 		r = errno ? -errno : -EIO;
@@ -71,6 +93,9 @@ void print_discard(struct printer *p)
 	p->stream = false;
 	p->streamed = 0;
 	p->error = 0;
+	free(p->buf);
+	p->buf = NULL;
+	p->buf_size = 0;
 }
 
 static void out_of_memory(struct printer *p)

@@ -31,6 +31,8 @@ struct printer {
 	json_t *root;
 	bool stream; /* print_stream() */
 	size_t streamed; /* members written so far */
+	char *buf; /* a member's text while streaming */
+	size_t buf_size;
 	int error; /* -errno of a failed write while streaming */
 };
 

@@ -67,7 +67,8 @@ struct sriov_nova_whitelist {
 	/* pool signature (what stats.c builds a pool's keys from) -> class */
 	char **sig;
 	size_t *sig_cls;
-	size_t nsig, cap_sig, cap_sig_cls;
+	json_t **sig_keys; /* the keys built from it, shared by the pools */
+	size_t nsig, cap_sig, cap_sig_cls, cap_sig_keys;
 	size_t *sigh;
 	size_t nsigh;
 	/* pool classes seen by sriov_nova_stats_new(), for request memos */
@@ -113,17 +114,22 @@ static size_t *str_table_slot(char **keys, size_t n, size_t **h, size_t *nh,
 	return &(*h)[b];
 }
 
-long nova_sig_class(const struct sriov_nova_whitelist *cwl, const char *sig)
+long nova_sig_class(const struct sriov_nova_whitelist *cwl, const char *sig,
+		    json_t **keys)
 {
 	struct sriov_nova_whitelist *wl = (struct sriov_nova_whitelist *)cwl;
 	size_t *slot =
 		str_table_slot(wl->sig, wl->nsig, &wl->sigh, &wl->nsigh, sig);
 
-	return slot && *slot ? (long)wl->sig_cls[*slot - 1] : -1;
+	if (!slot || !*slot)
+		return -1;
+	if (keys)
+		*keys = wl->sig_keys[*slot - 1];
+	return (long)wl->sig_cls[*slot - 1];
 }
 
 int nova_sig_class_set(const struct sriov_nova_whitelist *cwl, const char *sig,
-		       size_t cls)
+		       size_t cls, json_t *keys)
 {
 	struct sriov_nova_whitelist *wl = (struct sriov_nova_whitelist *)cwl;
 	size_t *slot =
@@ -138,10 +144,13 @@ int nova_sig_class_set(const struct sriov_nova_whitelist *cwl, const char *sig,
 		       sizeof(char *)) < 0 ||
 	    grow_array((void **)&wl->sig_cls, &wl->cap_sig_cls, wl->nsig,
 		       sizeof(size_t)) < 0 ||
+	    grow_array((void **)&wl->sig_keys, &wl->cap_sig_keys, wl->nsig,
+		       sizeof(json_t *)) < 0 ||
 	    !(copy = strdup(sig)))
 		return -ENOMEM;
 	wl->sig[wl->nsig] = copy;
 	wl->sig_cls[wl->nsig] = cls;
+	wl->sig_keys[wl->nsig] = json_incref(keys);
 	*slot = ++wl->nsig;
 	return 0;
 }
@@ -978,10 +987,13 @@ void sriov_nova_whitelist_free(struct sriov_nova_whitelist *wl)
 	}
 	free(wl->pm);
 	free(wl->pmh);
-	for (size_t i = 0; i < wl->nsig; i++)
+	for (size_t i = 0; i < wl->nsig; i++) {
 		free(wl->sig[i]);
+		json_decref(wl->sig_keys[i]);
+	}
 	free(wl->sig);
 	free(wl->sig_cls);
+	free(wl->sig_keys);
 	free(wl->sigh);
 	free(wl->cls);
 	free(wl->hash);

@@ -61,10 +61,13 @@ int nova_intern_pool(const struct sriov_nova_whitelist *wl, const char *key,
 /* The number of pool classes interned so far. */
 size_t nova_whitelist_classes(const struct sriov_nova_whitelist *wl);
 
-/* Pool classes by the inputs of their keys (see stats.c): -1 unknown. A
+/* Pool classes by the inputs of their keys (see stats.c): the class, -1
+ * unknown, and (keys not NULL) the keys built from them, borrowed. A
  * signature that cannot be remembered (-ENOMEM) is only slower. */
-long nova_sig_class(const struct sriov_nova_whitelist *wl, const char *sig);
+long nova_sig_class(const struct sriov_nova_whitelist *wl, const char *sig,
+		    json_t **keys);
 int nova_sig_class_set(const struct sriov_nova_whitelist *wl, const char *sig,
-		       size_t cls) __attribute__((warn_unused_result));
+		       size_t cls, json_t *keys)
+	__attribute__((warn_unused_result));
 
 #endif

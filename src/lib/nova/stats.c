@@ -129,7 +129,7 @@ static int pool_finish(const struct sriov_nova_whitelist *wl, struct pool *p,
 	p->rm = py_bool_from_string(rm ? rm : json_null());
 	/* equal signatures build identical keys, so the class found once
 	 * by serialising them holds for every pool with that signature */
-	long c = sig ? nova_sig_class(wl, sig) : -1;
+	long c = sig ? nova_sig_class(wl, sig, NULL) : -1;
 	if (c >= 0) {
 		p->cls = (size_t)c;
 		return 0;
@@ -143,7 +143,7 @@ static int pool_finish(const struct sriov_nova_whitelist *wl, struct pool *p,
 		return r;
 	/* a signature not remembered only costs the serialisation above
 	 * next time */
-	if (sig && nova_sig_class_set(wl, sig, p->cls) < 0)
+	if (sig && nova_sig_class_set(wl, sig, p->cls, p->keys) < 0)
 		return 0;
 	return 0;
 }
@@ -549,20 +549,27 @@ static int stats_add(struct sriov_nova_stats *st, size_t i, json_t *d,
 			track(st, d, json_incref(same->keys));
 		return r;
 	}
-	r = pool_keys(wl, d, m, &keys);
-	if (r == 0 && (st->flags & SRIOV_NOVA_SCHEDULER))
-		r = stored_keys(st, m, &keys);
-	if (r < 0) {
-		json_decref(keys);
-		/* the pools cannot be stored: see the end of stats_new */
-		return r == -EINVAL ? 0 : r;
-	}
-	track(st, d, keys);
-	size_t before = st->n;
 	char sigbuf[512];
 	const char *sigkey = sig ? sig_key(sigbuf, sizeof(sigbuf), st->flags, m,
 					   prod, vend, numa, dt, sig_pi) :
 				   NULL;
+	json_t *known = NULL;
+	/* another host built the keys from the same inputs: equal keys,
+	 * shared (they are never changed) */
+	if (sigkey && nova_sig_class(wl, sigkey, &known) >= 0 && known) {
+		keys = json_incref(known);
+	} else {
+		r = pool_keys(wl, d, m, &keys);
+		if (r == 0 && (st->flags & SRIOV_NOVA_SCHEDULER))
+			r = stored_keys(st, m, &keys);
+		if (r < 0) {
+			json_decref(keys);
+			/* the pools cannot be stored: see stats_new */
+			return r == -EINVAL ? 0 : r;
+		}
+	}
+	track(st, d, keys);
+	size_t before = st->n;
 	struct pool *p;
 	r = add_device(st, st->ntr - 1, sigkey, &p);
 	if (r < 0)
