@@ -9,7 +9,9 @@
 #include <yaml.h>
 
 #include <sriov/daemon_config.h>
+#include "config/yamldoc.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -543,23 +545,6 @@ void sriov_daemon_config_release(struct sriov_daemon_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int read_file(const char *path, char **ret, struct sriov_error *err)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f)
-		return sriov_error_set(err, -errno, "%s: %s", path,
-				       strerror(errno));
-	if (getdelim(&buf, &n, '\0', f) < 0 && ferror(f)) {
-		free(buf);
-		return sriov_error_set(err, -EIO, "%s: read error", path);
-	}
-	*ret = buf ? buf : strdup("");
-	return *ret ? 0 : -ENOMEM;
-}
-
 /* The defaults of what the file did not say; @cfg is moved to @out. */
 static int finish(struct sriov_daemon_config *cfg, const char *path,
 		  struct sriov_daemon_config *out, struct sriov_error *err)
@@ -583,33 +568,27 @@ int sriov_daemon_config_load(const char *path, const char *text,
 {
 	_cleanup_free_ char *buf = NULL;
 	struct sriov_daemon_config cfg;
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .path = path, .err = err };
+	size_t len;
 	int r;
 
 	if (!text) {
-		r = read_file(path, &buf, err);
+		/* with its length: a NUL inside is libyaml's error, not
+		 * the silent end of the file */
+		r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 		if (r < 0)
 			return r;
 		text = buf;
+	} else {
+		len = strlen(text);
 	}
 	sriov_daemon_config_init(&cfg);
-	if (!yaml_parser_initialize(&parser))
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     strlen(text));
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(err, -EINVAL, path,
-				       (unsigned)parser.problem_mark.line + 1,
-				       (unsigned)parser.problem_mark.column + 1,
-				       "%s", parser.problem ?: "yaml error");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(path, text, len, &doc, err);
+	if (r < 0)
 		return r;
-	}
 	r = parse_root(&c, yaml_document_get_root_node(&doc), &cfg);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	if (r == -ENOMEM)
 		sriov_error_set(err, r, "out of memory");
 	if (r < 0) {

@@ -12,6 +12,7 @@
 
 #include <sriov/partitions.h>
 
+#include "config/yamldoc.h"
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -358,7 +359,6 @@ int sriov_intent_parse(const char *buf, size_t len, const char *file,
 		       struct sriov_partitions *ret, struct sriov_error *err)
 {
 	struct ictx c = { .file = file ? file : "<intent>", .err = err };
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	int r;
 
@@ -366,25 +366,14 @@ int sriov_intent_parse(const char *buf, size_t len, const char *file,
 	ret->file = strdup(c.file);
 	if (!ret->file)
 		return sriov_error_set(err, -ENOMEM, "out of memory");
-	if (!yaml_parser_initialize(&parser)) {
-		sriov_partitions_release(ret);
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(err, -EINVAL, c.file,
-				       (unsigned)parser.problem_mark.line + 1,
-				       (unsigned)parser.problem_mark.column + 1,
-				       "invalid YAML: %s",
-				       parser.problem ? parser.problem : "?");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(c.file, buf, len, &doc, err);
+	if (r < 0) {
 		sriov_partitions_release(ret);
 		return r;
 	}
 	c.doc = &doc;
 	r = intent_doc(&c, ret);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	if (r == -ENOMEM)
 		sriov_error_set(err, r, "out of memory reading '%s'", c.file);
 	if (r < 0)

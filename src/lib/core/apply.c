@@ -18,6 +18,7 @@
 #include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -939,35 +940,6 @@ out:
 	return r;
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len,
-		    struct sriov_error *err)
-{
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	f = fopen(path, "re");
-	if (!f)
-		return sriov_error_set(err, -errno, "cannot open %s: %s", path,
-				       strerror(errno));
-	for (;;) {
-		if (grow_array((void **)&buf, &cap, len + 4096, 1) < 0)
-			return sriov_error_set(err, -ENOMEM, "out of memory");
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-		if (len > 16 << 20)
-			return sriov_error_set(err, -EFBIG,
-					       "%s: larger than 16 MiB", path);
-	}
-	if (ferror(f))
-		return sriov_error_set(err, -EIO, "cannot read %s", path);
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 		     struct sriov_apply_report *ret, struct sriov_error *err)
 {
@@ -976,7 +948,7 @@ int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = read_all(path, &buf, &len, err);
+	r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 	if (r < 0)
 		return r;
 	return sriov_apply_buffer(root, path, buf, len, flags, ret, err);
@@ -991,7 +963,7 @@ int sriov_host_selectors(const char *path, struct sriov_host_selector **ret,
 	size_t len;
 	int r;
 
-	r = read_all(path, &buf, &len, err);
+	r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 	if (r < 0)
 		return r;
 	r = host_parse(path, buf, len, &h, err);
