@@ -64,6 +64,15 @@ static void test_shape_errors(void **state)
 		     "h.yaml:5:14: 'mac' takes a value, not a list");
 	expect_error("pfs:\n  - name: eth0\n   numvfs: 3\n", "h.yaml:3:");
 	expect_error("pfs: [\n", "h.yaml:2:1: invalid YAML");
+	/* aliases repeat a part of the file: one PF's VFs under every PF,
+	 * a list of a thousand aliases of a list of a thousand... */
+	expect_error(
+		"pfs:\n  - name: eth0\n    vfs: &v [{vf: 0, trust: on}]\n"
+		"  - name: eth1\n    vfs: *v\n",
+		"h.yaml:5:10: the alias *v: YAML aliases are not accepted");
+	/* libyaml reads the first document and never looks further */
+	expect_error("pfs:\n  - name: eth0\n---\npfs:\n  - name: eth0\n",
+		     "h.yaml:3:1: a second YAML document");
 }
 
 static void test_selectors(void **state)

@@ -78,6 +78,12 @@ static void test_config_errors(void **state)
 		   "t.yaml:3:7: physnets: pf 'eth0' is listed twice");
 	config_err("physnets:\n  p: [../eth0]\n",
 		   "t.yaml:2:7: physnets: p: invalid pf '../eth0'");
+	config_err("physnets:\n  p: eth0\n  q: eth0\n",
+		   "t.yaml:3:6: physnets: pf 'eth0' is listed twice");
+	config_err("physnets:\n  p: &pf [eth0]\n  q: *pf\n",
+		   "t.yaml:3:6: the alias *pf: YAML aliases are not accepted");
+	config_err("physnets:\n  p: [eth0]\n...\n---\nphysnets: {}\n",
+		   "t.yaml:4:1: a second YAML document");
 	config_err("physnets:\n  p: [eth0]\nsocket: run/x\n",
 		   "t.yaml:3:9: socket: 'run/x' is not an absolute path");
 	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth9:vf1']\n",

@@ -112,10 +112,38 @@ static bool valid_vf_name(const char *s)
 	return !strncmp(s, "vf", 2) && s[2] && parse_u64(s + 2, 10, &v) == 0;
 }
 
+/* One PF of physnet @pn, given alone or in its list. */
+static int add_pf(struct ctx *c, struct sriov_daemon_config *cfg,
+		  struct sriov_daemon_physnet *pn, size_t *cap,
+		  const yaml_node_t *e)
+{
+	const char *pf = scalar(e);
+
+	if (!pf || !name_is_safe(pf) || !sriov_port_id_valid(pf) ||
+	    strlen(pf) >= 64)
+		return FAIL(
+			c, e,
+			"physnets: %s: invalid pf '%s' (a netdev name or PCI address)",
+			pn->name, pf ? pf : "");
+	if (sriov_daemon_config_physnet_of(cfg, pf))
+		return FAIL(
+			c, e,
+			"physnets: pf '%s' is listed twice; a PF belongs to one physnet",
+			pf);
+	if (grow_array((void **)&pn->pfs, cap, pn->n_pfs, sizeof(char *)) < 0)
+		return -ENOMEM;
+	pn->pfs[pn->n_pfs] = strdup(pf);
+	if (!pn->pfs[pn->n_pfs])
+		return -ENOMEM;
+	pn->n_pfs++;
+	return 0;
+}
+
 static int parse_physnets(struct ctx *c, yaml_node_t *n,
 			  struct sriov_daemon_config *cfg)
 {
 	size_t cap = 0;
+	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return FAIL(c, n,
@@ -148,18 +176,9 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 			return -ENOMEM;
 		if (scalar(v)) {
 			/* one PF may be given without a list */
-			yaml_node_t *one = v;
-
-			if (grow_array((void **)&pn->pfs, &pcap, 0,
-				       sizeof(char *)) < 0)
-				return -ENOMEM;
-			if (!name_is_safe(scalar(one)) ||
-			    !sriov_port_id_valid(scalar(one)))
-				return FAIL(c, one,
-					    "physnets: %s: invalid pf '%s' (a "
-					    "netdev name or PCI address)",
-					    name, scalar(one));
-			pn->pfs[pn->n_pfs++] = strdup(scalar(one));
+			r = add_pf(c, cfg, pn, &pcap, v);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (v->type != YAML_SEQUENCE_NODE ||
@@ -170,27 +189,10 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 				    name);
 		for (yaml_node_item_t *i = v->data.sequence.items.start;
 		     i < v->data.sequence.items.top; i++) {
-			yaml_node_t *e = yaml_document_get_node(c->doc, *i);
-			const char *pf = scalar(e);
-
-			if (!pf || !name_is_safe(pf) ||
-			    !sriov_port_id_valid(pf) || strlen(pf) >= 64)
-				return FAIL(c, e,
-					    "physnets: %s: invalid pf '%s' (a "
-					    "netdev name or PCI address)",
-					    name, pf ? pf : "");
-			if (sriov_daemon_config_physnet_of(cfg, pf))
-				return FAIL(
-					c, e,
-					"physnets: pf '%s' is listed "
-					"twice; a PF belongs to one physnet",
-					pf);
-			if (grow_array((void **)&pn->pfs, &pcap, pn->n_pfs,
-				       sizeof(char *)) < 0)
-				return -ENOMEM;
-			pn->pfs[pn->n_pfs] = strdup(pf);
-			if (!pn->pfs[pn->n_pfs++])
-				return -ENOMEM;
+			r = add_pf(c, cfg, pn, &pcap,
+				   yaml_document_get_node(c->doc, *i));
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;

@@ -141,22 +141,12 @@ static int parse_member(struct ictx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int parse_scope(struct ictx *c, yaml_node_t *v,
-		       struct sriov_prtn_flags *f)
+static int parse_one_scope(struct ictx *c, yaml_node_t *v,
+			   struct sriov_prtn_flags *f)
 {
 	uint64_t x;
 	int r;
 
-	if (v->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = v->data.sequence.items.start;
-		     it < v->data.sequence.items.top; it++) {
-			r = parse_scope(c, yaml_document_get_node(c->doc, *it),
-					f);
-			if (r < 0)
-				return r;
-		}
-		return 0;
-	}
 	r = get_uint(c, v, "scope", 15, &x);
 	if (r < 0)
 		return r;
@@ -164,6 +154,24 @@ static int parse_scope(struct ictx *c, yaml_node_t *v,
 		return FAIL(c, v, "'scope' must be 1..15");
 	f->scope_mask |= 1u << x;
 	f->given |= SRIOV_FLAG_SCOPE;
+	return 0;
+}
+
+/* scope: N, or scope: [N, ...]: a list of numbers, not of lists, so no
+ * depth of [[[...]]] recurses */
+static int parse_scope(struct ictx *c, yaml_node_t *v,
+		       struct sriov_prtn_flags *f)
+{
+	int r;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return parse_one_scope(c, v, f);
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		r = parse_one_scope(c, yaml_document_get_node(c->doc, *it), f);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* yaml_doc_load(): one bounded YAML document (config/yamldoc.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -19,6 +20,54 @@ static int syntax_error(const char *path, const yaml_parser_t *p,
 		p->context ? p->context : "");
 }
 
+/*
+ * The events of the whole stream, before the tree is built: an alias or a
+ * second document is refused at its own position (the tree keeps neither),
+ * and so is a syntax error anywhere in the stream.
+ */
+static int scan(const char *path, const char *buf, size_t len,
+		struct sriov_error *err)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	unsigned docs = 0;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return sriov_error_set(err, -ENOMEM, "%s: out of memory", path);
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	for (;;) {
+		bool end;
+
+		if (!yaml_parser_parse(&p, &e)) {
+			/* here, not in the loader: it stops at the first
+			 * document and would not see one in a second */
+			r = syntax_error(path, &p, err);
+			break;
+		}
+		if (e.type == YAML_ALIAS_EVENT) {
+			r = sriov_error_set_at(
+				err, -EINVAL, path,
+				(unsigned)e.start_mark.line + 1,
+				(unsigned)e.start_mark.column + 1,
+				"the alias *%s: YAML aliases are not accepted (write the value out where it is used)",
+				(const char *)e.data.alias.anchor);
+		} else if (e.type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+			r = sriov_error_set_at(
+				err, -EINVAL, path,
+				(unsigned)e.start_mark.line + 1,
+				(unsigned)e.start_mark.column + 1,
+				"a second YAML document: the file holds one (remove this '---' and what follows, or merge them)");
+		}
+		end = e.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&e);
+		if (r < 0 || end)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return r;
+}
+
 int yaml_doc_load(const char *path, const char *buf, size_t len,
 		  yaml_document_t *doc, struct sriov_error *err)
 {
@@ -26,6 +75,9 @@ int yaml_doc_load(const char *path, const char *buf, size_t len,
 	int r;
 
 	memset(doc, 0, sizeof(*doc));
+	r = scan(path, buf, len, err);
+	if (r < 0)
+		return r;
 	if (!yaml_parser_initialize(&p))
 		return sriov_error_set(err, -ENOMEM, "%s: out of memory", path);
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);

@@ -5,8 +5,15 @@
 /*
  * One YAML document, as every YAML format of ours takes it (host.yaml,
  * sriovd.yaml, the partition intent, the GUID pool): libyaml's document
- * tree, loaded from a buffer that read_file_capped() filled, with one form
- * of error: "path:line:column: invalid YAML: ...".
+ * tree, loaded from a buffer that read_file_capped() filled, and the
+ * refusals that keep the walkers over it bounded:
+ *
+ *   - an alias (*name) is refused where it stands: a node reached twice can
+ *     repeat a part of the file without end (a list of aliases of a list of
+ *     aliases...) or loop (&a [*a] is a list that contains itself);
+ *   - a second document (---) is refused: libyaml would read the first and
+ *     never look at the rest, errors included;
+ *   - a syntax error is "path:line:column: invalid YAML: ...".
  */
 
 #include <stddef.h>
