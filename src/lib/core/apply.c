@@ -33,6 +33,8 @@ struct want_vf {
 
 struct want_pf {
 	struct sriov_pf_ref pf;
+	unsigned line, col; /* of the entry's selector */
+	char sel[64]; /* "name: eth0", "pci: ...", "vendor: 15b3 ..." */
 	bool has_numvfs;
 	unsigned numvfs;
 	struct want_vf *vfs; /* indexed by VF, n_vfs entries */
@@ -84,19 +86,25 @@ static int read_hexid(struct sriov_root *root, const char *dev,
 	return parse_hexid(strip_trailing(s), ret);
 }
 
-static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
-		    const struct sriov_pf_ref *pf)
+/* Where an entry says which PF(s) it means, and how. */
+static void entry_selector(const struct host_pf *hp, unsigned *line,
+			   unsigned *col, char *sel, size_t size)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*arr)[i].pf.bus, pf->bus) &&
-		    !strcmp((*arr)[i].pf.dev, pf->dev))
-			return 1; /* listed twice: a later entry merges */
-	if (grow_array((void **)arr, cap, *n + 1, sizeof(**arr)) < 0)
-		return -ENOMEM;
-	memset(&(*arr)[*n], 0, sizeof(**arr));
-	(*arr)[*n].pf = *pf;
-	(*n)++;
-	return 0;
+	const struct host_kv *kv = host_kv_get(hp->kv, hp->n_kv, "pci");
+
+	if (!kv)
+		kv = host_kv_get(hp->kv, hp->n_kv, "name");
+	if (kv) {
+		*line = kv->line;
+		*col = kv->col;
+		snprintf(sel, size, "%s: %s", kv->key, kv->val);
+		return;
+	}
+	*line = hp->line;
+	*col = hp->col;
+	snprintf(sel, size, "vendor: %s, device: %s",
+		 host_kv_get(hp->kv, hp->n_kv, "vendor")->val,
+		 host_kv_get(hp->kv, hp->n_kv, "device")->val);
 }
 
 static struct want_pf *find_want(struct want_pf *arr, size_t n,
@@ -107,6 +115,39 @@ static struct want_pf *find_want(struct want_pf *arr, size_t n,
 		    !strcmp(arr[i].pf.dev, pf->dev))
 			return &arr[i];
 	return NULL;
+}
+
+/*
+ * A PF that a second entry selects again (by name, then by address, or
+ * by ids) is refused: merged, the second entry's settings would silently
+ * win over the first's. Both entries are named.
+ */
+static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
+		    const struct sriov_pf_ref *pf, const char *path,
+		    const struct host_pf *hp, struct sriov_error *err)
+{
+	const struct want_pf *old = find_want(*arr, *n, pf);
+	struct want_pf *w;
+	unsigned line, col;
+	char sel[64];
+
+	entry_selector(hp, &line, &col, sel, sizeof(sel));
+	if (old)
+		return sriov_error_set_at(
+			err, -EINVAL, path, line, col,
+			"%s selects %s (%s), which the entry at line %u column %u already selects (%s): list each PF once, with all its settings",
+			sel, pf->dev, pf->ifname[0] ? pf->ifname : "no netdev",
+			old->line, old->col, old->sel);
+	if (grow_array((void **)arr, cap, *n + 1, sizeof(**arr)) < 0)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	w = &(*arr)[*n];
+	memset(w, 0, sizeof(*w));
+	w->pf = *pf;
+	w->line = line;
+	w->col = col;
+	snprintf(w->sel, sizeof(w->sel), "%s", sel);
+	(*n)++;
+	return 0;
 }
 
 /* The PFs an entry selects: pci:, name:, or every SR-IOV PF with ids. */
@@ -895,10 +936,11 @@ int sriov_apply_buffer(struct sriov_root *root, const char *name,
 			continue;
 		}
 		for (size_t j = 0; r >= 0 && j < n; j++) {
-			r = add_want(&w, &nw, &capw, &pfs[j]);
+			r = add_want(&w, &nw, &capw, &pfs[j], name, &h.pfs[i],
+				     err);
 			if (r >= 0)
-				r = fill_want(root, name, &h.pfs[i],
-					      find_want(w, nw, &pfs[j]), err);
+				r = fill_want(root, name, &h.pfs[i], &w[nw - 1],
+					      err);
 		}
 		free(pfs);
 	}
