@@ -101,7 +101,7 @@ static int parse_range(struct ctx *c, const yaml_node_t *v,
 	uint64_t first, last;
 
 	if (!a)
-		return -ENOMEM;
+		return sriov_error_set(c->err, -ENOMEM, "out of memory");
 	dash = strchr(a, '-');
 	if (dash)
 		*dash = '\0';
@@ -227,8 +227,12 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 				if (r < 0)
 					return r;
 			}
-			if (!out->vfs) /* "vfs: []" */
+			if (!out->vfs) { /* "vfs: []": empty, not absent */
 				out->vfs = calloc(1, sizeof(*out->vfs));
+				if (!out->vfs)
+					return sriov_error_set(c->err, -ENOMEM,
+							       "out of memory");
+			}
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE)

@@ -175,7 +175,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 					"give pci: or name:, not both", err);
 		pfs = calloc(1, sizeof(*pfs));
 		if (!pfs)
-			return -ENOMEM;
+			return sriov_error_set(err, -ENOMEM, "out of memory");
 		r = sriov_pf_resolve(root, kv->val, pfs, &e);
 		if (r < 0) {
 			free(pfs);
@@ -209,7 +209,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 						"sriov_totalvfs")))
 			continue;
 		if (grow_array((void **)&pfs, &cap, n + 1, sizeof(*pfs)) < 0) {
-			r = -ENOMEM;
+			r = sriov_error_set(err, -ENOMEM, "out of memory");
 			break;
 		}
 		if (sriov_pf_resolve(root, devs[i], &pfs[n], NULL) >= 0)
@@ -281,7 +281,7 @@ static int fill_want(struct sriov_root *root, const char *path,
 		struct want_vf *n = realloc(w->vfs, count * sizeof(*n));
 
 		if (!n)
-			return -ENOMEM;
+			return sriov_error_set(err, -ENOMEM, "out of memory");
 		memset(n + w->n_vfs, 0, (count - w->n_vfs) * sizeof(*n));
 		w->vfs = n;
 		w->n_vfs = count;
