@@ -78,6 +78,21 @@ static void test_config_errors(void **state)
 		   "t.yaml:3:7: physnets: pf 'eth0' is listed twice");
 	config_err("physnets:\n  p: [../eth0]\n",
 		   "t.yaml:2:7: physnets: p: invalid pf '../eth0'");
+	{
+		/* one PF over the limit: refused at it, in a blink */
+		size_t n = 4097, cap = 32 + n * 12, off;
+		char *big = malloc(cap);
+
+		assert_non_null(big);
+		off = (size_t)snprintf(big, cap, "physnets:\n  p:\n");
+		for (size_t i = 0; i < n; i++)
+			off += (size_t)snprintf(big + off, cap - off,
+						"    - e%zu\n", i);
+		config_err(
+			big,
+			"t.yaml:4099:7: physnets: more than 4096 PFs in all");
+		free(big);
+	}
 	config_err("physnets:\n  p: eth0\n  q: eth0\n",
 		   "t.yaml:3:6: physnets: pf 'eth0' is listed twice");
 	config_err("physnets:\n  p: &pf [eth0]\n  q: *pf\n",

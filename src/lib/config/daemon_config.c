@@ -19,7 +19,17 @@ struct ctx {
 	yaml_document_t *doc;
 	const char *path;
 	struct sriov_error *err;
+	size_t n_pfs; /* in all physnets */
 };
+
+/*
+ * What one host can have, far above any real one (a host has tens of PFs
+ * of at most a few hundred VFs each): each PF is checked against every
+ * other, each excluded VF's mapping against the others, so these bound the
+ * work a file within its 4 MiB can ask for (400000 PFs took minutes).
+ */
+#define MAX_PFS 4096
+#define MAX_EXCLUDED_VFS 65536
 
 static int at(struct ctx *c, const yaml_node_t *n, int code, const char *msg)
 {
@@ -130,6 +140,10 @@ static int add_pf(struct ctx *c, struct sriov_daemon_config *cfg,
 			c, e,
 			"physnets: pf '%s' is listed twice; a PF belongs to one physnet",
 			pf);
+	if (++c->n_pfs > MAX_PFS)
+		return FAIL(c, e,
+			    "physnets: more than %d PFs in all (the limit)",
+			    MAX_PFS);
 	if (grow_array((void **)&pn->pfs, cap, pn->n_pfs, sizeof(char *)) < 0)
 		return -ENOMEM;
 	pn->pfs[pn->n_pfs] = strdup(pf);
@@ -259,6 +273,11 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 				    "exclude_devices: invalid vf '%s' of pf "
 				    "'%s' (a PCI address 0000:07:00.2, or vfN)",
 				    t, pf);
+		if (cfg->n_excludes >= MAX_EXCLUDED_VFS)
+			return FAIL(
+				c, e,
+				"exclude_devices: more than %d VFs in all (the limit)",
+				MAX_EXCLUDED_VFS);
 		if (grow_array((void **)&cfg->excludes, cap, cfg->n_excludes,
 			       sizeof(*cfg->excludes)) < 0)
 			return -ENOMEM;
