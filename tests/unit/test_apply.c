@@ -72,6 +72,10 @@ static void test_shape_errors(void **state)
 		"pfs:\n  - name: eth0\n    vfs: &v [{vf: 0, trust: on}]\n"
 		"  - name: eth1\n    vfs: *v\n",
 		"h.yaml:5:10: the alias *v: YAML aliases are not accepted");
+	/* a second pfs: zeroed the PFs of the first (and leaked them) */
+	expect_error(
+		"pfs:\n  - name: eth0\npfs:\n  - name: eth1\n",
+		"h.yaml:3:1: 'pfs' is given twice (first at line 1 column 1)");
 	/* libyaml reads the first document and never looks further */
 	expect_error("pfs:\n  - name: eth0\n---\npfs:\n  - name: eth0\n",
 		     "h.yaml:3:1: a second YAML document");

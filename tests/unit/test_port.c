@@ -93,6 +93,10 @@ static void test_config_errors(void **state)
 			"t.yaml:4099:7: physnets: more than 4096 PFs in all");
 		free(big);
 	}
+	/* the second physnets: was parsed over the first, and leaked */
+	config_err(
+		"physnets:\n  p: [eth0]\nphysnets:\n  q: [eth1, eth2]\n",
+		"t.yaml:3:1: 'physnets' is given twice (first at line 1 column 1)");
 	config_err("physnets:\n  p: eth0\n  q: eth0\n",
 		   "t.yaml:3:6: physnets: pf 'eth0' is listed twice");
 	config_err("physnets:\n  p: &pf [eth0]\n  q: *pf\n",

@@ -2,6 +2,7 @@
 /* yaml_doc_load(): one bounded YAML document (config/yamldoc.h). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -68,6 +69,72 @@ static int scan(const char *path, const char *buf, size_t len,
 	return r;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	const yaml_node_t *x = *(const yaml_node_t *const *)a,
+			  *y = *(const yaml_node_t *const *)b;
+	int c = strcmp((const char *)x->data.scalar.value,
+		       (const char *)y->data.scalar.value);
+
+	if (c)
+		return c;
+	return x->start_mark.index < y->start_mark.index ?
+		       -1 :
+		       x->start_mark.index > y->start_mark.index;
+}
+
+/*
+ * A key given twice in one mapping: YAML forbids it, libyaml keeps both,
+ * and a walker would read the second over the first (merged, or the first
+ * lost). Sorted, so a mapping of many keys costs n log n.
+ */
+static int unique_keys(const char *path, yaml_document_t *doc,
+		       struct sriov_error *err)
+{
+	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+		size_t k = 0, np;
+		const yaml_node_t **keys;
+
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		np = (size_t)(n->data.mapping.pairs.top -
+			      n->data.mapping.pairs.start);
+		if (np < 2)
+			continue;
+		keys = malloc(np * sizeof(*keys));
+		if (!keys)
+			return sriov_error_set(err, -ENOMEM,
+					       "%s: out of memory", path);
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			yaml_node_t *key = yaml_document_get_node(doc, pr->key);
+
+			if (key && key->type == YAML_SCALAR_NODE)
+				keys[k++] = key;
+		}
+		qsort(keys, k, sizeof(*keys), cmp_key);
+		for (size_t i = 1; i < k; i++) {
+			const yaml_node_t *a = keys[i - 1], *b = keys[i];
+
+			if (strcmp((const char *)a->data.scalar.value,
+				   (const char *)b->data.scalar.value))
+				continue;
+			sriov_error_set_at(
+				err, -EINVAL, path,
+				(unsigned)b->start_mark.line + 1,
+				(unsigned)b->start_mark.column + 1,
+				"'%s' is given twice (first at line %u column %u)",
+				(const char *)b->data.scalar.value,
+				(unsigned)a->start_mark.line + 1,
+				(unsigned)a->start_mark.column + 1);
+			free(keys);
+			return -EINVAL;
+		}
+		free(keys);
+	}
+	return 0;
+}
+
 int yaml_doc_load(const char *path, const char *buf, size_t len,
 		  yaml_document_t *doc, struct sriov_error *err)
 {
@@ -88,5 +155,10 @@ int yaml_doc_load(const char *path, const char *buf, size_t len,
 		return r;
 	}
 	yaml_parser_delete(&p);
-	return 0;
+	r = unique_keys(path, doc, err);
+	if (r < 0) {
+		yaml_document_delete(doc);
+		memset(doc, 0, sizeof(*doc));
+	}
+	return r;
 }

@@ -13,6 +13,9 @@
  *     aliases...) or loop (&a [*a] is a list that contains itself);
  *   - a second document (---) is refused: libyaml would read the first and
  *     never look at the rest, errors included;
+ *   - a key given twice in one mapping is refused at the second (YAML
+ *     forbids it; libyaml keeps both, and the second would overwrite or
+ *     merge into the first);
  *   - a syntax error is "path:line:column: invalid YAML: ...".
  */
 
