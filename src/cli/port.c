@@ -16,6 +16,8 @@
 #include "util/banned.h"
 
 #define DEFAULT_SOCKET "/run/sriovd/sriovd.sock"
+/* One answer line: port.list of 100000 ports is ~50 MiB. */
+#define ANSWER_MAX (64u << 20)
 
 static int connect_to(const char *path)
 {
@@ -63,13 +65,23 @@ static int exchange(const char *path, const char *text, size_t len,
 	for (;;) {
 		ssize_t r;
 
+		if (n > ANSWER_MAX)
+			return cli_error(
+				"the answer from %s is larger than %u MiB, the limit of an answer (is it sriovd's socket?)",
+				path, ANSWER_MAX >> 20);
 		if (n + 4096 > cap) {
-			char *b = realloc(buf, cap + 65536);
+			/* doubled, not grown by a step: no quadratic copying
+			 * of a large answer */
+			size_t ncap = !cap ? 65536 :
+				      cap * 2 > ANSWER_MAX ?
+					     ANSWER_MAX + 65536 :
+					     cap * 2;
+			char *b = realloc(buf, ncap);
 
 			if (!b)
 				return cli_error("out of memory");
 			buf = b;
-			cap += 65536;
+			cap = ncap;
 		}
 		r = recv(fd, buf + n, cap - n - 1, 0);
 		if (r < 0)

@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "config/hostyaml.h"
+#include "config/yamldoc.h"
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -100,7 +101,7 @@ static int parse_range(struct ctx *c, const yaml_node_t *v,
 	uint64_t first, last;
 
 	if (!a)
-		return -ENOMEM;
+		return sriov_error_set(c->err, -ENOMEM, "out of memory");
 	dash = strchr(a, '-');
 	if (dash)
 		*dash = '\0';
@@ -226,8 +227,12 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 				if (r < 0)
 					return r;
 			}
-			if (!out->vfs) /* "vfs: []" */
+			if (!out->vfs) { /* "vfs: []": empty, not absent */
 				out->vfs = calloc(1, sizeof(*out->vfs));
+				if (!out->vfs)
+					return sriov_error_set(c->err, -ENOMEM,
+							       "out of memory");
+			}
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE)
@@ -303,27 +308,13 @@ int host_parse(const char *path, const char *buf, size_t len,
 	       struct host_file *ret, struct sriov_error *err)
 {
 	struct host_file h = { 0 };
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .path = path, .err = err };
 	int r;
 
-	if (!yaml_parser_initialize(&parser))
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(err, -EINVAL, path,
-				       (unsigned)parser.problem_mark.line + 1,
-				       (unsigned)parser.problem_mark.column + 1,
-				       "invalid YAML: %s%s%s",
-				       parser.problem ? parser.problem :
-							"syntax error",
-				       parser.context ? " " : "",
-				       parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(path, buf, len, &doc, err);
+	if (r < 0)
 		return r;
-	}
-	yaml_parser_delete(&parser);
 	h.path = strdup(path);
 	r = h.path ? parse_root(&c, &h) :
 		     sriov_error_set(err, -ENOMEM, "out of memory");

@@ -18,6 +18,7 @@
 #include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -32,6 +33,8 @@ struct want_vf {
 
 struct want_pf {
 	struct sriov_pf_ref pf;
+	unsigned line, col; /* of the entry's selector */
+	char sel[64]; /* "name: eth0", "pci: ...", "vendor: 15b3 ..." */
 	bool has_numvfs;
 	unsigned numvfs;
 	struct want_vf *vfs; /* indexed by VF, n_vfs entries */
@@ -83,19 +86,25 @@ static int read_hexid(struct sriov_root *root, const char *dev,
 	return parse_hexid(strip_trailing(s), ret);
 }
 
-static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
-		    const struct sriov_pf_ref *pf)
+/* Where an entry says which PF(s) it means, and how. */
+static void entry_selector(const struct host_pf *hp, unsigned *line,
+			   unsigned *col, char *sel, size_t size)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*arr)[i].pf.bus, pf->bus) &&
-		    !strcmp((*arr)[i].pf.dev, pf->dev))
-			return 1; /* listed twice: a later entry merges */
-	if (grow_array((void **)arr, cap, *n + 1, sizeof(**arr)) < 0)
-		return -ENOMEM;
-	memset(&(*arr)[*n], 0, sizeof(**arr));
-	(*arr)[*n].pf = *pf;
-	(*n)++;
-	return 0;
+	const struct host_kv *kv = host_kv_get(hp->kv, hp->n_kv, "pci");
+
+	if (!kv)
+		kv = host_kv_get(hp->kv, hp->n_kv, "name");
+	if (kv) {
+		*line = kv->line;
+		*col = kv->col;
+		snprintf(sel, size, "%s: %s", kv->key, kv->val);
+		return;
+	}
+	*line = hp->line;
+	*col = hp->col;
+	snprintf(sel, size, "vendor: %s, device: %s",
+		 host_kv_get(hp->kv, hp->n_kv, "vendor")->val,
+		 host_kv_get(hp->kv, hp->n_kv, "device")->val);
 }
 
 static struct want_pf *find_want(struct want_pf *arr, size_t n,
@@ -106,6 +115,39 @@ static struct want_pf *find_want(struct want_pf *arr, size_t n,
 		    !strcmp(arr[i].pf.dev, pf->dev))
 			return &arr[i];
 	return NULL;
+}
+
+/*
+ * A PF that a second entry selects again (by name, then by address, or
+ * by ids) is refused: merged, the second entry's settings would silently
+ * win over the first's. Both entries are named.
+ */
+static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
+		    const struct sriov_pf_ref *pf, const char *path,
+		    const struct host_pf *hp, struct sriov_error *err)
+{
+	const struct want_pf *old = find_want(*arr, *n, pf);
+	struct want_pf *w;
+	unsigned line, col;
+	char sel[64];
+
+	entry_selector(hp, &line, &col, sel, sizeof(sel));
+	if (old)
+		return sriov_error_set_at(
+			err, -EINVAL, path, line, col,
+			"%s selects %s (%s), which the entry at line %u column %u already selects (%s): list each PF once, with all its settings",
+			sel, pf->dev, pf->ifname[0] ? pf->ifname : "no netdev",
+			old->line, old->col, old->sel);
+	if (grow_array((void **)arr, cap, *n + 1, sizeof(**arr)) < 0)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	w = &(*arr)[*n];
+	memset(w, 0, sizeof(*w));
+	w->pf = *pf;
+	w->line = line;
+	w->col = col;
+	snprintf(w->sel, sizeof(w->sel), "%s", sel);
+	(*n)++;
+	return 0;
 }
 
 /* The PFs an entry selects: pci:, name:, or every SR-IOV PF with ids. */
@@ -133,7 +175,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 					"give pci: or name:, not both", err);
 		pfs = calloc(1, sizeof(*pfs));
 		if (!pfs)
-			return -ENOMEM;
+			return sriov_error_set(err, -ENOMEM, "out of memory");
 		r = sriov_pf_resolve(root, kv->val, pfs, &e);
 		if (r < 0) {
 			free(pfs);
@@ -167,7 +209,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 						"sriov_totalvfs")))
 			continue;
 		if (grow_array((void **)&pfs, &cap, n + 1, sizeof(*pfs)) < 0) {
-			r = -ENOMEM;
+			r = sriov_error_set(err, -ENOMEM, "out of memory");
 			break;
 		}
 		if (sriov_pf_resolve(root, devs[i], &pfs[n], NULL) >= 0)
@@ -239,7 +281,7 @@ static int fill_want(struct sriov_root *root, const char *path,
 		struct want_vf *n = realloc(w->vfs, count * sizeof(*n));
 
 		if (!n)
-			return -ENOMEM;
+			return sriov_error_set(err, -ENOMEM, "out of memory");
 		memset(n + w->n_vfs, 0, (count - w->n_vfs) * sizeof(*n));
 		w->vfs = n;
 		w->n_vfs = count;
@@ -894,10 +936,11 @@ int sriov_apply_buffer(struct sriov_root *root, const char *name,
 			continue;
 		}
 		for (size_t j = 0; r >= 0 && j < n; j++) {
-			r = add_want(&w, &nw, &capw, &pfs[j]);
+			r = add_want(&w, &nw, &capw, &pfs[j], name, &h.pfs[i],
+				     err);
 			if (r >= 0)
-				r = fill_want(root, name, &h.pfs[i],
-					      find_want(w, nw, &pfs[j]), err);
+				r = fill_want(root, name, &h.pfs[i], &w[nw - 1],
+					      err);
 		}
 		free(pfs);
 	}
@@ -939,35 +982,6 @@ out:
 	return r;
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len,
-		    struct sriov_error *err)
-{
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	f = fopen(path, "re");
-	if (!f)
-		return sriov_error_set(err, -errno, "cannot open %s: %s", path,
-				       strerror(errno));
-	for (;;) {
-		if (grow_array((void **)&buf, &cap, len + 4096, 1) < 0)
-			return sriov_error_set(err, -ENOMEM, "out of memory");
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-		if (len > 16 << 20)
-			return sriov_error_set(err, -EFBIG,
-					       "%s: larger than 16 MiB", path);
-	}
-	if (ferror(f))
-		return sriov_error_set(err, -EIO, "cannot read %s", path);
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 		     struct sriov_apply_report *ret, struct sriov_error *err)
 {
@@ -976,7 +990,7 @@ int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = read_all(path, &buf, &len, err);
+	r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 	if (r < 0)
 		return r;
 	return sriov_apply_buffer(root, path, buf, len, flags, ret, err);
@@ -991,7 +1005,7 @@ int sriov_host_selectors(const char *path, struct sriov_host_selector **ret,
 	size_t len;
 	int r;
 
-	r = read_all(path, &buf, &len, err);
+	r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 	if (r < 0)
 		return r;
 	r = host_parse(path, buf, len, &h, err);

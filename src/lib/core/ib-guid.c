@@ -14,7 +14,10 @@
 #include <yaml.h>
 
 #include <sriov/ib.h>
+#include "config/yamldoc.h"
+#include "core/ib-guid.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -123,33 +126,18 @@ static int node_err(struct sriov_error *err, const char *path,
 				  msg);
 }
 
-int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
-			 struct sriov_error *err)
+int guid_pool_parse_text(const char *path, const char *buf, size_t len,
+			 struct sriov_guid_pool *ret, struct sriov_error *err)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *pool = NULL;
 	struct sriov_guid_pool p = { 0 };
 	bool has_start = false, has_end = false;
 	int r = 0;
 
-	f = fopen(path, "re");
-	if (!f)
-		return sriov_error_set(err, -errno, "%s: %s", path,
-				       strerror(errno));
-	if (!yaml_parser_initialize(&parser))
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(
-			err, -EINVAL, path,
-			(unsigned)parser.problem_mark.line + 1,
-			(unsigned)parser.problem_mark.column + 1, "%s",
-			parser.problem ? parser.problem : "yaml error");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(path, buf, len, &doc, err);
+	if (r < 0)
 		return r;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		r = sriov_error_set_at(err, -EINVAL, path, 1, 0,
@@ -228,8 +216,20 @@ int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
 	*ret = p;
 out:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return r;
+}
+
+int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
+			 struct sriov_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = read_file_capped(path, INPUT_MAX_SMALL, &buf, &len, err);
+	if (r < 0)
+		return r;
+	return guid_pool_parse_text(path, buf, len, ret, err);
 }
 
 static int cmp_u64(const void *a, const void *b)
