@@ -81,7 +81,6 @@ struct sriov_rpc {
 
 	char reply_q[40];
 	char *reply_tag; /* consumer tag of reply_q on this connection */
-	bool reply_wanted; /* a call was made: declare reply_q on reconnect */
 	char **exchanges; /* declared on this connection */
 	size_t n_exchanges;
 
@@ -390,9 +389,9 @@ static int declare_listener(struct sriov_rpc *rpc, struct listener *l,
 
 static int declare_reply(struct sriov_rpc *rpc, struct sriov_error *err)
 {
+	/* at the first call on each connection */
 	if (rpc->reply_tag)
 		return 0;
-	rpc->reply_wanted = true;
 	return declare_consume(rpc, rpc->reply_q, "", "", false, false,
 			       ttl_ms(rpc), &rpc->reply_tag, err);
 }
@@ -499,8 +498,6 @@ static int connect_host(struct sriov_rpc *rpc, size_t i,
 	amqp_channel_open(rpc->conn, CHANNEL);
 	r = check_reply(rpc, "opening channel", err);
 	if (r < 0)
-		goto fail;
-	if (rpc->reply_wanted && (r = declare_reply(rpc, err)) < 0)
 		goto fail;
 	for (struct listener *l = rpc->listeners; l; l = l->next)
 		if ((r = declare_listener(rpc, l, err)) < 0)
