@@ -14,6 +14,10 @@
 #   reconnect      the broker is killed and started again: our connection
 #                  reports the loss, backs off, reconnects, reports it,
 #                  calls again and its listener gets casts again
+#   tls            TLS (ssl, ssl_ca_file, ssl_cert_file, ssl_key_file,
+#                  ssl_enforce_hostname_verification): the chain, the name
+#                  or address, client certificates; oslo.messaging reads the
+#                  same URL the same way
 #   latency        round trip of a call, ours against oslo.messaging's own
 #                  client, to the same oslo.messaging server (a ratio)
 set -u
@@ -231,6 +235,45 @@ case_reconnect() {
 	EOF
 }
 
+# tls_call NAME WANT HOST QUERY: our call over TLS; WANT ok or the error
+tls_call() {
+	local name=$1 want=$2 host=$3 q=$4 out rc
+	out=$(timeout 30 "$peer" call "rabbit://guest:guest@$host:$RPC_TLS_PORT/?$q" neutron sriov_t echo '{"tls": 1}' 2>"$work/tls.err")
+	rc=$?
+	if [ "$want" = ok ]; then
+		if [ $rc = 0 ] && same_json "$out" '{"args": {"tls": 1}, "request_id": "req-sriov-test"}'; then
+			ok "TLS, $name: answered"
+		else
+			bad "TLS, $name: rc $rc, '$out' $(cat "$work/tls.err")"
+		fi
+	elif [ $rc = 1 ] && grep -q -- "$want" "$work/tls.err"; then
+		ok "TLS, $name: refused: $(grep -- "$want" "$work/tls.err")"
+	else
+		bad "TLS, $name: rc $rc, expected '$want': '$out' $(cat "$work/tls.err")"
+	fi
+}
+
+case_tls() {
+	local t=$RPC_TLS_DIR out
+	bg server $oslo serve "$url" neutron sriov_t s1
+	wait_for "$work/server" ready 30 || { bad "the oslo.messaging server did not start"; return; }
+	tls_call "chain and address verified" ok 127.0.0.1 "ssl=1&ssl_ca_file=$t/ca.pem&ssl_enforce_hostname_verification=true"
+	tls_call "chain and name verified" ok localhost "ssl=1&ssl_ca_file=$t/ca.pem&ssl_enforce_hostname_verification=true"
+	tls_call "no CA: encrypted, not verified (as oslo)" ok 127.0.0.2 "ssl=1"
+	tls_call "a CA that did not sign the broker" "cert verification failed" 127.0.0.1 "ssl=1&ssl_ca_file=$t/other-ca.pem"
+	tls_call "chain only, on an address not in the certificate" ok 127.0.0.2 "ssl=1&ssl_ca_file=$t/ca.pem"
+	tls_call "address not in the certificate" "cert verification failed" 127.0.0.2 "ssl=1&ssl_ca_file=$t/ca.pem&ssl_enforce_hostname_verification=1"
+	tls_call "client certificate" ok localhost "ssl=1&ssl_ca_file=$t/ca.pem&ssl_cert_file=$t/client.pem&ssl_key_file=$t/client.key"
+	tls_call "client certificate of another CA" "cannot connect\|failed" localhost "ssl=1&ssl_ca_file=$t/ca.pem&ssl_cert_file=$t/bad-client.pem&ssl_key_file=$t/bad-client.key"
+	tls_call "a key file that is no key" "ssl_key_file" localhost "ssl=1&ssl_ca_file=$t/ca.pem&ssl_cert_file=$t/client.pem&ssl_key_file=$t/ca.pem"
+	out=$($oslo call "rabbit://guest:guest@127.0.0.1:$RPC_TLS_PORT/?ssl=1&ssl_ca_file=$t/ca.pem&ssl_enforce_hostname_verification=true&ssl_cert_file=$t/client.pem&ssl_key_file=$t/client.key" neutron sriov_t echo '{"tls": 1}' --timeout 10)
+	if same_json "$out" '{"args": {"tls": 1}, "request_id": "req-sriov-test"}'; then
+		ok "oslo.messaging's own client reads the same TLS URL the same way"
+	else
+		bad "oslo.messaging on the TLS URL: '$out'"
+	fi
+}
+
 case_latency() {
 	local ours theirs
 	bg server $oslo serve "$url" neutron sriov_d s1
@@ -253,6 +296,7 @@ case "$case_" in
 c-calls-oslo) case_c_calls_oslo ;;
 oslo-calls-c) case_oslo_calls_c ;;
 reconnect) case_reconnect ;;
+tls) case_tls ;;
 latency) case_latency ;;
 *) echo "$me: unknown case '$case_'" >&2; exit 2 ;;
 esac

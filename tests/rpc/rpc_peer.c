@@ -273,8 +273,11 @@ static int cmd_call(int argc, char **argv)
 		fprintf(stderr, "rpc_peer: ARGS: %s\n", je.text);
 		return 2;
 	}
-	if (open_rpc(&p, argv[1], argv[2], false) < 0)
+	if (open_rpc(&p, argv[1], argv[2], false) < 0) {
+		json_decref(args);
+		json_decref(ctx);
 		return 1;
+	}
 	r = sriov_rpc_call(p.rpc, &t, ctx, argv[4], args, timeout, &res, &err);
 	if (r == 0 && count > 0) {
 		double *lat = calloc((size_t)count, sizeof(*lat)), sum = 0;
@@ -339,8 +342,11 @@ static int cmd_cast(int argc, char **argv)
 
 	if (!args)
 		return 2;
-	if (open_rpc(&p, argv[1], argv[2], false) < 0)
+	if (open_rpc(&p, argv[1], argv[2], false) < 0) {
+		json_decref(args);
+		json_decref(ctx);
 		return 1;
+	}
 	r = sriov_rpc_cast(p.rpc, &t, ctx, argv[4], args, &err);
 	if (r < 0)
 		fprintf(stderr, "rpc_peer: %s\n", err.msg);

@@ -35,6 +35,9 @@
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <sriov/rpc.h>
 
@@ -440,9 +443,29 @@ static int connect_host(struct sriov_rpc *rpc, size_t i,
 		 * with ssl_enforce_hostname_verification */
 		amqp_ssl_socket_set_verify_peer(sock,
 						rpc->url.ssl_ca_file != NULL);
-		amqp_ssl_socket_set_verify_hostname(
-			sock,
-			rpc->url.ssl_ca_file && rpc->url.ssl_verify_hostname);
+		/* OpenSSL checks the name during the handshake, an address
+		 * against IP SANs too (as Python's ssl does for oslo);
+		 * librabbitmq's own check knows DNS names only */
+		amqp_ssl_socket_set_verify_hostname(sock, 0);
+		if (rpc->url.ssl_ca_file && rpc->url.ssl_verify_hostname) {
+			SSL_CTX *ctx = amqp_ssl_socket_get_context(sock);
+			X509_VERIFY_PARAM *vp = ctx ? SSL_CTX_get0_param(ctx) :
+						      NULL;
+			unsigned char addr[sizeof(struct in6_addr)];
+			bool ip = inet_pton(AF_INET, h->host, addr) == 1 ||
+				  inet_pton(AF_INET6, h->host, addr) == 1;
+
+			if (!vp ||
+			    (ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, h->host) :
+				  X509_VERIFY_PARAM_set1_host(vp, h->host,
+							      0)) != 1) {
+				r = sriov_error_set(
+					err, -ENOMEM,
+					"%s: cannot set up hostname verification",
+					rpc->host_desc);
+				goto fail;
+			}
+		}
 		if (rpc->url.ssl_ca_file &&
 		    amqp_ssl_socket_set_cacert(sock, rpc->url.ssl_ca_file)) {
 			r = sriov_error_set(
