@@ -50,9 +50,9 @@ static int exchange(const char *path, const char *text, size_t len,
 	size_t off = 0;
 
 	if (fd < 0)
-		return cli_error("cannot connect to sriovd at %s: %s (is it "
-				 "running? --socket PATH)",
-				 path, strerror(-fd));
+		return cli_error(
+			"cannot connect to sriovd at %s: %s (is it running? --socket PATH)",
+			path, strerror(-fd));
 	while (off < len) {
 		ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
 
@@ -94,8 +94,8 @@ static int exchange(const char *path, const char *text, size_t len,
 			break;
 	}
 	if (!n)
-		return cli_error("sriovd closed the connection without an "
-				 "answer");
+		return cli_error(
+			"sriovd closed the connection without an answer");
 	*ret = json_loadb(buf, n, JSON_DISABLE_EOF_CHECK, &je);
 	if (!*ret)
 		return cli_error("sriovd answered with invalid json: %s",
@@ -179,8 +179,7 @@ static int build_bind(int argc, char **argv, json_t **ret)
 				json_decref(port);
 				json_decref(net);
 				return cli_usage(
-					"port bind: %s takes on or off, "
-					"not '%s'",
+					"port bind: %s takes on or off, not '%s'",
 					k, v);
 			}
 			json_object_set_new(port,

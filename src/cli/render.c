@@ -189,18 +189,17 @@ static int render_host(struct cli *cli, int argc, char **argv)
 		return cli_error("cannot find %s: %s", path, strerror(errno));
 	exe = exe_arg ? strdup(exe_arg) : realpath("/proc/self/exe", NULL);
 	if (!exe)
-		return cli_error("cannot find the sriovctl binary: %s (give "
-				 "--sriovctl PATH)",
-				 strerror(errno));
+		return cli_error(
+			"cannot find the sriovctl binary: %s (give --sriovctl PATH)",
+			strerror(errno));
 	if (!path_is_plain(file))
-		return cli_error("%s: the path of host.yaml must be absolute "
-				 "and plain (letters, digits, / . _ - + : @) "
-				 "to go into a rule",
-				 file);
+		return cli_error(
+			"%s: the path of host.yaml must be absolute and plain (letters, digits, / . _ - + : @) to go into a rule",
+			file);
 	if (!path_is_plain(exe))
-		return cli_error("%s: the sriovctl path must be absolute and "
-				 "plain (letters, digits, / . _ - + : @)",
-				 exe);
+		return cli_error(
+			"%s: the sriovctl path must be absolute and plain (letters, digits, / . _ - + : @)",
+			exe);
 	r = sriov_host_selectors(file, &sel, &n_sel, &err);
 	if (r < 0)
 		return cli_error("%s", err.msg);

@@ -29,80 +29,7 @@
 
 #include <sriov/nova.h>
 #include <sriov/root.h>
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t sz);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-int __real_vasprintf(char **ret, const char *fmt, va_list ap);
-
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t sz);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-int __wrap_vasprintf(char **ret, const char *fmt, va_list ap);
-int __wrap_asprintf(char **ret, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static unsigned long calls; /* allocations seen since the reset */
-static long fail_at = -1; /* the allocation to fail, -1 none */
-static int paused; /* the test's own allocations are not counted */
-
-static bool fail_now(void)
-{
-	if (paused)
-		return false;
-	if ((long)calls++ == fail_at) {
-		errno = ENOMEM;
-		return true;
-	}
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t sz)
-{
-	return fail_now() ? NULL : __real_calloc(n, sz);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return fail_now() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return fail_now() ? NULL : __real_strndup(s, n);
-}
-
-int __wrap_vasprintf(char **ret, const char *fmt, va_list ap)
-{
-	return fail_now() ? -1 : __real_vasprintf(ret, fmt, ap);
-}
-
-int __wrap_asprintf(char **ret, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (fail_now())
-		return -1;
-	va_start(ap, fmt);
-	r = __real_vasprintf(ret, fmt, ap);
-	va_end(ap);
-	return r;
-}
+#include "oom_wrap.h"
 
 json_t *__real_json_loads(const char *input, size_t flags, json_error_t *e);
 json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *e);
@@ -111,20 +38,20 @@ json_t *__wrap_json_loads(const char *input, size_t flags, json_error_t *e)
 {
 	json_t *j;
 
-	if (fail_now()) {
+	if (oom_fail_now()) {
 		if (e)
 			memset(e, 0, sizeof(*e));
 		return NULL;
 	}
-	paused++;
+	oom_pause();
 	j = __real_json_loads(input, flags, e);
-	paused--;
+	oom_resume();
 	return j;
 }
 
 static void *json_malloc(size_t n)
 {
-	return fail_now() ? NULL : __real_malloc(n);
+	return oom_fail_now() ? NULL : oom_real_malloc(n);
 }
 
 /* The answer of a scenario, built without being counted. */
@@ -140,32 +67,32 @@ static void say(struct answer *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	paused++;
+	oom_pause();
 	va_start(ap, fmt);
 	int n = vsnprintf(a->text + a->len, sizeof(a->text) - a->len, fmt, ap);
 	va_end(ap);
 	assert_true(n >= 0 && (size_t)n < sizeof(a->text) - a->len);
 	a->len += (size_t)n;
-	paused--;
+	oom_resume();
 }
 
 static void say_json(struct answer *a, json_t *j)
 {
-	paused++;
+	oom_pause();
 	char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 	assert_non_null(s);
 	say(a, "%s\n", s);
 	free(s);
-	paused--;
+	oom_resume();
 }
 
 static json_t *input(const char *text)
 {
 	json_t *j;
 
-	paused++;
+	oom_pause();
 	j = json_loads(text, JSON_DECODE_ANY, NULL);
-	paused--;
+	oom_resume();
 	assert_non_null(j);
 	return j;
 }
@@ -190,7 +117,7 @@ static json_t *input(const char *text)
 			goto oom;                                             \
 		if (r_ < 0)                                                   \
 			fail_msg("%s: %d %s (allocation %ld failing)", #expr, \
-				 r_, (err)->msg, fail_at);                    \
+				 r_, (err)->msg, oom_failing());              \
 		r_;                                                           \
 	})
 
@@ -409,17 +336,15 @@ static void run(const char *name, scenario_fn *f, struct sriov_root *root)
 	unsigned long n, failed = 0;
 
 	memset(&want, 0, sizeof(want));
-	calls = 0;
-	fail_at = -1;
+	oom_arm(-1);
 	assert_int_equal(f(root, &want), 0);
-	n = calls;
+	n = oom_calls();
 	assert_true(n > 10);
 	for (unsigned long i = 0; i < n; i++) {
 		memset(&got, 0, sizeof(got));
-		calls = 0;
-		fail_at = (long)i;
+		oom_arm((long)i);
 		int r = f(root, &got);
-		fail_at = -1;
+		oom_arm(-1);
 		if (r == -ENOMEM) {
 			failed++;
 			continue;

@@ -23,70 +23,7 @@
 #include <sriov/partitions.h>
 #include "config/hostyaml.h"
 #include "util/readfile.h"
-
-static long fail_at = -1, count;
-
-static bool fail_now(void)
-{
-	return fail_at >= 0 && ++count == fail_at;
-}
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t sz);
-void *__real_realloc(void *p, size_t n);
-char *__real_strdup(const char *s);
-char *__real_strndup(const char *s, size_t n);
-int __real_vasprintf(char **s, const char *fmt, va_list ap);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t sz);
-void *__wrap_realloc(void *p, size_t n);
-char *__wrap_strdup(const char *s);
-char *__wrap_strndup(const char *s, size_t n);
-int __wrap_vasprintf(char **s, const char *fmt, va_list ap);
-int __wrap_asprintf(char **s, const char *fmt, ...);
-
-void *__wrap_malloc(size_t n)
-{
-	return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t sz)
-{
-	return fail_now() ? NULL : __real_calloc(n, sz);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __real_realloc(p, n);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	return fail_now() ? NULL : __real_strdup(s);
-}
-
-char *__wrap_strndup(const char *s, size_t n)
-{
-	return fail_now() ? NULL : __real_strndup(s, n);
-}
-
-int __wrap_vasprintf(char **s, const char *fmt, va_list ap)
-{
-	return fail_now() ? -1 : __real_vasprintf(s, fmt, ap);
-}
-
-int __wrap_asprintf(char **s, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (fail_now())
-		return -1;
-	va_start(ap, fmt);
-	r = __real_vasprintf(s, fmt, ap);
-	va_end(ap);
-	return r;
-}
+#include "oom_wrap.h"
 
 static const char host_yaml[] =
 	"pfs:\n"
@@ -198,19 +135,20 @@ static int run_daemon_config(struct sriov_error *e)
 static void each_failure(const char *what, int (*run)(struct sriov_error *))
 {
 	struct sriov_error e = { 0 };
+	unsigned long made;
 	long n;
 
-	fail_at = -1;
+	oom_arm(-1);
 	assert_int_equal(run(&e), 0); /* the scenario itself is valid */
 	for (n = 1;; n++) {
 		int r;
 
 		sriov_error_clear(&e);
-		count = 0;
-		fail_at = n;
+		oom_arm(n - 1); /* the n-th allocation, counted from 1 */
 		r = run(&e);
-		fail_at = -1;
-		if (count < n) /* no n-th allocation: every one was tried */
+		made = oom_calls();
+		oom_arm(-1);
+		if (made < (unsigned long)n) /* every one was tried */
 			break;
 		if (r != -ENOMEM || !strstr(e.msg, "out of memory"))
 			fail_msg(

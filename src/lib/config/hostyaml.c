@@ -107,10 +107,10 @@ static int parse_range(struct ctx *c, const yaml_node_t *v,
 		*dash = '\0';
 	if (parse_u64(a, 10, &first) < 0 || first > 65535 ||
 	    (dash && (parse_u64(dash + 1, 10, &last) < 0 || last > 65535)))
-		return at(c, v,
-			  "invalid vf '%s' (expected an index such as 3, or a "
-			  "range such as 0-7)%s",
-			  s, "");
+		return at(
+			c, v,
+			"invalid vf '%s' (expected an index such as 3, or a range such as 0-7)%s",
+			s, "");
 	if (!dash)
 		last = first;
 	if (last < first)
@@ -130,10 +130,10 @@ static int parse_vf(struct ctx *c, const yaml_node_t *n, struct host_vfs *out)
 	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return at(c, n,
-			  "a vfs entry must be a mapping with vf: and "
-			  "settings, not %s%s",
-			  node_kind(n), "");
+		return at(
+			c, n,
+			"a vfs entry must be a mapping with vf: and settings, not %s%s",
+			node_kind(n), "");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -182,11 +182,10 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 	out->line = (unsigned)n->start_mark.line + 1;
 	out->col = (unsigned)n->start_mark.column + 1;
 	if (n->type != YAML_MAPPING_NODE)
-		return at(c, n,
-			  "a pfs entry must be a mapping (pci:, name: or "
-			  "vendor: and device:, then numvfs:, driver:, "
-			  "vfs:), not %s%s",
-			  node_kind(n), "");
+		return at(
+			c, n,
+			"a pfs entry must be a mapping (pci:, name: or vendor: and device:, then numvfs:, driver:, vfs:), not %s%s",
+			node_kind(n), "");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -207,10 +206,10 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 			return at(c, k, "'%s' is given twice%s", key, "");
 		if (!strcmp(key, "vfs")) {
 			if (v->type != YAML_SEQUENCE_NODE)
-				return at(c, v,
-					  "vfs must be a list of entries "
-					  "(- vf: 0-7 ...), not %s%s",
-					  node_kind(v), "");
+				return at(
+					c, v,
+					"vfs must be a list of entries (- vf: 0-7 ...), not %s%s",
+					node_kind(v), "");
 			for (yaml_node_item_t *i = v->data.sequence.items.start;
 			     i < v->data.sequence.items.top; i++) {
 				if (grow_array((void **)&out->vfs, &vcap,
@@ -245,10 +244,10 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 	if (!host_kv_get(out->kv, out->n_kv, "pci") &&
 	    !host_kv_get(out->kv, out->n_kv, "name") &&
 	    !host_kv_get(out->kv, out->n_kv, "vendor"))
-		return at(c, n,
-			  "a pfs entry must say which PF: pci: ADDRESS, name: "
-			  "NETDEV, or vendor: and device: ids%s%s",
-			  "", "");
+		return at(
+			c, n,
+			"a pfs entry must say which PF: pci: ADDRESS, name: NETDEV, or vendor: and device: ids%s%s",
+			"", "");
 	if (!!host_kv_get(out->kv, out->n_kv, "vendor") !=
 	    !!host_kv_get(out->kv, out->n_kv, "device"))
 		return at(c, n, "vendor: and device: go together%s%s", "", "");
@@ -262,9 +261,9 @@ static int parse_root(struct ctx *c, struct host_file *h)
 	int r;
 
 	if (!root)
-		return sriov_error_set_at(c->err, -EINVAL, c->path, 1, 1,
-					  "empty file (expected pfs: with a "
-					  "list of PFs)");
+		return sriov_error_set_at(
+			c->err, -EINVAL, c->path, 1, 1,
+			"empty file (expected pfs: with a list of PFs)");
 	if (root->type != YAML_MAPPING_NODE)
 		return at(c, root,
 			  "the top level must be a mapping with pfs:, not %s%s",
@@ -283,10 +282,10 @@ static int parse_root(struct ctx *c, struct host_file *h)
 					  "?",
 				  "pfs");
 		if (v->type != YAML_SEQUENCE_NODE)
-			return at(c, v,
-				  "pfs must be a list of PFs (- pci: ...), "
-				  "not %s%s",
-				  node_kind(v), "");
+			return at(
+				c, v,
+				"pfs must be a list of PFs (- pci: ...), not %s%s",
+				node_kind(v), "");
 		for (yaml_node_item_t *i = v->data.sequence.items.start;
 		     i < v->data.sequence.items.top; i++) {
 			if (grow_array((void **)&h->pfs, &cap, h->n_pfs + 1,

@@ -186,15 +186,15 @@ static int select_pfs(struct sriov_root *root, const char *path,
 		return 0;
 	}
 	if (parse_hexid(ven->val, &want_v) < 0)
-		return kv_error(path, ven, -EINVAL,
-				"invalid id (expected 4 hex digits such as "
-				"0x15b3)",
-				err);
+		return kv_error(
+			path, ven, -EINVAL,
+			"invalid id (expected 4 hex digits such as 0x15b3)",
+			err);
 	if (parse_hexid(dev->val, &want_d) < 0)
-		return kv_error(path, dev, -EINVAL,
-				"invalid id (expected 4 hex digits such as "
-				"0x101b)",
-				err);
+		return kv_error(
+			path, dev, -EINVAL,
+			"invalid id (expected 4 hex digits such as 0x101b)",
+			err);
 	r = fs_list(root->sys_fd, SP("bus/pci/devices"), &devs, &nd);
 	if (r < 0)
 		return sriov_error_set(err, r, "cannot list PCI devices: %s",
@@ -222,10 +222,10 @@ static int select_pfs(struct sriov_root *root, const char *path,
 	}
 	if (n == 0) {
 		free(pfs);
-		return sriov_error_set_at(err, -ENODEV, path, hp->line, hp->col,
-					  "no SR-IOV PF with vendor %04x "
-					  "device %04x (see lspci -nn)",
-					  want_v, want_d);
+		return sriov_error_set_at(
+			err, -ENODEV, path, hp->line, hp->col,
+			"no SR-IOV PF with vendor %04x device %04x (see lspci -nn)",
+			want_v, want_d);
 	}
 	*ret = pfs;
 	*ret_n = n;
@@ -257,10 +257,10 @@ static int fill_want(struct sriov_root *root, const char *path,
 		if (v > total) {
 			char m[128];
 
-			snprintf(m, sizeof(m),
-				 "%s supports at most %u VFs "
-				 "(sriov_totalvfs), not %llu",
-				 w->pf.dev, total, (unsigned long long)v);
+			snprintf(
+				m, sizeof(m),
+				"%s supports at most %u VFs (sriov_totalvfs), not %llu",
+				w->pf.dev, total, (unsigned long long)v);
 			return kv_error(path, nv, -ERANGE, m, err);
 		}
 		w->has_numvfs = true;
@@ -271,10 +271,10 @@ static int fill_want(struct sriov_root *root, const char *path,
 		if (r < 0)
 			return kv_error(path, dv, r, e.msg, err);
 		if (strcmp(w->pf.bus, "pci"))
-			return kv_error(path, dv, -EINVAL,
-					"this PF is not a PCI device: its VFs "
-					"have no driver to bind",
-					err);
+			return kv_error(
+				path, dv, -EINVAL,
+				"this PF is not a PCI device: its VFs have no driver to bind",
+				err);
 	}
 	count = w->has_numvfs ? w->numvfs : cur;
 	if (count > w->n_vfs) {
@@ -322,9 +322,7 @@ static int fill_want(struct sriov_root *root, const char *path,
 					if (strcmp(w->pf.bus, "pci"))
 						return kv_error(
 							path, kv, -EINVAL,
-							"this PF is not a PCI "
-							"device: its VFs have "
-							"no driver to bind",
+							"this PF is not a PCI device: its VFs have no driver to bind",
 							err);
 					wv->has_driver = true;
 					continue;
@@ -352,8 +350,7 @@ static int fill_want(struct sriov_root *root, const char *path,
 			if (wv->cfg.mask && !w->pf.ifindex)
 				return sriov_error_set_at(
 					err, -EINVAL, path, hv->line, hv->col,
-					"%s has no netdev: its VFs have no "
-					"settings (only driver:)",
+					"%s has no netdev: its VFs have no settings (only driver:)",
 					w->pf.dev);
 		}
 	}
@@ -769,8 +766,7 @@ static int apply_pf(struct run *x, const struct want_pf *w, unsigned cur_n,
 		if (!vi) {
 			r = sriov_error_set(
 				&e, -ENODEV,
-				"%s: the PF driver reports no VF %u "
-				"over rtnetlink",
+				"%s: the PF driver reports no VF %u over rtnetlink",
 				w->pf.ifname, vf);
 			goto out;
 		}
@@ -825,12 +821,10 @@ static int apply_pf(struct run *x, const struct want_pf *w, unsigned cur_n,
 			if (d.mask & wv->cfg.mask & SRIOV_VF_BIT(a)) {
 				fmt_attr(&cur, a, got, sizeof(got));
 				fmt_attr(&wv->cfg, a, want, sizeof(want));
-				r = sriov_error_set(&e, -EIO,
-						    "vf %u: %s reads back as "
-						    "%s, not %s (the driver "
-						    "did not keep it)",
-						    vf, sriov_vf_attr_name(a),
-						    got, want);
+				r = sriov_error_set(
+					&e, -EIO,
+					"vf %u: %s reads back as %s, not %s (the driver did not keep it)",
+					vf, sriov_vf_attr_name(a), got, want);
 				goto out;
 			}
 	}
@@ -1047,10 +1041,10 @@ int sriov_host_selectors(const char *path, struct sriov_host_selector **ret,
 		    parse_hexid(dev->val, &sel[i].device) < 0) {
 			kv = parse_hexid(ven->val, &sel[i].vendor) < 0 ? ven :
 									 dev;
-			r = kv_error(path, kv, -EINVAL,
-				     "invalid id (expected 4 hex digits such "
-				     "as 0x15b3)",
-				     err);
+			r = kv_error(
+				path, kv, -EINVAL,
+				"invalid id (expected 4 hex digits such as 0x15b3)",
+				err);
 			break;
 		}
 	}
