@@ -382,8 +382,7 @@ static int add_port(int argc, char **argv)
 	if (strcmp(argv[3], VIF_TYPE))
 		return usage(
 			usage_add,
-			"add-port: vif type '%s' is not served (only " VIF_TYPE
-			", Nova's InfiniBand hostdev VIF)",
+			"add-port: vif type '%s' is not served (only ib_hostdev, Nova's InfiniBand hostdev VIF)",
 			argv[3]);
 	mac = argv[0];
 	fabric = argv[2];

@@ -514,10 +514,9 @@ static int port_absent(struct sriov_store *s, const char *id,
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
-		return sriov_error_set(err, -EEXIST,
-				       "port '%s' is already bound; unbind it "
-				       "first",
-				       id);
+		return sriov_error_set(
+			err, -EEXIST,
+			"port '%s' is already bound; unbind it first", id);
 	if (rc != SQLITE_DONE)
 		return db_error(s, rc, err, "look up port");
 	return 0;
