@@ -169,10 +169,11 @@ static struct fd_port *classify(const struct model *m, const char *key,
 static int set_bad_key(struct model *m, const char *key,
 		       const struct sriov_error *err)
 {
-	char *msg = strdup(err->msg), *old = NULL;
+	char *msg = NULL, *old = NULL;
 	int r;
 
-	if (!msg)
+	/* every message starts with the key it is about */
+	if (asprintf(&msg, "%s: %s", key, err->msg) < 0)
 		return -ENOMEM;
 	r = map_set(&m->bad_keys, key, msg, (void **)&old);
 	free(old);

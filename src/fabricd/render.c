@@ -159,8 +159,11 @@ int fd_static_load(const char *path, const struct sriov_lint_opts *lo,
 	}
 	/* What it renders to alone must pass our own check. */
 	rc = model_init(&empty, NULL, "check", err);
-	if (rc >= 0)
+	if (rc >= 0) {
 		rc = fd_render(&s, &empty, &h, &r, err);
+		if (rc < 0)
+			sriov_error_prefix(err, "%s", path);
+	}
 	if (rc >= 0)
 		rc = fd_check(r.text, r.len, path, lo, err);
 	fd_render_release(&r);
