@@ -947,7 +947,7 @@ static void verify_done(struct ctl *c)
 	if (c->verify_revision == c->rendered_revision)
 		write_status(c);
 	if (c->o.once) {
-		c->exit_code = c->verify[0] == 'o' ? 0 : 1;
+		c->exit_code = c->verify[0] == 'o' && !c->error[0] ? 0 : 1;
 		c->done = true;
 	}
 }
