@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """sriov-fabricd against a real 3-member etcd (run it through tests/cluster/run).
 
-usage: fabricd_test.py BUILD_DIR watch|failover|quorum|bad
+usage: fabricd_test.py BUILD_DIR watch|failover|quorum|bad|cli|place
 
 Bindings are written into the store by tests/fabricd/bindings (the schema
 module, as any tool could); what is expected in partitions.conf is worked
@@ -20,6 +20,10 @@ out here from those bindings, never from sriov-fabricd's code.
   bad       garbage, a huge value, a bad P-key, GUID, key, and a port of an
             unknown fabric: each named in the status, nothing else
             disturbed; a static intent that fails is refused, the file kept
+  cli       sriovctl cluster status|hosts|ports|guids read back what was
+            written, bad values listed under problems; exit codes
+  place     sriovctl cluster place against Nova's own PciDeviceStats
+            (python3-nova, tests/nova/oracle.py) on the same inventory
 """
 import base64
 import ctypes
@@ -604,6 +608,197 @@ def scenario_bad(d):
           not os.path.exists(other),
           "a bad intent at start: exit %d, %s" % (p.returncode,
                                                   p.stderr.strip()[:160]))
+
+
+def sriovctl(*args):
+    p = subprocess.run([SRIOVCTL] + list(args), capture_output=True,
+                       text=True, timeout=120,
+                       env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    return p.returncode, p.stdout, p.stderr
+
+
+def scenario_cli(d):
+    bindings("hosts", 20, 4)
+    etcdctl("put", ROOT + "hosts/broken", stdin="{\"host\": 1}")
+    l1 = lease(60)
+    bindings("bind", "--lease", l1, "--host", "compute-00001", "p1", "fab0",
+             "0x0b02", "full", guid(0x21))
+    bindings("bind", "--host", "compute-00002", "--pf-guid", guid(0x99),
+             "p2", "fab0", "0x0c03", "limited", guid(0x22))
+    eth = ('{"port":"e1","host":"compute-00003","physnet":"physnet1",'
+           '"vnic_type":"direct","vf":"0000:3b:01.0","state":"bound",'
+           '"vlan":100}')
+    etcdctl("put", ROOT + "ports/e1", stdin=eth)
+    etcdctl("put", ROOT + "ports/junk", stdin="[1,2")
+    etcdctl("put", ROOT + "guids/0x0002c90300000777",
+            stdin='{"port":"gone","host":"compute-00009"}')
+    f = Fabricd(d, "a")
+    check(wait_for(lambda: status() is not None, 15) is not None,
+          "a controller wrote a status")
+    f.stop()
+
+    rc, out, err = sriovctl("-j", "cluster", "status", "--etcd", EP)
+    st = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and st["hosts"] == 21 and st["ports"] == 4 and
+          st["guids"] == 3, "status: 21 host keys, 4 ports, 3 claims (%s)" %
+          {k: st.get(k) for k in ("hosts", "ports", "guids")})
+    fab = st.get("fabrics", [{}])[0]
+    mine = status()
+    check(fab.get("fabric") == "fab0" and fab.get("leader") is None and
+          fab.get("written_by") == "a" and
+          fab.get("revision") == mine["revision"] and
+          fab.get("checksum") == mine["checksum"] and
+          fab.get("rejected_total") == 1,
+          "status: fab0 as its controller left it (no leader now)")
+    rc, out, err = sriovctl("cluster", "status", "--etcd", EP)
+    check(rc == 0 and "fabric fab0: no leader, revision %d" %
+          mine["revision"] in out, "status, text: %s" % out.strip()[:200])
+
+    rc, out, err = sriovctl("-j", "cluster", "hosts", "--etcd", EP)
+    h = json.loads(out)
+    names = [x["host"] for x in h["hosts"]]
+    check(rc == 0 and len(names) == 20 and names == sorted(names),
+          "hosts: 20 in key order")
+    raw = json.loads(get(ROOT + "hosts/compute-00005"))
+    h5 = [x for x in h["hosts"] if x["host"] == "compute-00005"][0]
+    check([p["vfs"] for p in h5["pfs"]] == [p["vfs"] for p in raw["pfs"]] and
+          [p["vf_product_id"] for p in h5["pfs"]] ==
+          [p["vf_product_id"] for p in raw["pfs"]] and
+          h5["pfs"][1]["fabric"] is None,
+          "hosts: compute-00005 as written")
+    check([x["key"] for x in h["problems"]] == [ROOT + "hosts/broken"] and
+          h["problems"][0]["error"].startswith(ROOT + "hosts/broken:"),
+          "hosts: the broken host is a problem, named: %s" % h["problems"])
+
+    rc, out, err = sriovctl("-j", "cluster", "ports", "--etcd", EP)
+    pt = json.loads(out)
+    by = {x["port"]: x for x in pt["ports"]}
+    check(rc == 0 and sorted(by) == ["e1", "p1", "p2"],
+          "ports: the three that parse")
+    check(by["p1"]["guid"] == guid(0x21) and by["p1"]["pkey"] == "0x0b02" and
+          by["p1"]["membership"] == "full" and by["p1"]["lease"] == l1 and
+          by["p1"]["pf_guid"] is None and by["p2"]["pf_guid"] == guid(0x99) and
+          by["e1"]["vlan"] == 100 and by["e1"]["guid"] is None,
+          "ports: fields as written")
+    check([x["key"] for x in pt["problems"]] == [ROOT + "ports/junk"],
+          "ports: the junk value is a problem")
+
+    rc, out, err = sriovctl("-j", "cluster", "guids", "--etcd", EP)
+    gs = {x["guid"]: x for x in json.loads(out)["guids"]}
+    check(rc == 0 and gs[guid(0x21)]["state"] == "in-use" and
+          gs[guid(0x21)]["port"] == "p1" and
+          gs["0x0002c90300000777"]["state"] == "unused",
+          "guids: p1's claim in use, the orphan unused")
+
+    rc, _, err = sriovctl("cluster", "status")
+    check(rc == 2 and "--etcd" in err, "no --etcd: exit 2 (%s)" % err.strip())
+    rc, _, err = sriovctl("cluster", "ports", "--etcd",
+                          "http://127.0.0.1:%d" % free_port())
+    check(rc == 1 and "no endpoint answered" in err,
+          "no store: exit 1 (%s)" % err.strip()[:120])
+    rc, _, err = sriovctl("cluster", "status", "--etcd", "ftp://x")
+    check(rc == 2, "a bad endpoint: exit 2 (%s)" % err.strip()[:120])
+
+
+def scenario_place(d):
+    try:
+        subprocess.run(["/usr/bin/python3", "-c", "import nova.pci.stats"],
+                       check=True, capture_output=True)
+    except (subprocess.CalledProcessError, OSError):
+        print("SKIP: python3-nova is not installed (scripts/install-deps "
+              "nova)")
+        sys.exit(77)
+    bindings("hosts", 60, 8)
+    etcdctl("put", ROOT + "hosts/old", stdin=json.dumps({
+        "host": "old", "updated": 1, "pfs": [{
+            "name": "ib0", "address": "0000:41:00.0", "link": "infiniband",
+            "physnet": "ibnet", "fabric": "fab0", "numa_node": 0,
+            "vfs": {"total": 8, "free": 8, "bound": 0, "quarantined": 0}}]}))
+    spec = os.path.join(d, "spec.txt")
+    open(spec, "w").write(
+        '{"address": "*:41:*.*", "physical_network": "ibnet"}\n'
+        '{"vendor_id": "8086", "product_id": "154c", '
+        '"physical_network": "physnet1", "trusted": "true"}\n'
+        '{"vendor_id": "8086", "product_id": "1572"}\n')
+    alias = os.path.join(d, "alias.txt")
+    open(alias, "w").write(
+        '{"name": "ib", "vendor_id": "15b3", "product_id": "1018", '
+        '"device_type": "type-VF"}\n'
+        '{"name": "eth", "vendor_id": "8086", "product_id": "154c", '
+        '"device_type": "type-VF", "numa_policy": "required"}\n'
+        '{"name": "pf", "vendor_id": "8086", "product_id": "1572", '
+        '"device_type": "type-PF"}\n')
+    reqs = [{"alias": "ib:2"}, {"alias": "ib:7"}, {"alias": "eth:3"},
+            {"alias": "ib:1,eth:1"}, {"alias": "pf:1"},
+            {"alias": "eth:2", "numa_cells": [0]},
+            {"alias": "eth:2", "numa_cells": [1]},
+            {"spec": [{"physical_network": "ibnet"}], "count": 5},
+            {"spec": [{"physical_network": "physnet1", "trusted": "true"}],
+             "count": 1, "numa_policy": "preferred", "numa_cells": [0]},
+            {"alias": "nosuch:1"}]
+    rf = os.path.join(d, "reqs.json")
+    json.dump(reqs, open(rf, "w"))
+    rc, out, err = sriovctl("-j", "cluster", "place", "--etcd", EP,
+                            "--device-spec", spec, "--alias", alias, rf)
+    check(rc == 0, "place: exit %d %s" % (rc, err.strip()[:200]))
+    ours = json.loads(out)["requests"] if rc == 0 else []
+    # The same inventory, as Nova's libvirt driver would report it.
+    hosts = {}
+    for kv in json.loads(etcdctl("get", "--prefix", ROOT + "hosts/", "-w",
+                                 "json"))["kvs"]:
+        h = json.loads(base64.b64decode(kv["value"]))
+        devs, cells = [], []
+        for pf in h["pfs"]:
+            n = pf.get("numa_node")
+            if n is not None and {"id": n, "socket": None} not in cells:
+                cells.append({"id": n, "socket": None})
+            if not pf.get("vendor_id"):
+                continue
+            for a in pf.get("free_vfs", []) if pf.get("vf_product_id") else []:
+                devs.append({"address": a, "vendor_id": pf["vendor_id"],
+                             "product_id": pf["vf_product_id"],
+                             "dev_type": "type-VF",
+                             "parent_addr": pf["address"], "numa_node": n})
+            if pf.get("product_id") and not pf["vfs"]["bound"] and \
+                    not pf["vfs"]["quarantined"]:
+                devs.append({"address": pf["address"],
+                             "vendor_id": pf["vendor_id"],
+                             "product_id": pf["product_id"],
+                             "dev_type": "type-PF", "numa_node": n})
+        hosts[h["host"]] = {"devices": devs, "numa_cells": cells}
+    hf = os.path.join(d, "hosts.json")
+    json.dump(hosts, open(hf, "w"))
+    oracle = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "nova", "oracle.py")
+    p = subprocess.run(["/usr/bin/python3", oracle, "fit", "--device-spec",
+                        spec, "--alias", alias, hf, rf], capture_output=True,
+                       text=True, timeout=600)
+    check(p.returncode == 0, "Nova's filter ran: %s" % p.stderr[-300:])
+    nova = json.loads(p.stdout) if p.returncode == 0 else []
+    for i, (o, n) in enumerate(zip(ours, nova)):
+        if "error" in n:
+            check(o.get("error") == n["error"],
+                  "request %d: Nova's error '%s', ours '%s'" %
+                  (i, n["error"], o.get("error")))
+            continue
+        check(sorted(o.get("hosts", [])) == sorted(n["hosts"]),
+              "request %d %s: %d host(s), as Nova (%d)" %
+              (i, json.dumps(reqs[i]), len(o.get("hosts", [])),
+               len(n["hosts"])))
+    check(len(ours) == len(reqs) and len(nova) == len(reqs),
+          "an answer per request")
+    check(any(0 < len(x.get("hosts", [])) < 61 for x in ours),
+          "the requests tell hosts apart")
+    rc, out, err = sriovctl("cluster", "place", "--etcd", EP,
+                            "--device-spec", spec, rf)
+    check(rc == 0 and "request 1:" in out, "place, text: %s" %
+          out.splitlines()[:1])
+    bad = os.path.join(d, "bad.txt")
+    open(bad, "w").write('{"vendor_id": "15b3", "nonsense": "x"\n')
+    rc, out, err = sriovctl("cluster", "place", "--etcd", EP,
+                            "--device-spec", bad, rf)
+    check(rc == 2 and err.strip(), "a bad device_spec: exit 2 with Nova's "
+          "message (%s)" % err.strip()[:120])
 
 
 def main():
