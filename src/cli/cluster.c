@@ -808,11 +808,33 @@ static void place_req_parse(json_t *e, struct place_req *q)
  * Nova parses them, each host's pools built as PciDeviceStats does, each
  * request tried as the PciPassthroughFilter tries it. Hosts with equal
  * pools answer alike, so each distinct set of pools is asked once.
- * @out gets [{"request": i, "hosts": [...]} or {"request": i, "error"}].
+ * @out: each host's class (hosts of one class have equal pools and
+ * cells), and per request an error or which classes it fits.
  */
+struct place_out {
+	size_t *cls; /* per host */
+	size_t n_uniq;
+	struct place_res {
+		char *error;
+		unsigned char *ok; /* per class */
+	} * res;
+	size_t n_res;
+};
+
+static void place_out_release(struct place_out *o)
+{
+	for (size_t i = 0; i < o->n_res; i++) {
+		free(o->res[i].error);
+		free(o->res[i].ok);
+	}
+	free(o->res);
+	free(o->cls);
+	memset(o, 0, sizeof(*o));
+}
+
 static int place_fit(char **specs, size_t n_specs, char **aliases,
-		     size_t n_aliases, json_t *hosts, json_t *reqs, json_t *out,
-		     struct sriov_error *err)
+		     size_t n_aliases, json_t *hosts, json_t *reqs,
+		     struct place_out *out, struct sriov_error *err)
 {
 	struct nova_whitelist *wl = NULL;
 	struct nova_aliases *al = NULL;
@@ -829,7 +851,8 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 				       &al, err);
 	st = calloc(nh + 1, sizeof(*st));
 	cls = calloc(nh + 1, sizeof(*cls));
-	if (r >= 0 && (!st || !cls || !seen))
+	out->res = calloc(json_array_size(reqs) + 1, sizeof(*out->res));
+	if (r >= 0 && (!st || !cls || !seen || !out->res))
 		r = sriov_error_set(err, -ENOMEM, "out of memory");
 	/* hosts -> classes of equal pools and cells */
 	json_array_foreach(hosts, i, h) {
@@ -882,7 +905,7 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 		struct place_req q;
 		struct nova_request *nr = NULL;
 		size_t n = 0;
-		json_t *res = json_pack("{s:I}", "request", (json_int_t)i);
+		struct place_res *res = &out->res[out->n_res++];
 		struct sriov_error rerr = { 0 };
 
 		if (r < 0)
@@ -930,34 +953,25 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 			nr->spec = sp;
 		}
 		if (q.error[0]) {
-			json_object_set_new(res, "error", json_string(q.error));
+			res->error = strdup(q.error);
 		} else {
-			json_t *pass = json_array();
-			unsigned char *ok = calloc(n_uniq + 1, 1);
-
-			for (size_t u = 0; ok && u < n_uniq; u++)
-				ok[u] = nova_stats_support(
+			res->ok = calloc(n_uniq + 1, 1);
+			for (size_t u = 0; res->ok && u < n_uniq; u++)
+				res->ok[u] = nova_stats_support(
 					st[u], nr, n,
 					q.has_cells ? q.cells : NULL,
 					q.n_cells);
-			for (size_t k = 0; ok && k < nh; k++)
-				if (ok[cls[k]])
-					json_array_append(
-						pass, json_object_get(
-							      json_array_get(
-								      hosts, k),
-							      "host"));
-			free(ok);
-			json_object_set_new(res, "hosts", pass);
 		}
-		json_array_append_new(out, res);
+		if (!(res->error || res->ok))
+			r = sriov_error_set(err, -ENOMEM, "out of memory");
 		nova_requests_free(nr, n);
 		free(q.cells);
 	}
 	for (size_t u = 0; st && u < n_uniq; u++)
 		nova_stats_free(st[u]);
 	free(st);
-	free(cls);
+	out->cls = cls;
+	out->n_uniq = n_uniq;
 	json_decref(seen);
 	nova_aliases_free(al);
 	nova_whitelist_free(wl);
@@ -988,6 +1002,115 @@ static json_t *load_requests(const char *path)
 	return j;
 }
 
+/*
+ * The answer: text, or JSON written as it goes (an answer for 10,000 hosts
+ * and 1,000 requests is ~60 MB; each host name is encoded once); -p builds
+ * the document and indents it.
+ */
+static const char *host_name(json_t *hosts, size_t k)
+{
+	return json_string_value(
+		json_object_get(json_array_get(hosts, k), "host"));
+}
+
+static int print_place(struct cli *cli, const struct sriov_etcd_header *hd,
+		       json_t *hosts, const struct place_out *out,
+		       json_t *problems)
+{
+	size_t nh = json_array_size(hosts);
+	struct printer p;
+	char **quoted;
+	char *t;
+	int rc = 0;
+
+	if (!cli->json || cli->pretty) {
+		json_t *a = json_array();
+
+		cli_printer(cli, &p);
+		print_open_object(&p, NULL);
+		print_s64(&p, PRINT_JSON, "revision", NULL, hd->revision);
+		print_size(&p, PRINT_JSON, "hosts", NULL, nh);
+		for (size_t i = 0; i < out->n_res; i++) {
+			const struct place_res *q = &out->res[i];
+			json_t *o = json_pack("{s:I}", "request",
+					      (json_int_t)i),
+			       *hs = json_array();
+			size_t n = 0;
+
+			if (q->error) {
+				print_text(&p, "request %zu: error: %s\n", i,
+					   q->error);
+				json_object_set_new(o, "error",
+						    json_string(q->error));
+				json_decref(hs);
+				json_array_append_new(a, o);
+				continue;
+			}
+			for (size_t k = 0; k < nh; k++)
+				n += q->ok[out->cls[k]];
+			print_text(&p, "request %zu: %zu of %zu host(s)\n", i,
+				   n, nh);
+			for (size_t k = 0; k < nh; k++) {
+				if (!q->ok[out->cls[k]])
+					continue;
+				print_text(&p, "    %s\n", host_name(hosts, k));
+				if (p.json)
+					json_array_append_new(
+						hs, json_string(host_name(hosts,
+									  k)));
+			}
+			json_object_set_new(o, "hosts", hs);
+			json_array_append_new(a, o);
+		}
+		print_json(&p, "requests", a);
+		print_problems(&p, problems);
+		print_close_object(&p);
+		return print_end(&p) < 0 ? EXIT_FAIL : 0;
+	}
+	quoted = calloc(nh + 1, sizeof(*quoted));
+	if (!quoted)
+		return cli_error("out of memory");
+	for (size_t k = 0; k < nh; k++)
+		quoted[k] = json_dumps(json_object_get(json_array_get(hosts, k),
+						       "host"),
+				       JSON_ENCODE_ANY);
+	printf("{\"revision\": %" PRId64 ", \"hosts\": %zu, \"requests\": [",
+	       hd->revision, nh);
+	for (size_t i = 0; i < out->n_res; i++) {
+		const struct place_res *q = &out->res[i];
+		bool first = true;
+
+		printf("%s{\"request\": %zu, ", i ? ", " : "", i);
+		if (q->error) {
+			json_t *js = json_string(q->error);
+
+			t = json_dumps(js, JSON_ENCODE_ANY);
+			printf("\"error\": %s}", t ? t : "null");
+			free(t);
+			json_decref(js);
+			continue;
+		}
+		fputs("\"hosts\": [", stdout);
+		for (size_t k = 0; k < nh; k++)
+			if (q->ok[out->cls[k]]) {
+				if (!first)
+					fputs(", ", stdout);
+				fputs(quoted[k] ? quoted[k] : "null", stdout);
+				first = false;
+			}
+		fputs("]}", stdout);
+	}
+	t = json_dumps(problems, JSON_COMPACT);
+	printf("], \"problems\": %s}\n", t ? t : "[]");
+	free(t);
+	for (size_t k = 0; k < nh; k++)
+		free(quoted[k]);
+	free(quoted);
+	if (fflush(stdout) || ferror(stdout))
+		rc = EXIT_FAIL;
+	return rc;
+}
+
 static int cmd_place(struct cli *cli, int argc, char **argv)
 {
 	struct copts o;
@@ -996,7 +1119,8 @@ static int cmd_place(struct cli *cli, int argc, char **argv)
 	struct sriov_error err = { 0 };
 	char **specs = NULL, **aliases = NULL;
 	size_t n_specs = 0, n_aliases = 0;
-	json_t *reqs = NULL, *hosts = NULL, *out = NULL, *problems = NULL;
+	json_t *reqs = NULL, *hosts = NULL, *problems = NULL;
+	struct place_out out = { 0 };
 	int r;
 
 	if ((r = parse_copts(argc, argv, true, &o)))
@@ -1039,8 +1163,7 @@ static int cmd_place(struct cli *cli, int argc, char **argv)
 						       "cells", cells));
 		sriov_cluster_host_release(&h);
 	}
-	out = json_array();
-	r = place_fit(specs, n_specs, aliases, n_aliases, hosts, reqs, out,
+	r = place_fit(specs, n_specs, aliases, n_aliases, hosts, reqs, &out,
 		      &err);
 	if (r < 0) {
 		/* Nova's own message for a bad device_spec or alias */
@@ -1052,44 +1175,11 @@ static int cmd_place(struct cli *cli, int argc, char **argv)
 		}
 		goto done;
 	}
-	{
-		struct printer p;
-		size_t i, k;
-		json_t *e, *h;
-
-		cli_printer(cli, &p);
-		print_open_object(&p, NULL);
-		print_s64(&p, PRINT_JSON, "revision", NULL,
-			  resp.header.revision);
-		print_size(&p, PRINT_JSON, "hosts", NULL,
-			   json_array_size(hosts));
-		if (!p.json)
-			json_array_foreach(out, i, e) {
-				json_t *hs = json_object_get(e, "hosts");
-
-				if (!hs) {
-					printf("request %zu: error: %s\n", i,
-					       json_string_value(
-						       json_object_get(
-							       e, "error")));
-					continue;
-				}
-				printf("request %zu: %zu of %zu host(s)\n", i,
-				       json_array_size(hs),
-				       json_array_size(hosts));
-				json_array_foreach(hs, k, h)
-					printf("    %s\n",
-					       json_string_value(h));
-			}
-		print_json(&p, "requests", json_incref(out));
-		print_problems(&p, problems);
-		print_close_object(&p);
-		r = print_end(&p) < 0 ? EXIT_FAIL : 0;
-	}
+	r = print_place(cli, &resp.header, hosts, &out, problems);
 done:
 	json_decref(reqs);
 	json_decref(hosts);
-	json_decref(out);
+	place_out_release(&out);
 	json_decref(problems);
 	free_lines(specs, n_specs);
 	free_lines(aliases, n_aliases);

@@ -274,7 +274,7 @@ static int sync_store(struct ctl *c)
 	int64_t t0 = fd_now_ms();
 	int rc;
 
-	rc = sriov_etcd_range_all(c->e, c->m.ports_prefix, c->ports_end, 1000,
+	rc = sriov_etcd_range_all(c->e, c->m.ports_prefix, c->ports_end, 5000,
 				  &r, &err);
 	if (rc < 0) {
 		log_warn("cannot read the ports: %s", err.msg);
