@@ -8,8 +8,8 @@
  *
  *   model.c    the ports of the store as the controller follows them
  *   render.c   static intent + model -> partitions.conf text, checked
- *   ctl.c      election, watches, lost ports, the render pipeline, status
- *   verify.c   `fabric verify` over MADs, in a child process
+ *   ctl.c      election, watches, lost ports, the render pipeline, status,
+ *              `fabric verify` over MADs in a child process
  *   metrics.c  Prometheus text, over HTTP and to a file
  *   main.c     options, signals, sd_notify, the poll loop
  */

@@ -340,15 +340,21 @@ def main():
     ap.add_argument("--nova-hosts", type=int, default=300)
     ap.add_argument("--only", choices=["latency", "render", "place"])
     a = ap.parse_args()
+    def clean():
+        subprocess.run(["etcdctl", "--endpoints", EP, "del", "--prefix",
+                        ROOT], capture_output=True,
+                       env=dict(os.environ, ETCDCTL_API="3"), check=True)
     with tempfile.TemporaryDirectory(prefix="fabricd-bench.") as d:
         if a.only in (None, "latency"):
             os.makedirs(os.path.join(d, "lat"))
             bench_latency(a.build, os.path.join(d, "lat"), a.rounds1,
                           a.rounds500)
         if a.only in (None, "render"):
+            clean()
             os.makedirs(os.path.join(d, "render"))
             bench_render(a.build, os.path.join(d, "render"))
         if a.only in (None, "place"):
+            clean()
             os.makedirs(os.path.join(d, "place"))
             bench_place(a.build, os.path.join(d, "place"), a.nova_hosts)
     return 0
