@@ -154,7 +154,6 @@ class Fabricd:
                      "--etcd-timeout", "500"] + list(extra)
         e = dict(os.environ)
         e.update(env or {})
-        e["ASAN_OPTIONS"] = "detect_leaks=0"
         self.p = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
                                   stderr=open(self.log, "w"), env=e)
 
@@ -602,8 +601,7 @@ def scenario_bad(d):
     other = os.path.join(d, "other.conf")
     p = subprocess.run([FABRICD, "--etcd", EP, "--fabric", "fab0", "--static",
                         bad_path, "--partitions", other, "--once",
-                        "--no-verify"], capture_output=True, text=True,
-                       env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+                        "--no-verify"], capture_output=True, text=True)
     check(p.returncode == 1 and bad_path + ":" in p.stderr and
           not os.path.exists(other),
           "a bad intent at start: exit %d, %s" % (p.returncode,
@@ -612,8 +610,7 @@ def scenario_bad(d):
 
 def sriovctl(*args):
     p = subprocess.run([SRIOVCTL] + list(args), capture_output=True,
-                       text=True, timeout=120,
-                       env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+                       text=True, timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
