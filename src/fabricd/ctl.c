@@ -645,11 +645,14 @@ static int flush_lost(struct ctl *c)
 		if (r < 0) {
 			c->met.errors_store++;
 			log_warn("cannot hold lost ports: %s", err.msg);
+			c->lost_retry_ms = fd_now_ms() + RETRY_MS;
 			return r;
 		}
 		r = put_held(c, ids, ls, n, lease);
-		if (r < 0)
+		if (r < 0) {
+			c->lost_retry_ms = fd_now_ms() + RETRY_MS;
 			return r;
+		}
 		for (size_t i = 0; i < n; i++) {
 			char k[SRIOV_CLUSTER_ID_MAX];
 
@@ -1395,7 +1398,8 @@ int ctl_timeout(struct ctl *c)
 	for (size_t i = 0; map_next(&c->lost, &i, &id, &v);)
 		due = min_due(due, ((struct lost *)v)->until_ms);
 	if (c->leading && c->lost.n)
-		due = min_due(due, now);
+		due = min_due(due,
+			      c->lost_retry_ms > now ? c->lost_retry_ms : now);
 	t = due ? due - now : 60000;
 	if (c->wp) {
 		int w = sriov_etcd_watch_timeout(c->wp);
@@ -1438,7 +1442,7 @@ int ctl_step(struct ctl *c)
 	if (!c->leading && c->campaign_due_ms && now >= c->campaign_due_ms &&
 	    !c->o.once)
 		campaign(c);
-	if (c->leading && c->lost.n)
+	if (c->leading && c->lost.n && now >= c->lost_retry_ms)
 		flush_lost(c);
 	due = render_due(c);
 	if (due && fd_now_ms() >= due)

@@ -81,6 +81,7 @@ struct ctl {
 	size_t n_sus, sus_cap;
 	int64_t sus_retry_ms;
 	struct map lost; /* id -> struct lost: standby's record */
+	int64_t lost_retry_ms; /* holding them failed: not before then */
 
 	/* rendering */
 	bool dirty;

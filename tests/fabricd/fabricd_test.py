@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """sriov-fabricd against a real 3-member etcd (run it through tests/cluster/run).
 
-usage: fabricd_test.py BUILD_DIR watch|failover|quorum|bad|cli|place
+usage: fabricd_test.py BUILD_DIR watch|failover|held|quorum|bad|cli|place
 
 Bindings are written into the store by tests/fabricd/bindings (the schema
 module, as any tool could); what is expected in partitions.conf is worked
@@ -16,6 +16,8 @@ out here from those bindings, never from sriov-fabricd's code.
             other takes over within the lease TTL; a leader stopped (SIGSTOP)
             during a render past its lease never writes after its successor;
             the file's history and the status's revisions never go back
+  held      a lost port that cannot be held (etcd refuses leases) stays
+            in the file; the leader retries every 0.5 s, not in a loop
   quorum    2 of 3 members down: nothing is written, then it resumes
   bad       garbage, a huge value, a bad P-key, GUID, key, and a port of an
             unknown fabric: each named in the status, nothing else
@@ -606,6 +608,60 @@ def scenario_bad(d):
           not os.path.exists(other),
           "a bad intent at start: exit %d, %s" % (p.returncode,
                                                   p.stderr.strip()[:160]))
+
+
+def gateway(path, body):
+    req = urllib.request.Request(EP.split(",")[0] + path,
+                                 json.dumps(body).encode())
+    return json.loads(urllib.request.urlopen(req, timeout=5).read())
+
+
+def nospace(on):
+    """etcd's NOSPACE alarm: lease grants and puts refused, the rest works."""
+    mid = gateway("/v3/maintenance/status", {})["header"]["member_id"]
+    gateway("/v3/maintenance/alarm", {"action": "ACTIVATE" if on else
+                                      "DEACTIVATE", "memberID": mid,
+                                      "alarm": "NOSPACE"})
+
+
+def cpu_seconds(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scenario_held(d):
+    f = Fabricd(d, "a", "--grace", "8", "--lease-ttl", "3")
+    conf = f.partitions
+    l1 = lease(60)
+    bindings("bind", "--lease", l1, "p1", "fab0", "0x0b02", "full",
+             guid(0x21))
+    check(wait_for(lambda: guid(0x21) in members(conf).get("0x0b02", {}),
+                   10) is not None, "p1 is in the file")
+    # The host is lost while etcd refuses new leases: holding p1 fails.
+    nospace(True)
+    n = len(f.text())
+    etcdctl("lease", "revoke", "%x" % l1)
+    check(f.wait_log("p1: its lease .* is gone", 5, n) and
+          f.wait_log("cannot hold lost ports", 5, n),
+          "p1 is lost, and cannot be held while etcd refuses leases")
+    cpu0, t0 = cpu_seconds(f.p.pid), time.monotonic()
+    present = True
+    while time.monotonic() - t0 < 3:
+        present &= guid(0x21) in members(conf).get("0x0b02", {})
+        time.sleep(0.05)
+    cpu = (cpu_seconds(f.p.pid) - cpu0) / (time.monotonic() - t0)
+    tries = f.text()[n:].count("cannot hold lost ports")
+    check(present, "p1 stays in the file meanwhile")
+    check(tries <= 12 and cpu < 0.3,
+          "the leader retries holding it %d times in 3 s, at %.0f%% CPU "
+          "(every 0.5 s, no spinning)" % (tries, cpu * 100))
+    nospace(False)
+    check(wait_for(lambda: get(ROOT + "fabrics/fab0/held/p1") is not None,
+                   5) is not None, "with the alarm gone p1 is held")
+    el = wait_for(lambda: guid(0x21) not in members(conf).get("0x0b02", {}),
+                  10)
+    check(el is not None, "and leaves after the grace")
+    f.stop()
 
 
 def sriovctl(*args):
