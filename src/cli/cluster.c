@@ -836,19 +836,19 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 		     size_t n_aliases, json_t *hosts, json_t *reqs,
 		     struct place_out *out, struct sriov_error *err)
 {
-	struct nova_whitelist *wl = NULL;
-	struct nova_aliases *al = NULL;
-	struct nova_stats **st = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
+	struct sriov_nova_aliases *al = NULL;
+	struct sriov_nova_stats **st = NULL;
 	size_t nh = json_array_size(hosts), n_uniq = 0, *cls = NULL;
 	json_t *seen = json_object(), *h, *e;
 	size_t i;
 	int r;
 
-	r = nova_whitelist_parse(NULL, (const char *const *)specs, n_specs, &wl,
-				 err);
+	r = sriov_nova_whitelist_parse(NULL, (const char *const *)specs,
+				       n_specs, &wl, err);
 	if (r >= 0)
-		r = nova_aliases_parse((const char *const *)aliases, n_aliases,
-				       &al, err);
+		r = sriov_nova_aliases_parse((const char *const *)aliases,
+					     n_aliases, &al, err);
 	st = calloc(nh + 1, sizeof(*st));
 	cls = calloc(nh + 1, sizeof(*cls));
 	out->res = calloc(json_array_size(reqs) + 1, sizeof(*out->res));
@@ -856,10 +856,10 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 		r = sriov_error_set(err, -ENOMEM, "out of memory");
 	/* hosts -> classes of equal pools and cells */
 	json_array_foreach(hosts, i, h) {
-		struct nova_stats *s = NULL;
+		struct sriov_nova_stats *s = NULL;
 		json_t *devs = json_object_get(h, "devices");
 		json_t *cells = json_object_get(h, "cells"), *sig;
-		struct nova_cell hc[64];
+		struct sriov_nova_cell hc[64];
 		size_t nc = 0, k;
 		char *key;
 
@@ -867,32 +867,32 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 			break;
 		json_array_foreach(cells, k, e) {
 			if (nc < 64)
-				hc[nc++] = (struct nova_cell){
+				hc[nc++] = (struct sriov_nova_cell){
 					(long)json_integer_value(
 						json_object_get(e, "id")),
 					-1
 				};
 		}
-		r = nova_stats_new(wl, devs, hc, nc, &s, err);
+		r = sriov_nova_stats_new(wl, devs, hc, nc, &s, err);
 		if (r < 0) {
 			sriov_error_prefix(
 				err, "host %s",
 				json_string_value(json_object_get(h, "host")));
 			break;
 		}
-		sig = json_pack("[o,O]", nova_stats_pools(s), cells);
+		sig = json_pack("[o,O]", sriov_nova_stats_pools(s), cells);
 		key = sig ? json_dumps(sig, JSON_COMPACT | JSON_SORT_KEYS) :
 			    NULL;
 		json_decref(sig);
 		if (!key) {
-			nova_stats_free(s);
+			sriov_nova_stats_free(s);
 			r = sriov_error_set(err, -ENOMEM, "out of memory");
 			break;
 		}
 		e = json_object_get(seen, key);
 		if (e) {
 			cls[i] = (size_t)json_integer_value(e);
-			nova_stats_free(s);
+			sriov_nova_stats_free(s);
 		} else {
 			cls[i] = n_uniq;
 			st[n_uniq++] = s;
@@ -903,7 +903,7 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 	}
 	json_array_foreach(reqs, i, e) {
 		struct place_req q;
-		struct nova_request *nr = NULL;
+		struct sriov_nova_request *nr = NULL;
 		size_t n = 0;
 		struct place_res *res = &out->res[out->n_res++];
 		struct sriov_error rerr = { 0 };
@@ -912,7 +912,7 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 			break;
 		place_req_parse(e, &q);
 		if (!q.error[0] && q.alias) {
-			if (nova_aliases_translate(
+			if (sriov_nova_aliases_translate(
 				    al, json_string_value(q.alias), q.policy,
 				    &nr, &n, &rerr) < 0)
 				snprintf(q.error, sizeof(q.error), "%s",
@@ -957,24 +957,24 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 		} else {
 			res->ok = calloc(n_uniq + 1, 1);
 			for (size_t u = 0; res->ok && u < n_uniq; u++)
-				res->ok[u] = nova_stats_support(
+				res->ok[u] = sriov_nova_stats_support(
 					st[u], nr, n,
 					q.has_cells ? q.cells : NULL,
 					q.n_cells);
 		}
 		if (!(res->error || res->ok))
 			r = sriov_error_set(err, -ENOMEM, "out of memory");
-		nova_requests_free(nr, n);
+		sriov_nova_requests_free(nr, n);
 		free(q.cells);
 	}
 	for (size_t u = 0; st && u < n_uniq; u++)
-		nova_stats_free(st[u]);
+		sriov_nova_stats_free(st[u]);
 	free(st);
 	out->cls = cls;
 	out->n_uniq = n_uniq;
 	json_decref(seen);
-	nova_aliases_free(al);
-	nova_whitelist_free(wl);
+	sriov_nova_aliases_free(al);
+	sriov_nova_whitelist_free(wl);
 	return r;
 }
 

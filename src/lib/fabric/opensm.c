@@ -19,6 +19,7 @@
 #include <sriov/opensm.h>
 
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -118,26 +119,17 @@ static bool runs_opensm(int pid, char *name, size_t size)
 	return !strcmp(base, "opensm") || !strcmp(base, "opensm (deleted)");
 }
 
-/* A pid file is a number and a newline: 64 bytes are plenty. */
+/* A pid file is a number and a newline, read as any input file. */
 static int read_pid(const char *pidfile, int *ret, struct sriov_error *err)
 {
-	char buf[65];
-	ssize_t n;
-	int fd, e, pid;
+	_cleanup_free_ char *buf = NULL;
+	struct sriov_error e = { 0 };
+	int r, pid;
 
-	fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		e = -errno;
-		return sriov_error_set(err, e, "cannot read pid file '%s': %s",
-				       pidfile, strerror(-e));
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	e = errno;
-	close(fd);
-	if (n < 0)
-		return sriov_error_set(err, -e, "cannot read pid file '%s': %s",
-				       pidfile, strerror(e));
-	buf[n] = '\0';
+	r = read_file_capped(pidfile, INPUT_MAX_SMALL, &buf, NULL, &e);
+	if (r < 0)
+		return sriov_error_set(err, r, "cannot read the pid file: %s",
+				       e.msg);
 	strip_trailing(buf);
 	if (parse_int(buf, &pid) < 0 || pid <= 1)
 		return sriov_error_set(
