@@ -997,7 +997,7 @@ static void check_foreign(struct ctl *c)
 static bool file_body_is(const char *path, const char *body, size_t len,
 			 char sum[static 80])
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t got = 0, off = 0;
@@ -1308,7 +1308,7 @@ int ctl_start(struct ctl *c, const struct ctl_opts *o, struct sriov_error *err)
 	/* What is there: its checksum, until this controller writes one. */
 	{
 		_cleanup_close_ int fd =
-			open(o->partitions, O_RDONLY | O_CLOEXEC);
+			open(o->partitions, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		char sum[80];
 
 		fd_sha256("", 0, c->file_sum);

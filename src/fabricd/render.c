@@ -18,10 +18,9 @@
 
 #include "fabricd.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
-
-#define STATIC_MAX (16u << 20)
 
 void fd_sha256(const void *text, size_t len, char buf[static 80])
 {
@@ -37,55 +36,6 @@ void fd_sha256(const void *text, size_t len, char buf[static 80])
 	}
 	for (unsigned i = 0; i < n; i++)
 		snprintf(buf + 7 + 2 * i, 3, "%02x", md[i]);
-}
-
-static int read_small(const char *path, char **ret, size_t *ret_len,
-		      struct sriov_error *err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return sriov_error_set(err, -errno, "cannot read '%s': %s",
-				       path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return sriov_error_set(err, -EINVAL,
-				       "'%s' is not a regular file", path);
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= STATIC_MAX)
-				return sriov_error_set(
-					err, -EFBIG,
-					"'%s' is over %u MiB; an intent is not that large",
-					path, STATIC_MAX >> 20);
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				return sriov_error_set(err, -ENOMEM,
-						       "out of memory");
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sriov_error_set(err, -errno,
-					       "cannot read '%s': %s", path,
-					       strerror(errno));
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
 }
 
 /* pkXXXX: the name of a generated partition. */
@@ -124,7 +74,9 @@ int fd_static_load(const char *path, const struct sriov_lint_opts *lo,
 	size_t len;
 	int rc;
 
-	if ((rc = read_small(path, &buf, &len, err)) < 0)
+	/* an intent, as sriovctl fabric reads one */
+	if ((rc = read_file_capped(path, INPUT_MAX_PARTITIONS, &buf, &len,
+				   err)) < 0)
 		return rc;
 	rc = sriov_intent_parse(buf, len, path, &s.pc, err);
 	if (rc < 0)

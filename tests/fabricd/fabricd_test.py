@@ -608,6 +608,19 @@ def scenario_bad(d):
           not os.path.exists(other),
           "a bad intent at start: exit %d, %s" % (p.returncode,
                                                   p.stderr.strip()[:160]))
+    # A FIFO nobody writes to as the intent: refused, not waited on.
+    fifo = os.path.join(d, "fifo.yaml")
+    os.mkfifo(fifo)
+    try:
+        p = subprocess.run([FABRICD, "--etcd", EP, "--fabric", "fab0",
+                            "--static", fifo, "--partitions", other,
+                            "--once", "--no-verify"], capture_output=True,
+                           text=True, timeout=10)
+        rc, err = p.returncode, p.stderr.strip()
+    except subprocess.TimeoutExpired:
+        rc, err = None, "still waiting after 10 s"
+    check(rc == 1 and fifo + ": is not a regular file (a FIFO)" in err,
+          "a FIFO as the intent: exit %s, %s" % (rc, err[:160]))
 
 
 def gateway(path, body):
