@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -652,46 +653,51 @@ static int cmd_guids(struct cli *cli, int argc, char **argv)
 
 /* ---- place ---- */
 
-/* One value per line, as in nova.conf; blank and '#' lines skipped. */
+static void free_lines(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * One value per line, as in nova.conf; blank and '#' lines skipped. The
+ * file is read whole, at most INPUT_MAX_NOVA bytes, as sriovctl nova
+ * reads it. 0, or the exit code of the error printed.
+ */
 static int read_lines(const char *path, char ***ret, size_t *ret_n)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, n = 0, vcap = 0;
+	struct sriov_error err = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len, n = 0, vcap = 0;
 	char **v = NULL;
-	ssize_t len;
 
-	if (!f)
-		return -errno;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		const char *s = line;
+	if (read_file_capped(path, INPUT_MAX_NOVA, &buf, &len, &err) < 0)
+		return cli_error("%s", err.msg);
+	for (char *line = buf, *next; line < buf + len; line = next) {
+		char *end = memchr(line, '\n', (size_t)(buf + len - line));
+		const char *s;
 
-		while (len > 0 &&
-		       (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
+		next = end ? end + 1 : buf + len;
+		if (!end)
+			end = buf + len;
+		while (end > line && end[-1] == '\r')
+			end--;
+		*end = '\0';
+		for (s = line; *s == ' ' || *s == '\t'; s++)
+			;
 		if (!*s || *s == '#')
 			continue;
 		if (grow_array((void **)&v, &vcap, n, sizeof(*v)) < 0 ||
 		    !(v[n] = strdup(line))) {
-			for (size_t i = 0; i < n; i++)
-				free(v[i]);
-			free(v);
-			return -ENOMEM;
+			free_lines(v, n);
+			return cli_error("%s: %s", path, strerror(ENOMEM));
 		}
 		n++;
 	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
-}
-
-static void free_lines(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /*
@@ -980,9 +986,17 @@ static int place_fit(char **specs, size_t n_specs, char **aliases,
 
 static json_t *load_requests(const char *path)
 {
+	struct sriov_error err = { 0 };
+	_cleanup_free_ char *buf = NULL;
 	json_error_t je;
-	json_t *j = json_load_file(path, JSON_DECODE_ANY, &je);
+	size_t len;
+	json_t *j;
 
+	if (read_file_capped(path, INPUT_MAX_NOVA, &buf, &len, &err) < 0) {
+		cli_error("%s", err.msg);
+		return NULL;
+	}
+	j = json_loadb(buf, len, JSON_DECODE_ANY, &je);
 	if (!j) {
 		cli_error("%s:%d:%d: %s", path, je.line, je.column, je.text);
 		return NULL;
@@ -1130,14 +1144,9 @@ static int cmd_place(struct cli *cli, int argc, char **argv)
 			     cli_usage("place: --device-spec FILE is required");
 		goto done;
 	}
-	if ((r = read_lines(o.spec, &specs, &n_specs)) < 0) {
-		r = cli_error("cannot read '%s': %s", o.spec, strerror(-r));
+	if ((r = read_lines(o.spec, &specs, &n_specs)) ||
+	    (o.alias && (r = read_lines(o.alias, &aliases, &n_aliases))))
 		goto done;
-	}
-	if (o.alias && (r = read_lines(o.alias, &aliases, &n_aliases)) < 0) {
-		r = cli_error("cannot read '%s': %s", o.alias, strerror(-r));
-		goto done;
-	}
 	if (!(reqs = load_requests(argv[o.first_arg]))) {
 		r = EXIT_FAIL;
 		goto done;
