@@ -65,6 +65,7 @@ dpkg -i "$tmp"/sriov_*.deb "$tmp"/libsriov0_*.deb "$tmp"/libsriov-dev_*.deb >"$t
 for f in /usr/bin/sriovctl /usr/sbin/sriovd /lib/systemd/system/sriovd.service \
 	/usr/sbin/sriov-fabricd /lib/systemd/system/sriov-fabricd.service \
 	/usr/share/man/man8/sriov-fabricd.8.gz \
+	/usr/bin/ebrctl /usr/share/man/man8/ebrctl.8.gz \
 	/usr/share/man/man8/sriovctl.8.gz /usr/share/man/man8/sriovd.8.gz \
 	/usr/share/doc/sriov/examples/sriovd.yaml; do
 	[ -e "$f" ] || fail "$f is not installed"
