@@ -229,6 +229,11 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return 1;
 	}
+	if (neutron_check_config(&d.cfg, &err) < 0) {
+		log_err("%s", err.msg);
+		sriov_daemon_config_release(&d.cfg);
+		return 1;
+	}
 	if (check_only) {
 		printf("%s: ok%s\n", config,
 		       d.cfg.n_physnets ? "" :

@@ -12,6 +12,7 @@
 #include <sriov/store.h>
 
 #include "metrics.h"
+#include "neutron.h"
 
 struct client {
 	int fd;
