@@ -652,36 +652,46 @@ int sriov_store_allocate(struct sriov_store *s,
 	return 0;
 }
 
-/* The VF @slot names: its PCI address, or "PF:vfN" (PF as the store
- * names it). -ENOENT when the store has no such VF. */
+/*
+ * The VF @slot names: its PCI address, or "PF:vfN" (PF as the store names
+ * it). One PCI function can be a VF of two PF rows (a ConnectX-3's two
+ * ports, one netdev each): the row of @network, then of @pf, is taken.
+ * -ENOENT when the store has no such VF.
+ */
 static int find_named_vf(struct sriov_store *s, const char *slot,
+			 const char *network, const char *pf,
 			 struct sriov_store_vf *ret, struct sriov_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	const char *colon = strrchr(slot, ':');
 	bool by_name = colon && !strncmp(colon + 1, "vf", 2);
-	char sql[512], pf[64] = "";
+	char sql[768], name[64] = "";
 	int r, rc;
 
 	if (by_name) {
-		if ((size_t)(colon - slot) >= sizeof(pf))
-			return sriov_error_set(
-				err, -ENOENT, "no vf '%s' is managed by sriovd",
-				slot);
-		memcpy(pf, slot, (size_t)(colon - slot));
-		pf[colon - slot] = '\0';
+		if ((size_t)(colon - slot) >= sizeof(name))
+			return sriov_error_set(err, -ENOENT,
+					       "no vf %s is managed by sriovd",
+					       slot);
+		memcpy(name, slot, (size_t)(colon - slot));
+		name[colon - slot] = '\0';
 	}
-	snprintf(sql, sizeof(sql), "SELECT %s FROM vf WHERE kind = 'vf' AND %s",
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM vf WHERE kind = 'vf' AND %s"
+		 " ORDER BY (physnet = ?3) DESC, (pf = ?4) DESC, pf, idx"
+		 " LIMIT 1",
 		 vf_cols, by_name ? "pf = ?1 AND idx = ?2" : "address = ?1");
 	r = prepare(s, sql, &st, err);
 	if (r < 0)
 		return r;
 	if (by_name) {
-		sqlite3_bind_text(st, 1, pf, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, atoi(colon + 3));
 	} else {
 		sqlite3_bind_text(st, 1, slot, -1, SQLITE_STATIC);
 	}
+	sqlite3_bind_text(st, 3, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, pf, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return sriov_error_set(
@@ -732,7 +742,7 @@ int sriov_store_allocate_vf(struct sriov_store *s,
 	r = port_absent(s, port->id, err);
 	if (r < 0)
 		return r;
-	r = find_named_vf(s, slot, &v, err);
+	r = find_named_vf(s, slot, port->network, pf, &v, err);
 	if (r < 0)
 		return r;
 	/* Each reason a VF cannot be taken, in the order an operator would
