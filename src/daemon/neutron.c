@@ -65,6 +65,9 @@ struct nport {
 	char vnic[24];
 	char vif_type[32]; /* binding:vif_type when told, "" else */
 	char network[40];
+	/* sriovd's port: Neutron's id, or on InfiniBand ib-MAC, the id of
+	 * Nova's ebrctl add-port for the same port (docs/openstack.md) */
+	char sid[40];
 	char qos[40]; /* its effective QoS policy (details), "" none */
 	char sig[512]; /* what of a pushed Port matters to us */
 	bool pending; /* device details wanted */
@@ -396,16 +399,19 @@ static void report(struct neutron *n)
  * its VF goes back, restored and scrubbed. */
 static void gone(struct neutron *n, const char *id, const char *why)
 {
+	struct nport *p = port_find(n, id);
 	struct sriov_error err = { 0 };
 	json_t *ret = NULL;
+	char sid[sizeof(p->sid)];
 	int r;
 
+	snprintf(sid, sizeof(sid), "%s", p && p->sid[0] ? p->sid : id);
 	port_forget(n, id);
-	if (!store_has(n, id)) {
+	if (!store_has(n, sid)) {
 		log_info("neutron: port %s %s: no VF of it here", id, why);
 		return;
 	}
-	r = ops_unbind(n->d, id, &ret, &err);
+	r = ops_unbind(n->d, sid, &ret, &err);
 	if (r < 0) {
 		log_err("neutron: port %s %s: unbind: %s", id, why, err.msg);
 		return;
@@ -472,11 +478,33 @@ static void refused(struct neutron *n, struct nport *p,
 		    const struct sriov_error *err)
 {
 	n->refused++;
-	log_err("neutron: port %s refused: %s", p->id, err->msg);
+	if (p->sid[0] && strcmp(p->sid, p->id))
+		log_err("neutron: port %s refused (as %s): %s", p->id, p->sid,
+			err->msg);
+	else
+		log_err("neutron: port %s refused: %s", p->id, err->msg);
 	if (strcmp(p->error, err->msg)) {
 		snprintf(p->error, sizeof(p->error), "%s", err->msg);
 		n->errors_changed = true;
 	}
+}
+
+/* sriovd's id of the port: an InfiniBand port is ib-MAC (lower case), so
+ * that Nova's ebrctl add-port and the agent bind one port, whichever
+ * comes first, and the second finds it (or updates it in place). */
+static void port_sid(struct nport *p, bool ib, const json_t *dt)
+{
+	const char *mac = json_string_value(json_object_get(dt, "mac_address"));
+	size_t i;
+
+	if (!ib || !mac || strlen(mac) != 17) {
+		snprintf(p->sid, sizeof(p->sid), "%s", p->id);
+		return;
+	}
+	snprintf(p->sid, sizeof(p->sid), "ib-%s", mac);
+	for (i = 3; p->sid[i]; i++)
+		if (p->sid[i] >= 'A' && p->sid[i] <= 'Z')
+			p->sid[i] = (char)(p->sid[i] - 'A' + 'a');
 }
 
 /* One entry of get_devices_details_list's answer. */
@@ -511,7 +539,7 @@ static void apply_details(struct neutron *n, const json_t *dt)
 			json_object_get(dt, "qos_network_policy_id"));
 	snprintf(p->qos, sizeof(p->qos), "%s", qos ? qos : "");
 	info = (struct neutron_port_info){
-		.id = p->id,
+		.id = p->sid,
 		.vnic_type = p->vnic,
 		.policy = qos ? json_object_get(n->policies, qos) : NULL,
 	};
@@ -527,6 +555,7 @@ static void apply_details(struct neutron *n, const json_t *dt)
 			n,
 			json_string_value(json_object_get(dt, "physical_network")) ?:
 				"");
+	port_sid(p, info.infiniband, dt);
 	if (neutron_port_request(&n->d->cfg, dt, &info, &req, NULL, &err) < 0 ||
 	    apply_request(n, &req, &err) < 0)
 		goto refuse;

@@ -264,9 +264,11 @@ def run(d):
     check(d.logged('port %s refused' % eth['id'],
                    'vf 0000:41:00.1 (pf enp65s0 vf 0) is not free'),
           'sriovd chose the VF of the profile and refused it, by name')
-    check(d.logged('port %s refused' % ib['id'],
+    check(d.logged('port %s refused (as ib-%s)' % (ib['id'],
+                                                   ib['mac_address']),
                    'vf 0000:41:00.2 (pf ib0 vf 1) is not free'),
-          'sriovd: the ibnet port on the VF of its profile, refused')
+          'sriovd: the ibnet port, as ebrctl\'s ib-MAC, on the VF of its '
+          'profile, refused')
     check(status_of(eth['id'], 'ERROR') and status_of(ib['id'], 'ERROR'),
           'both ports ERROR (sriovd\'s port_errors, our driver)')
     a = agent()
@@ -318,6 +320,7 @@ def run(d):
           'sriovd serves on after them')
 
     # --- kill -9: dead for Neutron; restart: alive, resynced
+    refusals = d.text().count('port %s refused' % eth['id'])
     d.kill()
     check(wait(lambda: agent() and not agent()['alive'], 30),
           'kill -9: neutron-server lists the agent dead')
@@ -328,7 +331,8 @@ def run(d):
     check(wait(lambda: d.text().count('neutron: resync:') > resyncs, 20),
           'restarted: resynced (%s)' % [line for line in d.text().splitlines()
                                         if 'resync:' in line][-1:])
-    check(d.logged('port %s refused' % eth['id']),
+    check(wait(lambda: d.text().count('port %s refused' % eth['id'])
+               > refusals, 20),
           'restarted: the port Neutron binds here asked again')
 
     # --- the broker goes and comes back: reconnect, resync
