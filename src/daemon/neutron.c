@@ -709,8 +709,13 @@ static void port_dict(struct neutron *n, const json_t *port, const char *from,
 			 from);
 		return;
 	}
+	/* a binding that failed (or none yet) has no VF to configure; asking
+	 * its details would only make the server try to bind it again, and
+	 * push it again: a loop */
 	if (!host || strcmp(host, n->host) || !vnic ||
-	    (strcmp(vnic, "direct") && strcmp(vnic, "macvtap"))) {
+	    (strcmp(vnic, "direct") && strcmp(vnic, "macvtap")) ||
+	    (vif &&
+	     (!strcmp(vif, "binding_failed") || !strcmp(vif, "unbound")))) {
 		if (port_find(n, id) || store_has(n, id))
 			gone(n, id, "is bound elsewhere or unbound");
 		return;

@@ -140,6 +140,15 @@ class Sriovd:
                                 for line in self.text().splitlines()),
                     timeout)
 
+    def sent(self):
+        r = subprocess.run([SRIOVCTL, 'port', '--socket', self.sock,
+                            'metrics'], capture_output=True, text=True)
+        for line in r.stdout.splitlines():
+            if line.startswith('sriovd_neutron_messages_total{direction='
+                               '"sent"}'):
+                return int(line.split()[-1])
+        return -1
+
     def ports(self):
         r = subprocess.run([SRIOVCTL, '-j', 'port', '--socket', self.sock,
                             'list'], capture_output=True, text=True)
@@ -284,6 +293,21 @@ def run(d):
                                          'physical_network': 'physnet1'})
     check(d.logged('port %s refused' % junk['id'], "invalid pci_slot 'zz:zz'"),
           'a malformed pci_slot: refused naming it')
+    # a port whose binding failed (no agent maps physnet2): nothing to
+    # ask; asking would make the server bind and push it again, a loop
+    s, r = rest('POST', '/v2.0/networks', {'network': {
+        'name': 'p2', 'provider:network_type': 'flat',
+        'provider:physical_network': 'physnet2'}})
+    failed_port = port(r['network']['id'], 'direct',
+                       {'pci_slot': '0000:41:00.1',
+                        'physical_network': 'physnet2'})
+    check(failed_port.get('binding:vif_type') == 'binding_failed',
+          'a physnet2 port: binding_failed')
+    sent0 = d.sent()
+    time.sleep(5)
+    sent = d.sent() - sent0
+    check(sent <= 12, 'a failed binding: no loop (%d messages sent in 5 s, '
+          'reports included)' % sent)
     check(d.ports() == [] or d.ports() == {'ports': []},
           'nothing half-applied: sriovd holds no port (%s)' % d.ports())
 
