@@ -22,8 +22,9 @@ sriovd's log and store:
   whose id is a reserved P-key or which is flat;
 - sriovd hears of a bound port (the server's push), asks its details,
   binds the VF of its binding profile or refuses it by name (quarantined,
-  not managed, malformed pci_slot), reports it down, and its port_errors
-  make the port ERROR; nothing is left in sriovd's store;
+  excluded, of another physnet, not managed, malformed pci_slot), reports
+  it down, and its port_errors make the port ERROR; a port whose binding
+  failed costs no loop of messages; nothing is left in sriovd's store;
 - port_delete / network_update casts from Neutron's AgentNotifierApi;
 - messages that are not JSON, not an envelope, or over 4 MiB are dropped
   and logged, and sriovd serves on;
@@ -113,6 +114,7 @@ class Sriovd:
         self.proc = None
         with open(self.conf, 'w') as f:
             f.write('physnets:\n  physnet1: [enp65s0]\n  ibnet: [ib0]\n'
+                    'exclude_devices: ["enp65s0:0000:41:00.2"]\n'
                     'state_dir: %s/state\nsocket: %s\n'
                     'vf_driver: {direct: none}\n'
                     'neutron:\n  transport_url: "%s"\n  host: %s\n'
@@ -289,6 +291,18 @@ def run(d):
                                         'physical_network': 'physnet1'})
     check(d.logged('port %s refused' % bad['id'], '0000:99:00.1'),
           'a pci_slot no managed VF has: refused naming it')
+    excl = port(nets['eth'], 'direct', {'pci_slot': '0000:41:00.2',
+                                         'physical_network': 'physnet1'})
+    check(d.logged('port %s refused' % excl['id'], '0000:41:00.2',
+                   'excluded'),
+          'a VF exclude_devices names: refused naming it')
+    rest('DELETE', '/v2.0/ports/' + excl['id'])
+    other = port(nets['eth'], 'direct', {'pci_slot': 'ib0:vf1',
+                                          'physical_network': 'physnet1'})
+    check(d.logged('port %s refused' % other['id'],
+                   "pf 'ib0' is not a pf of network 'physnet1'"),
+          'a VF of another physnet (ibnet\'s, for a physnet1 port): refused')
+    rest('DELETE', '/v2.0/ports/' + other['id'])
     junk = port(nets['eth'], 'direct', {'pci_slot': 'zz:zz',
                                          'physical_network': 'physnet1'})
     check(d.logged('port %s refused' % junk['id'], "invalid pci_slot 'zz:zz'"),
