@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -36,21 +37,29 @@ static void strv_free_n(char **v, size_t n)
 	free(v);
 }
 
-/* One value per line, as in nova.conf; blank and '#' lines skipped. */
+/* One value per line, as in nova.conf; blank and '#' lines skipped.
+ * The file is read whole, at most INPUT_MAX_NOVA bytes. 0, or the exit
+ * code of the error printed. */
 static int read_values(const char *path, char ***ret, size_t *ret_n)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, n = 0, vcap = 0;
+	struct sriov_error err = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len, n = 0, vcap = 0;
 	char **v = NULL;
-	ssize_t len;
+	int r;
 
-	if (!f)
-		return -errno;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		while (len > 0 &&
-		       (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
+	r = read_file_capped(path, INPUT_MAX_NOVA, &buf, &len, &err);
+	if (r < 0)
+		return cli_error("%s", err.msg);
+	for (char *line = buf, *next; line < buf + len; line = next) {
+		char *end = memchr(line, '\n', (size_t)(buf + len - line));
+
+		next = end ? end + 1 : buf + len;
+		if (!end)
+			end = buf + len;
+		while (end > line && (end[-1] == '\r' || end[-1] == '\n'))
+			end--;
+		*end = '\0';
 		const char *p = line;
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -59,50 +68,28 @@ static int read_values(const char *path, char ***ret, size_t *ret_n)
 		if (grow_array((void **)&v, &vcap, n, sizeof(*v)) < 0 ||
 		    !(v[n] = strdup(line))) {
 			strv_free_n(v, n);
-			return -ENOMEM;
+			return cli_error("%s: %s", path, strerror(ENOMEM));
 		}
 		n++;
-	}
-	if (ferror(f)) {
-		strv_free_n(v, n);
-		return -EIO;
 	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
 }
 
-/* The whole file, then json_loadb(): json_load_file() reads a character
- * at a time through getc(), which dominated loading 10,000 hosts. */
+/* The whole file (at most INPUT_MAX_NOVA_JSON bytes), then json_loadb():
+ * json_load_file() reads a character at a time through getc(), which
+ * dominated loading 10,000 hosts. */
 static json_t *load_json(const char *path)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	struct sriov_error err = { 0 };
 	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
 	json_error_t je;
+	size_t len;
 	json_t *j;
 
-	if (!f) {
-		cli_error("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				cli_error("%s: out of memory", path);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		cli_error("%s: %s", path, strerror(errno));
+	if (read_file_capped(path, INPUT_MAX_NOVA_JSON, &buf, &len, &err) < 0) {
+		cli_error("%s", err.msg);
 		return NULL;
 	}
 	j = json_loadb(buf, len, JSON_DECODE_ANY, &je);
@@ -198,8 +185,8 @@ static int load_whitelist(struct cli *cli, const char *path,
 	int r;
 
 	r = read_values(path, &vals, &n);
-	if (r < 0)
-		return cli_error("%s: %s", path, strerror(-r));
+	if (r)
+		return r;
 	*root = maybe_root(cli);
 	r = sriov_nova_whitelist_parse(*root, (const char *const *)vals, n, wl,
 				       &err);
@@ -221,8 +208,8 @@ static int load_aliases(const char *path, struct sriov_nova_aliases **al)
 	int r;
 
 	r = read_values(path, &vals, &n);
-	if (r < 0)
-		return cli_error("%s: %s", path, strerror(-r));
+	if (r)
+		return r;
 	r = sriov_nova_aliases_parse((const char *const *)vals, n, al, &err);
 	strv_free_n(vals, n);
 	if (r == -ENOMEM)

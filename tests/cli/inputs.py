@@ -100,6 +100,15 @@ def main():
         f.write("partitions:\n  - name: Default\n    pkey: 0x7fff\n"
                 "    members:\n      - {group: ALL, membership: full}\n")
     out = os.path.join(tmp, "out.conf")
+    ok_spec = os.path.join(tmp, "spec.txt")
+    with open(ok_spec, "w") as f:
+        f.write('{"vendor_id": "8086", "physical_network": "physnet1"}\n')
+    ok_devs = os.path.join(tmp, "devs.json")
+    with open(ok_devs, "w") as f:
+        f.write("[]\n")
+    ok_hosts = os.path.join(tmp, "hosts.json")
+    with open(ok_hosts, "w") as f:
+        f.write("{}\n")
 
     # sriovd.8 states its one file limit in prose
     m = re.search(r"configuration must be a regular file of at most (\d+) "
@@ -134,6 +143,18 @@ def main():
          [ctl, "ib", "guid", "mlx4_0", "0", "--allocate", "--pool", "{F}"],
          limit_of(ctl_limits, ["GUID pool", "ib guid --pool"])),
         ("sriovd -c", [sriovd, "--check-config", "-c", "{F}"], d_conf),
+        ("nova check", [ctl, "nova", "check", "{F}"],
+         limit_of(ctl_limits, ["nova.conf", "nova check"])),
+        ("nova match --device-spec",
+         [ctl, "nova", "match", "--device-spec", "{F}", ok_devs],
+         limit_of(ctl_limits, ["nova.conf", "--device-spec"])),
+        ("nova fit --alias",
+         [ctl, "nova", "fit", "--device-spec", ok_spec, "--alias", "{F}",
+          ok_hosts, ok_devs],
+         limit_of(ctl_limits, ["nova.conf", "--alias"])),
+        ("nova match DEVICES.json",
+         [ctl, "nova", "match", "--device-spec", ok_spec, "{F}"],
+         limit_of(ctl_limits, ["JSON", "nova match"])),
     ]
 
     fifo = os.path.join(tmp, "fifo")

@@ -584,6 +584,10 @@ static void test_named_vf(void **state)
 	assert_int_equal(alloc_named(s, "p3", "ibnet", "ib1:vf9", NULL,
 				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
 			 -ENOENT);
+	/* not an index: no VF, not vf 0 */
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "ib1:vfx", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -ENOENT);
 	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.1", "ib1",
 				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
 			 -EINVAL);

@@ -17,6 +17,7 @@
 
 #include "nova/internal.h"
 #include "nova/pyval.h"
+#include "util/readfile.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -411,32 +412,7 @@ int sriov_nova_conf_parse(const char *buf, size_t len, const char *name,
 int nova_conf_read(const char *path, char **ret, size_t *ret_len,
 		   struct sriov_error *err)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
-	if (!f)
-		return sriov_error_set(err, -errno, "%s: %s", path,
-				       strerror(errno));
-	do {
-		if (cap - len < 4096) {
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *nb = realloc(buf, ncap + 1);
-			if (!nb)
-				return nova_oom(err);
-			buf = nb;
-			cap = ncap;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f))
-		return sriov_error_set(err, -EIO, "%s: %s", path,
-				       strerror(errno ? errno : EIO));
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return read_file_capped(path, INPUT_MAX_NOVA, ret, ret_len, err);
 }
 
 int sriov_nova_conf_load(const char *path, struct sriov_nova_conf *ret,

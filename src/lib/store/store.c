@@ -514,10 +514,9 @@ static int port_absent(struct sriov_store *s, const char *id,
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
-		return sriov_error_set(err, -EEXIST,
-				       "port '%s' is already bound; unbind it "
-				       "first",
-				       id);
+		return sriov_error_set(
+			err, -EEXIST,
+			"port '%s' is already bound; unbind it first", id);
 	if (rc != SQLITE_DONE)
 		return db_error(s, rc, err, "look up port");
 	return 0;
@@ -666,10 +665,12 @@ static int find_named_vf(struct sriov_store *s, const char *slot,
 	const char *colon = strrchr(slot, ':');
 	bool by_name = colon && !strncmp(colon + 1, "vf", 2);
 	char sql[768], name[64] = "";
+	uint64_t idx = 0;
 	int r, rc;
 
 	if (by_name) {
-		if ((size_t)(colon - slot) >= sizeof(name))
+		if ((size_t)(colon - slot) >= sizeof(name) ||
+		    parse_u64(colon + 3, 10, &idx) < 0 || idx > 65535)
 			return sriov_error_set(err, -ENOENT,
 					       "no vf %s is managed by sriovd",
 					       slot);
@@ -686,7 +687,7 @@ static int find_named_vf(struct sriov_store *s, const char *slot,
 		return r;
 	if (by_name) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, atoi(colon + 3));
+		sqlite3_bind_int(st, 2, (int)idx);
 	} else {
 		sqlite3_bind_text(st, 1, slot, -1, SQLITE_STATIC);
 	}

@@ -43,6 +43,12 @@
  * [pci] section of a host, 4 MiB as a host description.
  */
 #define INPUT_MAX_NOVA (4u << 20)
+/*
+ * The device lists, hosts and requests of sriovctl nova match|pools|fit|
+ * consume (JSON): a cloud of 10,000 hosts with 128 devices each (~300
+ * bytes a device) is ~400 MB.
+ */
+#define INPUT_MAX_NOVA_JSON (512u << 20)
 /* A GUID pool (guid_pool: {start, end}) and OpenSM's pid file. */
 #define INPUT_MAX_SMALL (64u << 10)
 
