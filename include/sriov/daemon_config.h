@@ -36,6 +36,23 @@ struct sriov_daemon_exclude {
 	char *vf;
 };
 
+/*
+ * neutron: sriovd as Neutron's SR-IOV agent (docs/neutron.md). The
+ * transport_url is kept as written, with where it was written: the config
+ * layer reads files only, the daemon parses it with the rpc layer
+ * (sriov_rpc_url_parse()) at load time and names this place in its errors.
+ */
+struct sriov_daemon_neutron {
+	bool enabled; /* the section is in the file */
+	char *transport_url;
+	unsigned url_line, url_column;
+	char *host; /* NULL: the machine's host name, as oslo's [DEFAULT] host */
+	unsigned report_interval; /* seconds between state reports (30) */
+	unsigned resync_interval; /* seconds between full resyncs; 0 = off */
+	unsigned rpc_timeout; /* seconds a call waits for its reply (60) */
+	char *control_exchange; /* "neutron" */
+};
+
 struct sriov_daemon_config {
 	char *path;
 	struct sriov_daemon_physnet *physnets;
@@ -56,6 +73,7 @@ struct sriov_daemon_config {
 	size_t max_request; /* bytes */
 	unsigned check_interval; /* seconds between drift checks; 0 = off */
 	char *metrics_file; /* Prometheus textfile; NULL = none */
+	struct sriov_daemon_neutron neutron;
 };
 
 #define SRIOV_DAEMON_CONFIG_DEFAULT "/etc/sriov/sriovd.yaml"

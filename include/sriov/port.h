@@ -55,6 +55,10 @@ struct sriov_port_request {
 	/* InfiniBand: the GUID (has_guid, guid) was made of this MAC */
 	bool has_guid_mac;
 	uint8_t guid_mac[6];
+	/* the VF's link while bound: enable unless given (disable for a
+	 * Neutron port with admin_state_up false, auto to follow the PF) */
+	bool has_link_state;
+	enum sriov_vf_link_state link_state;
 };
 
 /**
@@ -339,6 +343,24 @@ struct sriov_port_unbound {
  */
 int sriov_port_unbind(struct sriov_port_ctx *ctx, const char *id,
 		      struct sriov_port_unbound *ret, struct sriov_error *err);
+
+/**
+ * sriov_port_update() - change a bound port's settings, its VF kept
+ * @req: validated by sriov_port_request_parse(); @req->id names the port
+ *
+ * What may change while the workload holds the VF: VLAN (QoS, protocol),
+ * P-key, MAC, trust, spoof check, rates, link state. The network, vnic
+ * type, PF and GUID are the port's for its life: a request that changes
+ * one is refused. The new request is stored, applied and read back (the
+ * driver untouched), and journaled as a repair; when the kernel refuses
+ * it, the old one is stored and applied again. The same request again
+ * writes only what drifted.
+ * Return: 0; -ENOENT no such port; -EBUSY the port is not bound (yet or
+ * any more); -EINVAL a change that needs a new bind; the kernel's error.
+ */
+int sriov_port_update(struct sriov_port_ctx *ctx,
+		      const struct sriov_port_request *req,
+		      struct sriov_error *err);
 
 /**
  * sriov_port_recover() - finish what a crash left half done

@@ -110,10 +110,10 @@ static void loop(struct daemon *d)
 
 	d->next_check_ms = interval ? mono_ms() + interval : UINT64_MAX;
 	while (!got_signal) {
-		size_t n = d->n_clients + 2;
+		size_t n = d->n_clients + 3;
 		_cleanup_free_ struct pollfd *p = calloc(n, sizeof(*p));
 		uint64_t now = mono_ms(), next = d->next_check_ms;
-		int timeout, r;
+		int timeout, r, nt;
 
 		if (!p)
 			return;
@@ -123,14 +123,21 @@ static void loop(struct daemon *d)
 			  next <= now	     ? 0 :
 			  next - now > 60000 ? 60000 :
 					       (int)(next - now);
+		/* the Neutron agent: its broker's socket and timers */
+		nt = neutron_timeout_ms(d);
+		if (nt >= 0 && (timeout < 0 || nt < timeout))
+			timeout = nt;
 		p[0] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = d->monitor_fd, .events = POLLIN };
+		p[n - 1] = (struct pollfd){ .fd = neutron_fd(d),
+					    .events = POLLIN };
 		for (size_t i = 0; i < d->n_clients; i++)
 			p[i + 2] = (struct pollfd){ .fd = d->clients[i].fd,
 						    .events = POLLIN };
 		r = poll(p, n, timeout);
 		if (r < 0 && errno != EINTR)
 			return;
+		neutron_step(d);
 		now = mono_ms();
 		if (r > 0) {
 			for (size_t i = 0; i < d->n_clients; i++)
@@ -229,6 +236,11 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		return 1;
 	}
+	if (neutron_check_config(&d.cfg, &err) < 0) {
+		log_err("%s", err.msg);
+		sriov_daemon_config_release(&d.cfg);
+		return 1;
+	}
 	if (check_only) {
 		printf("%s: ok%s\n", config,
 		       d.cfg.n_physnets ? "" :
@@ -280,6 +292,10 @@ int main(int argc, char **argv)
 				"cannot follow link changes (%s); periodic checks only",
 				strerror(-d.monitor_fd));
 	}
+	if (neutron_start(&d, &err) < 0) {
+		log_err("%s", err.msg);
+		goto out;
+	}
 	write_metrics_file(&d);
 	log_info("ready: %s, state %s", d.cfg.socket, db);
 	notify_send("READY=1\nSTATUS=serving");
@@ -290,6 +306,7 @@ int main(int argc, char **argv)
 	log_info("stopping (signal %d)", (int)got_signal);
 	r = 0;
 out:
+	neutron_stop(&d);
 	for (size_t i = 0; i < d.n_clients; i++)
 		api_client_close(&d.clients[i]);
 	free(d.clients);

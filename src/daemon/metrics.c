@@ -304,6 +304,7 @@ char *metrics_text(struct daemon *d)
 		(unsigned long long)m->quarantined,
 		(unsigned long long)m->recovered);
 	print_latency(f, m);
+	neutron_metrics(d, f);
 	fclose(f);
 	return buf;
 }

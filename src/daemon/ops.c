@@ -282,3 +282,11 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 	*ret = o;
 	return 0;
 }
+
+int ops_update(struct daemon *d, const struct sriov_port_request *req,
+	       struct sriov_error *err)
+{
+	struct sriov_port_ctx ctx = port_ctx(d);
+
+	return sriov_port_update(&ctx, req, err);
+}

@@ -12,6 +12,7 @@
 #include <sriov/store.h>
 
 #include "metrics.h"
+#include "neutron.h"
 
 struct client {
 	int fd;
@@ -37,6 +38,7 @@ struct daemon {
 	bool dirty; /* a watched PF changed: check soon */
 	uint64_t next_check_ms;
 	bool quit;
+	struct neutron *neutron; /* the Neutron agent, NULL when off */
 };
 
 /* log to stderr with a level prefix systemd understands (<N>) */
@@ -56,6 +58,8 @@ void ops_check(struct daemon *d);
 int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	     json_t **ret, struct sriov_error *err);
 int ops_unbind(struct daemon *d, const char *id, json_t **ret,
+	       struct sriov_error *err);
+int ops_update(struct daemon *d, const struct sriov_port_request *req,
 	       struct sriov_error *err);
 json_t *ops_port_json(struct daemon *d, const struct sriov_store_port *p);
 /* The answer of a bind that succeeded (README's JSON conventions). */

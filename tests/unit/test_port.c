@@ -253,6 +253,42 @@ static void test_request_ok(void **state)
 	assert_int_equal(r.numa, SRIOV_NUMA_PREFERRED);
 }
 
+/* Neutron's admin_state_up and propagate_uplink_status: the VF's link */
+static void test_request_link_state(void **state)
+{
+	static const char *const names[] = { "auto", "enable", "disable" };
+	struct sriov_port_request r;
+	struct sriov_error err = { 0 };
+	char req[256], *dump;
+
+	assert_int_equal(
+		parse("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"}}",
+		      &r, &err),
+		0);
+	assert_false(r.has_link_state); /* enabled while bound, as before */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(
+			req, sizeof(req),
+			"{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"link_state\":\"%s\"}",
+			names[i]);
+		assert_int_equal(parse(req, &r, &err), 0);
+		assert_true(r.has_link_state);
+		assert_string_equal(sriov_vf_link_state_name(r.link_state),
+				    names[i]);
+		/* stored as given, read back the same */
+		dump = sriov_port_request_dump(&r);
+		assert_non_null(strstr(dump, names[i]));
+		assert_int_equal(parse(dump, &r, &err), 0);
+		assert_string_equal(sriov_vf_link_state_name(r.link_state),
+				    names[i]);
+		free(dump);
+	}
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"link_state\":\"up\"}",
+	    "port: invalid link_state 'up' (expected enable, disable or auto)");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"link_state\":1}",
+	    "'link_state' must be a string");
+}
+
 static void test_request_bad(void **state)
 {
 	bad("[]", "'port' must be an object");
@@ -754,6 +790,8 @@ int main(void)
 						cfg_setup, cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_request_bad, cfg_setup,
 						cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_request_link_state,
+						cfg_setup, cfg_teardown),
 		cmocka_unit_test(test_libvirt_xml),
 		cmocka_unit_test(test_libvirt_xml_settings),
 		cmocka_unit_test_setup_teardown(test_request_macvtap_vlan,

@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include <sriov/daemon_config.h>
+#include "config/daemon_config_neutron.h"
 #include "config/yamldoc.h"
 #include "util/macro.h"
 #include "util/readfile.h"
@@ -491,6 +492,9 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 		} else if (!strcmp(key, "check_interval")) {
 			r = want_uint(c, n, key, 10, 86400, &v);
 			cfg->check_interval = (unsigned)v;
+		} else if (!strcmp(key, "neutron")) {
+			r = daemon_config_neutron_parse(c->doc, c->path, n,
+							&cfg->neutron, c->err);
 		} else {
 			r = FAIL(c, k,
 				 "unknown key '%s' (expected physnets, "
@@ -498,7 +502,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 				 "vf_driver, guid, "
 				 "numa_policy, state_dir, socket, socket_mode, "
 				 "allowed_uids, max_request, check_interval, "
-				 "metrics_file)",
+				 "metrics_file, neutron)",
 				 key);
 		}
 	}
@@ -539,6 +543,7 @@ void sriov_daemon_config_init(struct sriov_daemon_config *c)
 	c->socket_mode = 0600;
 	c->max_request = SRIOV_DAEMON_MAX_REQUEST_DEFAULT;
 	c->check_interval = 30;
+	daemon_config_neutron_init(&c->neutron);
 }
 
 void sriov_daemon_config_release(struct sriov_daemon_config *c)
@@ -563,6 +568,7 @@ void sriov_daemon_config_release(struct sriov_daemon_config *c)
 	free(c->socket);
 	free(c->metrics_file);
 	free(c->path);
+	daemon_config_neutron_release(&c->neutron);
 	memset(c, 0, sizeof(*c));
 }
 

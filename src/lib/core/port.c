@@ -68,9 +68,10 @@ static int get_bool(const json_t *o, const char *key, bool *ret,
 }
 
 static const char *const port_keys[] = {
-	"id",	     "network",	 "vnic_type",	"mac",	       "guid",
-	"trusted",   "spoofchk", "min_tx_rate", "max_tx_rate", "numa",
-	"numa_node", "pf",	 "pci_slot",	"device_id",   "guid_from_mac",
+	"id",	       "network",   "vnic_type",     "mac",
+	"guid",	       "trusted",   "spoofchk",	     "min_tx_rate",
+	"max_tx_rate", "numa",	    "numa_node",     "pf",
+	"pci_slot",    "device_id", "guid_from_mac", "link_state",
 };
 static const char *const network_keys[] = { "physnet", "vlan", "qos",
 					    "vlan_proto", "pkey" };
@@ -372,6 +373,32 @@ static int parse_pci_slot(const json_t *o,
 	return 0;
 }
 
+/* "enable", "disable" or "auto", as ip link's vf state */
+static int parse_link_state(const json_t *o, struct sriov_port_request *r,
+			    struct sriov_error *err)
+{
+	static const char *const names[] = {
+		[SRIOV_VF_LINK_AUTO] = "auto",
+		[SRIOV_VF_LINK_ENABLE] = "enable",
+		[SRIOV_VF_LINK_DISABLE] = "disable",
+	};
+	const char *s;
+	int e = get_string(o, "link_state", &s, false, err);
+
+	if (e < 0 || !s)
+		return e;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i])) {
+			r->has_link_state = true;
+			r->link_state = (enum sriov_vf_link_state)i;
+			return 0;
+		}
+	return sriov_error_set(
+		err, -EINVAL,
+		"port: invalid link_state '%s' (expected enable, disable or auto)",
+		s);
+}
+
 int sriov_port_request_parse(const json_t *o,
 			     const struct sriov_daemon_config *cfg,
 			     struct sriov_port_request *ret,
@@ -422,8 +449,8 @@ int sriov_port_request_parse(const json_t *o,
 		/* The VM drives the whole PF: nothing below it can enforce
 		 * a VLAN, P-key, MAC or rate; the switch (or the SM) must. */
 		static const char *const vf_only[] = {
-			"mac",	    "guid",	   "trusted",
-			"spoofchk", "min_tx_rate", "max_tx_rate",
+			"mac",	       "guid",	      "trusted",    "spoofchk",
+			"min_tx_rate", "max_tx_rate", "link_state",
 		};
 
 		if (r.has_vlan || r.has_pkey)
@@ -561,6 +588,9 @@ int sriov_port_request_parse(const json_t *o,
 		return sriov_error_set(err, -EINVAL,
 				       "port: numa policy required needs a "
 				       "numa_node");
+	e = parse_link_state(o, &r, err);
+	if (e < 0)
+		return e;
 	*ret = r;
 	return 0;
 }
@@ -626,6 +656,10 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 			    json_string(sriov_numa_policy_name(r->numa)));
 	if (r->numa_node >= 0)
 		json_object_set_new(o, "numa_node", json_integer(r->numa_node));
+	if (r->has_link_state)
+		json_object_set_new(
+			o, "link_state",
+			json_string(sriov_vf_link_state_name(r->link_state)));
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return s;

@@ -146,7 +146,8 @@ static void port_config(const struct sriov_port_vf *vf,
 		c->trust = req->trusted;
 		c->mask |= SRIOV_VF_BIT(SRIOV_VF_TRUST);
 	}
-	c->link_state = SRIOV_VF_LINK_ENABLE;
+	c->link_state = req->has_link_state ? req->link_state :
+					      SRIOV_VF_LINK_ENABLE;
 	c->mask |= SRIOV_VF_BIT(SRIOV_VF_LINK_STATE);
 	if (req->has_rates || cur->min_tx_rate || cur->max_tx_rate) {
 		c->min_tx_rate = req->min_tx_rate;
