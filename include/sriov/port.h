@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sriov/cluster.h>
 #include <sriov/daemon_config.h>
 #include <sriov/error.h>
 #include <sriov/store.h>
@@ -37,7 +38,10 @@ struct sriov_port_request {
 	uint8_t qos;
 	uint16_t vlan_proto; /* host order */
 	bool has_pkey;
-	uint16_t pkey;
+	uint16_t pkey; /* membership bit included, as the VF's table gets it */
+	/* network.membership: what the fabric makes the port's GUID in the
+	 * partition; without it, what the P-key's bit says */
+	enum sriov_membership membership;
 	bool has_mac;
 	uint8_t mac[6];
 	bool has_guid;

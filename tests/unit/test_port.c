@@ -333,6 +333,31 @@ static void test_request_ok(void **state)
 			 0);
 	assert_int_equal(r.pkey, 0x8001);
 	assert_int_equal(r.guid, 0x025e000100000007ull);
+	/* the membership for the fabric: the P-key's bit unless given */
+	assert_int_equal(r.membership, SRIOV_MEMBER_FULL);
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"ibnet\",\"pkey\":\"0x0a01\"}}",
+			       &r, &err),
+			 0);
+	assert_int_equal(r.membership, SRIOV_MEMBER_LIMITED);
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"ibnet\",\"pkey\":\"0x8a01\",\"membership\":"
+			       "\"both\"}}",
+			       &r, &err),
+			 0);
+	assert_int_equal(r.membership, SRIOV_MEMBER_BOTH);
+	dump = sriov_port_request_dump(&r);
+	assert_non_null(strstr(dump, "\"membership\":\"both\""));
+	{
+		struct sriov_port_request r2;
+		json_t *o = json_loads(dump, 0, NULL);
+
+		assert_int_equal(sriov_port_request_parse(o, &cfg, &r2, &err),
+				 0);
+		json_decref(o);
+		assert_memory_equal(&r, &r2, sizeof(r));
+	}
+	free(dump);
 	/* defaults: spoofchk on, trust off, preferred NUMA */
 	assert_int_equal(parse("{\"id\":\"y\",\"network\":{\"physnet\":"
 			       "\"physnet1\"}}",
@@ -374,6 +399,21 @@ static void test_request_bad(void **state)
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
 	    "\"8001\"}}",
 	    "invalid pkey '8001'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x8001\",\"membership\":\"limited\"}}",
+	    "port: membership 'limited' contradicts pkey '0x8001', whose "
+	    "membership bit (0x8000) says full (give 0x0001, or omit "
+	    "membership)");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x0001\",\"membership\":\"full\"}}",
+	    "contradicts pkey '0x0001', whose membership bit (0x8000) says "
+	    "limited (give 0x8001");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\","
+	    "\"membership\":\"full\"}}",
+	    "port: membership needs a pkey");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x8001\",\"membership\":\"Full\"}}",
+	    "port: invalid membership 'Full' (expected full, limited or both)");
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"mac\":"
 	    "\"02:00:00:00:00\"}",
 	    "invalid mac '02:00:00:00:00'");
