@@ -75,6 +75,10 @@ static void on_event(void *userdata, enum sriov_port_event ev, int level,
 	case SRIOV_PORT_EVENT_REPORTED:
 		d->metrics.drift_reported++;
 		break;
+	/* no cluster in the context yet */
+	case SRIOV_PORT_EVENT_CLUSTER_PENDING:
+	case SRIOV_PORT_EVENT_GUID_RACE:
+	case SRIOV_PORT_EVENT_GUID_CONFLICT:
 	case SRIOV_PORT_EVENT_LOG:
 	case SRIOV_PORT_EVENT_STARTED:
 		break;
