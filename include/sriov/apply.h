@@ -59,7 +59,8 @@ void sriov_apply_report_release(struct sriov_apply_report *r);
  * Return: 0 when every PF is as the file says (nothing to do counts), -EINVAL
  * with file:line:column in @err for a bad file (nothing changed), or the
  * first PF failure (@ret says which PFs failed and whether they were
- * restored).
+ * restored). @path must be a regular file of at most 4 MiB (else -EFBIG,
+ * -EISDIR or -EINVAL, naming it; nothing changed).
  */
 int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 		     struct sriov_apply_report *ret, struct sriov_error *err);
@@ -80,7 +81,8 @@ struct sriov_host_selector {
  * sriov_host_selectors() - the PF selectors of host.yaml at @path
  * @ret: malloc'd array (free()), one per pfs entry
  *
- * Checks the file's shape (not its values). Return: 0, -errno.
+ * Checks the file's shape (not its values); @path is read as by
+ * sriov_apply_file(). Return: 0, -errno.
  */
 int sriov_host_selectors(const char *path, struct sriov_host_selector **ret,
 			 size_t *ret_n, struct sriov_error *err);

@@ -94,7 +94,8 @@ void sriov_daemon_config_init(struct sriov_daemon_config *c);
 void sriov_daemon_config_release(struct sriov_daemon_config *c);
 /**
  * sriov_daemon_config_load() - read and validate sriovd's YAML configuration
- * @text: the file's contents when not NULL (tests), else @path is read
+ * @text: the file's contents when not NULL (tests), else @path is read: a
+ *	regular file of at most 4 MiB (else -EFBIG, -EISDIR or -EINVAL)
  *
  * Every error is reported as "path:line:column: message". Return: 0 or
  * -errno; @c is filled only on success.

@@ -255,7 +255,8 @@ int sriov_guid_pool_parse(const char *s, struct sriov_guid_pool *ret,
  *   guid_pool:
  *     start: 0x0202c90300000000
  *     end: 0x0202c903000000ff
- * Unknown keys are errors with file:line:column.
+ * Unknown keys are errors with file:line:column. @path must be a regular
+ * file of at most 64 KiB (else -EFBIG, -EISDIR or -EINVAL, naming it).
  */
 int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
 			 struct sriov_error *err);

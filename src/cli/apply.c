@@ -116,12 +116,11 @@ static int cmd_apply(struct cli *cli, int argc, char **argv)
 		} else if (!o->n_changes) {
 			print_text(&p, "%s: nothing to change\n", o->name);
 		} else {
-			print_text(&p,
-				   dry ? "%s: %zu change(s) planned (dry run, "
-					 "nothing changed)\n" :
-					 "%s: %zu change(s) applied and read "
-					 "back\n",
-				   o->name, o->n_changes);
+			print_text(
+				&p,
+				dry ? "%s: %zu change(s) planned (dry run, nothing changed)\n" :
+				      "%s: %zu change(s) applied and read back\n",
+				o->name, o->n_changes);
 		}
 		print_close_object(&p);
 	}

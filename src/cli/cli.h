@@ -74,8 +74,7 @@ void cli_printer(struct cli *cli, struct printer *p);
 extern const struct cli_command cli_show, cli_capture, cli_doctor, cli_pf,
 	cli_vf, cli_nova, cli_fabric, cli_apply, cli_render, cli_ib, cli_port;
 
-/* render nova|neutron from this host's hardware (src/cli/nova.c). */
-int render_nova(struct cli *cli, int argc, char **argv);
-int render_neutron(struct cli *cli, int argc, char **argv);
+/* render nova|neutron from this host's hardware (src/cli/render_hw.c). */
+extern const struct cli_command cli_render_nova, cli_render_neutron;
 
 #endif

@@ -26,37 +26,18 @@
 
 #include "cli.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* An input of the fabric commands: a regular file of at most @max bytes. */
+static int read_input(const char *path, size_t max, char **ret, size_t *len,
+		      const char *note)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	struct sriov_error err = { 0 };
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (len + 65536 > cap) {
-			char *nb = realloc(buf, cap + 65536 + 1);
-
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f))
-		return -EIO;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
+	if (read_file_capped(path, max, ret, len, &err) < 0)
+		return cli_error("%s%s", err.msg, note);
 	return 0;
 }
 
@@ -161,7 +142,7 @@ static int fabric_check(struct cli *cli, int argc, char **argv)
 	struct sriov_lint_opts lo = { 0 };
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int c, r, v;
+	int c, v;
 
 	optind = 0; /* glibc: re-initialise getopt after main()'s "+" parse */
 	while ((c = getopt_long(argc, argv, "t:b", opts, NULL)) != -1) {
@@ -182,11 +163,10 @@ static int fabric_check(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_bad_usage();
-	r = read_file(argv[optind], &buf, &len);
-	if (r < 0)
-		return cli_error(
-			"cannot read '%s': %s (OpenSM would apply its open default if it cannot read it)",
-			argv[optind], strerror(-r));
+	if (read_input(
+		    argv[optind], INPUT_MAX_PARTITIONS, &buf, &len,
+		    " (OpenSM would apply its open default if it cannot read it)"))
+		return EXIT_FAIL;
 	return check_text(cli, argv[optind], buf, len, &lo, false);
 }
 
@@ -284,15 +264,16 @@ static int hup_pidfile(const char *out, const char *pidfile)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int pidfd = -1;
+	struct sriov_error err = { 0 };
 	char name[64];
 	size_t len;
 	int pid, r;
 
-	r = read_file(pidfile, &buf, &len);
+	r = read_file_capped(pidfile, INPUT_MAX_SMALL, &buf, &len, &err);
 	if (r < 0)
 		return cli_error(
-			"'%s' is in place, but OpenSM was not signalled: cannot read pid file '%s': %s",
-			out, pidfile, strerror(-r));
+			"'%s' is in place, but OpenSM was not signalled: cannot read the pid file: %s",
+			out, err.msg);
 	strip_trailing(buf);
 	if (parse_int(buf, &pid) < 0 || pid <= 1)
 		return cli_error(
@@ -354,10 +335,8 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc || !out)
 		return cli_bad_usage();
-	r = read_file(argv[optind], &buf, &len);
-	if (r < 0)
-		return cli_error("cannot read '%s': %s", argv[optind],
-				 strerror(-r));
+	if (read_input(argv[optind], INPUT_MAX_PARTITIONS, &buf, &len, ""))
+		return EXIT_FAIL;
 	r = sriov_intent_parse(buf, len, argv[optind], &pc, &err);
 	if (r < 0)
 		return cli_error("%s", err.msg);
@@ -410,11 +389,9 @@ static int read_ports(const char *path, struct sriov_fabric_port **ret,
 	_cleanup_free_ struct sriov_fabric_port *ports = NULL;
 	size_t len, n = 0, cap = 0;
 	char *save = NULL, *line;
-	int r;
 
-	r = read_file(path, &buf, &len);
-	if (r < 0)
-		return cli_error("cannot read '%s': %s", path, strerror(-r));
+	if (read_input(path, INPUT_MAX_PARTITIONS, &buf, &len, ""))
+		return EXIT_FAIL;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char type[8], guid[32];
@@ -490,10 +467,8 @@ static int fabric_predict(struct cli *cli, int argc, char **argv)
 	r = read_ports(ports_file, &ports, &n);
 	if (r)
 		return r;
-	r = read_file(argv[optind], &buf, &len);
-	if (r < 0)
-		return cli_error("cannot read '%s': %s", argv[optind],
-				 strerror(-r));
+	if (read_input(argv[optind], INPUT_MAX_PARTITIONS, &buf, &len, ""))
+		return EXIT_FAIL;
 	r = sriov_partitions_parse(buf, len, argv[optind], &pc, &err);
 	if (r < 0)
 		return cli_error("%s", err.msg);
@@ -662,10 +637,8 @@ static int fabric_verify(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_bad_usage();
-	r = read_file(argv[optind], &buf, &len);
-	if (r < 0)
-		return cli_error("cannot read '%s': %s", argv[optind],
-				 strerror(-r));
+	if (read_input(argv[optind], INPUT_MAX_PARTITIONS, &buf, &len, ""))
+		return EXIT_FAIL;
 	if (conf)
 		r = sriov_partitions_parse(buf, len, argv[optind], &pc, &err);
 	else

@@ -258,10 +258,9 @@ static int read_link(struct sriov_root *root, struct sriov_nl **nl,
 	int r;
 
 	if (!v->ifindex)
-		return sriov_error_set(err, -ENODEV,
-				       "%s has no netdev to set VF GUIDs "
-				       "through",
-				       v->pf_dev);
+		return sriov_error_set(
+			err, -ENODEV,
+			"%s has no netdev to set VF GUIDs through", v->pf_dev);
 	if (!*nl) {
 		r = sriov_nl_open(root, nl, err);
 		if (r < 0)
@@ -369,10 +368,9 @@ static int guid_netlink(struct cli *cli, struct sriov_root *root,
 	int r, rc = EXIT_FAIL;
 
 	if (o->sm || o->clear) {
-		return cli_error("%s: --sm and --clear are mlx4 alias GUID "
-				 "values; this PF sets VF GUIDs over netlink "
-				 "(give a GUID or --allocate)",
-				 v->ifname[0] ? v->ifname : v->pf_dev);
+		return cli_error(
+			"%s: --sm and --clear are mlx4 alias GUID values; this PF sets VF GUIDs over netlink (give a GUID or --allocate)",
+			v->ifname[0] ? v->ifname : v->pf_dev);
 	}
 	r = read_link(root, &nl, v, &l, &err);
 	if (r < 0)
@@ -386,11 +384,10 @@ static int guid_netlink(struct cli *cli, struct sriov_root *root,
 	}
 	if (o->allocate || has_value) {
 		if (!(vi->present & SRIOV_VF_BIT(SRIOV_VF_PORT_GUID))) {
-			sriov_error_set(&err, -EOPNOTSUPP,
-					"%s does not report VF GUIDs (not an "
-					"InfiniBand PF, or its driver has no "
-					"ndo_get_vf_guid)",
-					l.ifname);
+			sriov_error_set(
+				&err, -EOPNOTSUPP,
+				"%s does not report VF GUIDs (not an InfiniBand PF, or its driver has no ndo_get_vf_guid)",
+				l.ifname);
 			goto fail;
 		}
 		mine_port = vi->port_guid;
@@ -452,10 +449,10 @@ static int guid_netlink(struct cli *cli, struct sriov_root *root,
 		     vi->port_guid != cfg.port_guid) ||
 		    ((cfg.mask & SRIOV_VF_BIT(SRIOV_VF_NODE_GUID)) &&
 		     vi->node_guid != cfg.node_guid)) {
-			sriov_error_set(&err, -EIO,
-					"vf %u: the GUIDs do not read back as "
-					"set",
-					v->vf);
+			sriov_error_set(
+				&err, -EIO,
+				"vf %u: the GUIDs do not read back as set",
+				v->vf);
 			goto fail;
 		}
 	}
@@ -545,9 +542,9 @@ static int ib_guid(struct cli *cli, int argc, char **argv)
 		case 'c':
 			if (parse_int(optarg, &o.ca_port) < 0 ||
 			    o.ca_port < 0 || o.ca_port > 254)
-				return cli_usage("--ca-port: expected 1..254, "
-						 "got '%s'",
-						 optarg);
+				return cli_usage(
+					"--ca-port: expected 1..254, got '%s'",
+					optarg);
 			break;
 		case 'n':
 			o.fabric_check = false;
@@ -561,17 +558,17 @@ static int ib_guid(struct cli *cli, int argc, char **argv)
 	if (argc - optind == 3) {
 		if (sriov_guid_parse(argv[optind + 2], &value, &err) < 0 ||
 		    sriov_guid_check(value, &err) < 0)
-			return cli_usage("%s (use --sm to let the subnet "
-					 "manager assign, --clear to delete)",
-					 err.msg);
+			return cli_usage(
+				"%s (use --sm to let the subnet manager assign, --clear to delete)",
+				err.msg);
 		has_value = true;
 	}
 	modes = has_value + o.allocate + o.sm + o.clear;
 	if (modes > 1)
 		return cli_usage("give one of GUID, --sm, --clear, --allocate");
 	if ((o.pool_file || o.pool_range || o.has_base) && !o.allocate)
-		return cli_usage("--pool, --pool-range and --base go with "
-				 "--allocate");
+		return cli_usage(
+			"--pool, --pool-range and --base go with --allocate");
 	if (o.pool_file && o.pool_range)
 		return cli_usage("give --pool or --pool-range, not both");
 	if (o.pool_file) {

@@ -16,6 +16,8 @@
 #include "util/banned.h"
 
 #define DEFAULT_SOCKET "/run/sriovd/sriovd.sock"
+/* One answer line: port.list of 100000 ports is ~50 MiB. */
+#define ANSWER_MAX (64u << 20)
 
 static int connect_to(const char *path)
 {
@@ -48,9 +50,9 @@ static int exchange(const char *path, const char *text, size_t len,
 	size_t off = 0;
 
 	if (fd < 0)
-		return cli_error("cannot connect to sriovd at %s: %s (is it "
-				 "running? --socket PATH)",
-				 path, strerror(-fd));
+		return cli_error(
+			"cannot connect to sriovd at %s: %s (is it running? --socket PATH)",
+			path, strerror(-fd));
 	while (off < len) {
 		ssize_t w = send(fd, text + off, len - off, MSG_NOSIGNAL);
 
@@ -63,13 +65,23 @@ static int exchange(const char *path, const char *text, size_t len,
 	for (;;) {
 		ssize_t r;
 
+		if (n > ANSWER_MAX)
+			return cli_error(
+				"the answer from %s is larger than %u MiB, the limit of an answer (is it sriovd's socket?)",
+				path, ANSWER_MAX >> 20);
 		if (n + 4096 > cap) {
-			char *b = realloc(buf, cap + 65536);
+			/* doubled, not grown by a step: no quadratic copying
+			 * of a large answer */
+			size_t ncap = !cap ? 65536 :
+				      cap * 2 > ANSWER_MAX ?
+					     ANSWER_MAX + 65536 :
+					     cap * 2;
+			char *b = realloc(buf, ncap);
 
 			if (!b)
 				return cli_error("out of memory");
 			buf = b;
-			cap += 65536;
+			cap = ncap;
 		}
 		r = recv(fd, buf + n, cap - n - 1, 0);
 		if (r < 0)
@@ -82,8 +94,8 @@ static int exchange(const char *path, const char *text, size_t len,
 			break;
 	}
 	if (!n)
-		return cli_error("sriovd closed the connection without an "
-				 "answer");
+		return cli_error(
+			"sriovd closed the connection without an answer");
 	*ret = json_loadb(buf, n, JSON_DISABLE_EOF_CHECK, &je);
 	if (!*ret)
 		return cli_error("sriovd answered with invalid json: %s",
@@ -165,8 +177,7 @@ static int build_bind(int argc, char **argv, json_t **ret)
 				json_decref(port);
 				json_decref(net);
 				return cli_usage(
-					"port bind: %s takes on or off, "
-					"not '%s'",
+					"port bind: %s takes on or off, not '%s'",
 					k, v);
 			}
 			json_object_set_new(port,

@@ -29,11 +29,26 @@ struct printer {
 	json_t *stack[32];
 	int depth;
 	json_t *root;
+	bool stream; /* print_stream() */
+	size_t streamed; /* members written so far */
+	char *buf; /* a member's text while streaming */
+	size_t buf_size;
+	int error; /* -errno of a failed write while streaming */
 };
 
 void print_begin(struct printer *p, bool json, bool pretty, FILE *out);
+/*
+ * JSON mode, not pretty: the members of the top-level array are written as
+ * each one is complete and then freed, so an answer of many megabytes is
+ * never held whole (nova fit). The text is what the whole document would
+ * give. Call before opening the top-level array; pretty output is built
+ * whole and indented as usual.
+ */
+void print_stream(struct printer *p);
 /* Write the JSON document (JSON mode) and release it; returns 0 or -errno. */
 int print_end(struct printer *p);
+/* Release the document without writing it (after a failure). */
+void print_discard(struct printer *p);
 
 void print_open_object(struct printer *p, const char *key);
 void print_close_object(struct printer *p);

@@ -6,7 +6,7 @@
  *            file appears (the job Kayobe's SR-IOV role does with a rule)
  *   systemd  a oneshot unit that runs `sriovctl apply` before
  *            network-pre.target, after the PFs named in the file exist
- * and, from this host's hardware and --physnet-map (src/cli/nova.c):
+ * and, from this host's hardware and --physnet-map (src/cli/render_hw.c):
  *   nova     [pci] device_spec and alias lines
  *   neutron  sriov_agent.ini [sriov_nic]
  */
@@ -189,18 +189,17 @@ static int render_host(struct cli *cli, int argc, char **argv)
 		return cli_error("cannot find %s: %s", path, strerror(errno));
 	exe = exe_arg ? strdup(exe_arg) : realpath("/proc/self/exe", NULL);
 	if (!exe)
-		return cli_error("cannot find the sriovctl binary: %s (give "
-				 "--sriovctl PATH)",
-				 strerror(errno));
+		return cli_error(
+			"cannot find the sriovctl binary: %s (give --sriovctl PATH)",
+			strerror(errno));
 	if (!path_is_plain(file))
-		return cli_error("%s: the path of host.yaml must be absolute "
-				 "and plain (letters, digits, / . _ - + : @) "
-				 "to go into a rule",
-				 file);
+		return cli_error(
+			"%s: the path of host.yaml must be absolute and plain (letters, digits, / . _ - + : @) to go into a rule",
+			file);
 	if (!path_is_plain(exe))
-		return cli_error("%s: the sriovctl path must be absolute and "
-				 "plain (letters, digits, / . _ - + : @)",
-				 exe);
+		return cli_error(
+			"%s: the sriovctl path must be absolute and plain (letters, digits, / . _ - + : @)",
+			exe);
 	r = sriov_host_selectors(file, &sel, &n_sel, &err);
 	if (r < 0)
 		return cli_error("%s", err.msg);
@@ -253,34 +252,9 @@ static const struct cli_command render_systemd_cmd = {
 	.options = RENDER_HOST_OPTIONS,
 };
 
-static const struct cli_command render_nova_cmd = {
-	.name = "nova",
-	.summary =
-		"Nova's [pci] device_spec and alias from this host's hardware",
-	.run = render_nova,
-	.usage =
-		"--physnet-map PHYSNET=DEV[,...] [--include-pf] [--alias-prefix P] [--numa-policy POLICY]",
-	.options =
-		"  --physnet-map PHYSNET=DEV[,...]  the PFs of each physical network (netdev or PCI address)\n"
-		"  --include-pf          also a device_spec for each PF as a whole\n"
-		"  --alias-prefix P      prefix of the alias names\n"
-		"  --numa-policy POLICY  legacy, required, preferred or socket (default: from the hardware)\n",
-};
-
-static const struct cli_command render_neutron_cmd = {
-	.name = "neutron",
-	.summary = "Neutron's sriov_agent.ini from this host's hardware",
-	.run = render_neutron,
-	.usage =
-		"--physnet-map PHYSNET=DEV[,...] [--exclude DEV:ADDR[;ADDR...][,...]]",
-	.options =
-		"  --physnet-map PHYSNET=DEV[,...]  the PFs of each physical network\n"
-		"  --exclude DEV:ADDR[;ADDR...][,...]  VFs the agent leaves alone (exclude_devices)\n",
-};
-
 static const struct cli_command *const render_commands[] = {
-	&render_udev_cmd, &render_systemd_cmd, &render_nova_cmd,
-	&render_neutron_cmd, NULL
+	&render_udev_cmd, &render_systemd_cmd, &cli_render_nova,
+	&cli_render_neutron, NULL
 };
 
 const struct cli_command cli_render = {

@@ -207,22 +207,22 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 	if (sriov_vf_config_check(&cfg, &err) < 0)
 		return cli_usage("%s", err.msg);
 	if (cfg.mask && !pf->ifindex)
-		return cli_error("%s has no netdev: its VFs have no settings "
-				 "to set over rtnetlink (only driver)",
-				 pf->dev);
+		return cli_error(
+			"%s has no netdev: its VFs have no settings to set over rtnetlink (only driver)",
+			pf->dev);
 	if (have_drv && strcmp(pf->bus, "pci"))
-		return cli_error("%s is not a PCI device: its VFs have no "
-				 "driver to bind",
-				 pf->dev);
+		return cli_error(
+			"%s is not a PCI device: its VFs have no driver to bind",
+			pf->dev);
 
 	if (cfg.mask) {
 		r = read_link(root, pf, &nl, &l, &err);
 		if (r < 0)
 			return cli_error("%s", err.msg);
 		if (!find_vf(&l, vf))
-			return cli_error("%s: the PF driver reports no VF %u "
-					 "over rtnetlink",
-					 pf->ifname, vf);
+			return cli_error(
+				"%s: the PF driver reports no VF %u over rtnetlink",
+				pf->ifname, vf);
 		r = sriov_vf_set(nl, pf->ifindex, &cfg, find_vf(&l, vf), &res,
 				 &err);
 		if (r < 0 && !res.sent)
@@ -253,14 +253,13 @@ static int vf_set(struct cli *cli, struct sriov_root *root,
 			cli_error("%s", err.msg);
 			rc = EXIT_FAIL;
 		} else if (r == 0 && strcmp(pf->bus, "pci")) {
-			cli_warn("vf %u: guid set in the PF driver; %s is on "
-				 "the %s bus, so there is no PCI driver to "
-				 "rebind",
-				 vf, pf->dev, pf->bus);
+			cli_warn(
+				"vf %u: guid set in the PF driver; %s is on the %s bus, so there is no PCI driver to rebind",
+				vf, pf->dev, pf->bus);
 		} else if (r == 0) {
-			cli_warn("vf %u: guid set; the VF is unbound, its "
-				 "driver reads the guid when it binds",
-				 vf);
+			cli_warn(
+				"vf %u: guid set; the VF is unbound, its driver reads the guid when it binds",
+				vf);
 		}
 		rebound = r > 0;
 	}

@@ -84,8 +84,8 @@ bool api_peer_allowed(const struct sriov_daemon_config *cfg, uid_t uid)
 	return false;
 }
 
-static int get_id(json_t *req, const char *key, const char **ret,
-		  struct sriov_error *err)
+int api_get_id(json_t *req, const char *key, const char **ret,
+	       struct sriov_error *err)
 {
 	json_t *v = json_object_get(req, key);
 
@@ -126,7 +126,7 @@ static int op_port_unbind(struct daemon *d, json_t *req, json_t **ret,
 			  struct sriov_error *err)
 {
 	const char *id;
-	int r = get_id(req, "id", &id, err);
+	int r = api_get_id(req, "id", &id, err);
 
 	return r < 0 ? r : ops_unbind(d, id, ret, err);
 }
@@ -138,7 +138,7 @@ static int op_port_show(struct daemon *d, json_t *req, json_t **ret,
 	const char *id;
 	int r;
 
-	r = get_id(req, "id", &id, err);
+	r = api_get_id(req, "id", &id, err);
 	if (r >= 0)
 		r = sriov_store_get_port(d->store, id, &p, err);
 	if (r < 0)
@@ -191,27 +191,39 @@ static int op_vf_list(struct daemon *d, json_t *req, json_t **ret,
 	return 0;
 }
 
+int api_vf_arg(json_t *req, const char **pf, unsigned *vf,
+	       struct sriov_error *err)
+{
+	json_t *v = json_object_get(req, "vf");
+	bool whole = json_is_string(v) && !strcmp(json_string_value(v), "pf");
+	int r;
+
+	r = api_get_id(req, "pf", pf, err);
+	if (r < 0)
+		return r;
+	if (whole) {
+		*vf = SRIOV_STORE_WHOLE_PF;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 65535)
+		return sriov_error_set(
+			err, -EINVAL,
+			"'vf' is required (a VF index, or \"pf\" for a whole PF)");
+	*vf = (unsigned)json_integer_value(v);
+	return 0;
+}
+
 static int op_vf_clear(struct daemon *d, json_t *req, json_t **ret,
 		       struct sriov_error *err)
 {
-	json_t *vf = json_object_get(req, "vf");
-	bool whole = json_is_string(vf) && !strcmp(json_string_value(vf), "pf");
 	const char *pf;
+	unsigned vf;
 	int r;
 
-	r = get_id(req, "pf", &pf, err);
-	if (r >= 0 && !whole &&
-	    (!json_is_integer(vf) || json_integer_value(vf) < 0 ||
-	     json_integer_value(vf) > 65535))
-		r = sriov_error_set(
-			err, -EINVAL,
-			"'vf' is required (a VF index, or \"pf\" for a whole PF)");
+	r = api_vf_arg(req, &pf, &vf, err);
 	if (r >= 0)
-		r = sriov_store_vf_clear(
-			d->store, pf,
-			whole ? SRIOV_STORE_WHOLE_PF :
-				(unsigned)json_integer_value(vf),
-			err);
+		r = sriov_store_vf_clear(d->store, pf, vf, err);
 	if (r < 0)
 		return r;
 	*ret = json_object();
@@ -368,39 +380,51 @@ static json_t *dispatch(struct daemon *d, json_t *req, const char *name,
 	return ok_json(body);
 }
 
+int api_request_parse(const struct sriov_daemon_config *cfg, const char *text,
+		      size_t len, json_t **ret, struct sriov_error *err)
+{
+	json_error_t je;
+	json_t *req;
+
+	if (len > cfg->max_request)
+		return sriov_error_set(
+			err, -E2BIG,
+			"request too large: more than %zu bytes (the limit; max_request in %s)",
+			cfg->max_request, cfg->path ? cfg->path : "");
+	req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!req)
+		return sriov_error_set(
+			err, -EINVAL, "%s json at line %d column %d: %s",
+			json_error_code(&je) ==
+					json_error_premature_end_of_input ?
+				"truncated" :
+				"invalid",
+			je.line, je.column, je.text);
+	if (!json_is_object(req) ||
+	    !json_is_string(json_object_get(req, "op"))) {
+		json_decref(req);
+		return sriov_error_set(
+			err, -EINVAL,
+			"a request is an object with a string 'op'");
+	}
+	*ret = req;
+	return 0;
+}
+
 json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid)
 {
 	char msg[SRIOV_ERROR_MSG_MAX];
-	json_error_t je;
+	struct sriov_error err = { 0 };
 	json_t *req, *resp, *op;
 	size_t slot;
+	int r;
 
-	if (len > d->cfg.max_request) {
+	r = api_request_parse(&d->cfg, text, len, &req, &err);
+	if (r < 0) {
 		d->metrics.bad_requests++;
-		snprintf(
-			msg, sizeof(msg),
-			"request too large: more than %zu bytes (the limit; max_request in %s)",
-			d->cfg.max_request, d->cfg.path ? d->cfg.path : "");
-		return error_json(-E2BIG, msg);
-	}
-	req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (!req) {
-		d->metrics.bad_requests++;
-		snprintf(msg, sizeof(msg), "%s json at line %d column %d: %s",
-			 json_error_code(&je) ==
-					 json_error_premature_end_of_input ?
-				 "truncated" :
-				 "invalid",
-			 je.line, je.column, je.text);
-		return error_json(-EINVAL, msg);
+		return error_json(r, err.msg);
 	}
 	op = json_object_get(req, "op");
-	if (!json_is_object(req) || !json_is_string(op)) {
-		json_decref(req);
-		d->metrics.bad_requests++;
-		return error_json(-EINVAL,
-				  "a request is an object with a string 'op'");
-	}
 	if (!api_peer_allowed(&d->cfg, uid)) {
 		json_decref(req);
 		d->metrics.rejected_peers++;

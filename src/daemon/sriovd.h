@@ -104,6 +104,20 @@ void api_client_close(struct client *c);
 bool api_peer_allowed(const struct sriov_daemon_config *cfg, uid_t uid);
 /* One request's JSON text -> the response object (tests use it). */
 json_t *api_handle(struct daemon *d, const char *text, size_t len, uid_t uid);
+/*
+ * What api_handle() checks of a request before it runs one, each a pure
+ * function of the text (tests/fuzz/fuzz_request.c calls them): one line
+ * of at most cfg->max_request bytes (-E2BIG), a JSON object with a string
+ * "op" (-EINVAL; *ret is the object, the caller's to json_decref()), and
+ * the arguments the operations share: a port or PF id, a VF of vf.clear
+ * (an index, or "pf": SRIOV_STORE_WHOLE_PF).
+ */
+int api_request_parse(const struct sriov_daemon_config *cfg, const char *text,
+		      size_t len, json_t **ret, struct sriov_error *err);
+int api_get_id(json_t *req, const char *key, const char **ret,
+	       struct sriov_error *err);
+int api_vf_arg(json_t *req, const char **pf, unsigned *vf,
+	       struct sriov_error *err);
 
 /* cluster.c */
 /* Open the client (no I/O); nothing when no cluster is configured. */

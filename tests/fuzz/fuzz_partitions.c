@@ -12,7 +12,7 @@
  *   ./fuzz_partitions tests/fuzz/corpus-partitions tests/fixtures/partitions
  *
  * CTest runs every file of both corpora through the same function with
- * fuzz_partitions_main.c (fuzz.partitions.replay).
+ * replay_main.c (fuzz.partitions.replay).
  */
 #include <stdint.h>
 #include <stdlib.h>

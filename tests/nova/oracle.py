@@ -11,7 +11,9 @@ output format and exit codes as sriovctl:
 
 Nova's classes do the work (Whitelist, PciDeviceSpec, PciDeviceStats,
 request._get_alias_from_config / _translate_alias_to_requests); only
-their sysfs reads are redirected below --root.
+their sysfs reads are redirected below --root. fit answers on the pools
+as the scheduler reads them back from the database (scheduler_stats),
+consume on the compute node's own.
 """
 import argparse
 import builtins
@@ -28,6 +30,7 @@ logging.disable(logging.CRITICAL)
 
 from nova import exception  # noqa: E402
 from nova import objects  # noqa: E402
+from nova.objects import pci_device_pool  # noqa: E402
 from nova.pci import request as pci_request  # noqa: E402
 from nova.pci import stats as pci_stats  # noqa: E402
 from nova.pci import utils as pci_utils  # noqa: E402
@@ -124,6 +127,26 @@ def make_stats(wl, devs, cells=None):
     return st
 
 
+def scheduler_stats(wl, devs, cells=None):
+    """The pools as the PciPassthroughFilter sees them: the compute node's
+    PciDeviceStats, stored as the resource tracker stores them
+    (ComputeNode.pci_device_pools, the pci_stats column) and read back as
+    the scheduler's HostState does. Tag values come back as strings."""
+    st = make_stats(wl, devs, cells)
+    try:
+        updates = {"pci_device_pools": st.to_device_pools_obj()}
+    except (ValueError, TypeError):
+        # the resource tracker raises: the node reports no pools
+        stored = None
+    else:
+        objects.ComputeNode._convert_pci_stats_to_db_format(updates)
+        stored = pci_device_pool.from_pci_stats(updates["pci_stats"])
+    topo = types.SimpleNamespace(cells=[
+        types.SimpleNamespace(id=c["id"], socket=c.get("socket"))
+        for c in (cells or [])])
+    return pci_stats.PciDeviceStats(topo, stats=stored, dev_filter=wl)
+
+
 def do_pools(wl, devs):
     return list(make_stats(wl, devs))
 
@@ -148,7 +171,7 @@ def do_fit(wl, hosts, reqs):
     for name, h in hosts.items():
         devs = h if isinstance(h, list) else h.get("devices", [])
         cells = None if isinstance(h, list) else h.get("numa_cells")
-        stats.append((name, make_stats(wl, devs, cells)))
+        stats.append((name, scheduler_stats(wl, devs, cells)))
     out = []
     for i, e in enumerate(reqs):
         o = {"request": i}

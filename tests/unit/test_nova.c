@@ -12,10 +12,10 @@
 
 #include <sriov/nova.h>
 
-static int parse1(const char *v, struct nova_whitelist **wl, char *msg)
+static int parse1(const char *v, struct sriov_nova_whitelist **wl, char *msg)
 {
 	struct sriov_error err = { 0 };
-	int r = nova_whitelist_parse(NULL, &v, 1, wl, &err);
+	int r = sriov_nova_whitelist_parse(NULL, &v, 1, wl, &err);
 
 	snprintf(msg, 512, "%s", err.msg);
 	return r;
@@ -23,7 +23,7 @@ static int parse1(const char *v, struct nova_whitelist **wl, char *msg)
 
 static void expect_error(const char *spec, const char *msg)
 {
-	struct nova_whitelist *wl = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
 	char got[512];
 
 	assert_int_equal(parse1(spec, &wl, got), -EINVAL);
@@ -64,16 +64,38 @@ static void test_devspec_errors(void **state)
 		"Invalid [pci]device_spec config: Invalid entry: '5'; Expecting dict");
 }
 
+/* glibc's regcomp() copies an atom once per count of a bounded repeat:
+ * what would expand beyond 4096 positions is refused, not compiled. */
+static void test_regex_expansion(void **state)
+{
+	struct sriov_nova_whitelist *wl = NULL;
+	char msg[512];
+
+	assert_int_equal(parse1("{\"address\":{\"function\":\"0{,21018}a\"}}",
+				&wl, msg),
+			 -ENOTSUP);
+	assert_true(
+		!strncmp(msg, "sriov: regular expression '0{,21018}a'", 38));
+	assert_int_equal(parse1("{\"address\":{\"bus\":\"((a{100}){100})\"}}",
+				&wl, msg),
+			 -ENOTSUP);
+	assert_int_equal(
+		parse1("{\"address\":{\"bus\":\"(0{2}){3}|[0-9]{0,200}\"}}",
+		       &wl, msg),
+		0);
+	sriov_nova_whitelist_free(wl);
+}
+
 static int match(const char *spec, const char *dev)
 {
-	struct nova_whitelist *wl = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
 	char msg[512];
 	json_t *d = json_loads(dev, 0, NULL);
 
 	assert_int_equal(parse1(spec, &wl, msg), 0);
-	int r = nova_whitelist_match(wl, d, NULL);
+	int r = sriov_nova_whitelist_match(wl, d, NULL);
 	json_decref(d);
-	nova_whitelist_free(wl);
+	sriov_nova_whitelist_free(wl);
 	return r;
 }
 
@@ -100,15 +122,15 @@ static void test_alias_errors(void **state)
 {
 	const char *v[2] = { "{\"name\":\"a\",\"numa_policy\":\"required\"}",
 			     "{\"name\":\"a\",\"numa_policy\":\"legacy\"}" };
-	struct nova_aliases *al = NULL;
+	struct sriov_nova_aliases *al = NULL;
 	struct sriov_error err = { 0 };
 
-	assert_int_equal(nova_aliases_parse(v, 2, &al, &err), -EINVAL);
+	assert_int_equal(sriov_nova_aliases_parse(v, 2, &al, &err), -EINVAL);
 	assert_string_equal(
 		err.msg,
 		"Invalid PCI alias definition: NUMA policy mismatch for alias 'a'");
 	v[0] = "{\"name\":\"a\",\"vendor_id\":\"0x8086\"}";
-	assert_int_equal(nova_aliases_parse(v, 1, &al, &err), -EINVAL);
+	assert_int_equal(sriov_nova_aliases_parse(v, 1, &al, &err), -EINVAL);
 	assert_string_equal(
 		err.msg,
 		"Invalid PCI alias definition: '0x8086' does not match '^([\\\\da-fA-F]{4})$'");
@@ -119,31 +141,31 @@ static void test_numa_policies(void **state)
 	/* one VF pool on NUMA node 1, guest cell 0: required fails, legacy
 	 * fails, preferred passes; a node-less device passes legacy */
 	const char *spec = "{\"vendor_id\":\"8086\"}";
-	struct nova_whitelist *wl = NULL;
-	struct nova_stats *st = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
+	struct sriov_nova_stats *st = NULL;
 	char msg[512];
 	json_t *devs = json_loads(
 		"[{\"address\":\"0000:0a:00.1\",\"vendor_id\":\"8086\",\"product_id\":\"154c\","
 		"\"dev_type\":\"type-VF\",\"parent_addr\":\"0000:0a:00.0\",\"numa_node\":1}]",
 		0, NULL);
-	struct nova_request rq = {
+	struct sriov_nova_request rq = {
 		.count = 1,
 		.spec = json_loads("[{\"vendor_id\":\"8086\"}]", 0, NULL)
 	};
 	long cell0 = 0;
 
 	assert_int_equal(parse1(spec, &wl, msg), 0);
-	assert_int_equal(nova_stats_new(wl, devs, NULL, 0, &st, NULL), 0);
+	assert_int_equal(sriov_nova_stats_new(wl, devs, NULL, 0, &st, NULL), 0);
 	rq.policy = SRIOV_NUMA_REQUIRED;
-	assert_false(nova_stats_support(st, &rq, 1, &cell0, 1));
+	assert_false(sriov_nova_stats_support(st, &rq, 1, &cell0, 1));
 	rq.policy = SRIOV_NUMA_LEGACY;
-	assert_false(nova_stats_support(st, &rq, 1, &cell0, 1));
+	assert_false(sriov_nova_stats_support(st, &rq, 1, &cell0, 1));
 	rq.policy = SRIOV_NUMA_PREFERRED;
-	assert_true(nova_stats_support(st, &rq, 1, &cell0, 1));
+	assert_true(sriov_nova_stats_support(st, &rq, 1, &cell0, 1));
 	/* no guest cells: the PciPassthroughFilter view */
 	rq.policy = SRIOV_NUMA_REQUIRED;
-	assert_true(nova_stats_support(st, &rq, 1, NULL, 0));
-	json_t *pools = nova_stats_pools(st);
+	assert_true(sriov_nova_stats_support(st, &rq, 1, NULL, 0));
+	json_t *pools = sriov_nova_stats_pools(st);
 	assert_string_equal(
 		json_string_value(json_object_get(json_array_get(pools, 0),
 						  "remote_managed")),
@@ -152,14 +174,15 @@ static void test_numa_policies(void **state)
 	free(rq.memo);
 	json_decref(rq.spec);
 	json_decref(devs);
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_devspec_errors),
+		cmocka_unit_test(test_regex_expansion),
 		cmocka_unit_test(test_devspec_match),
 		cmocka_unit_test(test_alias_errors),
 		cmocka_unit_test(test_numa_policies),

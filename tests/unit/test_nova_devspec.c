@@ -391,12 +391,12 @@ static int teardown(void **state)
 
 static void check(const struct vec *v, struct sriov_root *pfroot)
 {
-	struct nova_whitelist *wl = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
 	struct sriov_error err = { 0 };
 	const char *spec = v->spec;
 	char got[600];
-	int r = nova_whitelist_parse(v->root == PFROOT ? pfroot : NULL, &spec,
-				     1, &wl, &err);
+	int r = sriov_nova_whitelist_parse(v->root == PFROOT ? pfroot : NULL,
+					   &spec, 1, &wl, &err);
 
 	if (r < 0) {
 		snprintf(got, sizeof(got), "%s", err.msg);
@@ -405,14 +405,14 @@ static void check(const struct vec *v, struct sriov_root *pfroot)
 	} else {
 		json_t *d = json_loads(v->dev, 0, NULL);
 		assert_non_null(d);
-		r = nova_whitelist_match(wl, d, &err);
+		r = sriov_nova_whitelist_match(wl, d, &err);
 		snprintf(got, sizeof(got), "%s",
 			 r >= 0	      ? MATCH :
 			 r == -ENOENT ? NOMATCH :
 					err.msg);
 		json_decref(d);
 	}
-	nova_whitelist_free(wl);
+	sriov_nova_whitelist_free(wl);
 	size_t n = strlen(v->want);
 	bool ok = n && v->want[n - 1] == '*' ? !strncmp(got, v->want, n - 1) :
 					       !strcmp(got, v->want);

@@ -31,12 +31,12 @@
 	"[{\"capability_type\":\"pci\",\"product_id\":\"1111\"," \
 	"\"vendor_id\":\"8086\",\"dev_type\":\"type-PF\"}]"
 
-static struct nova_aliases *parse(const char **v, size_t n, int want)
+static struct sriov_nova_aliases *parse(const char **v, size_t n, int want)
 {
-	struct nova_aliases *al = NULL;
+	struct sriov_nova_aliases *al = NULL;
 	struct sriov_error err = { 0 };
 
-	assert_int_equal(nova_aliases_parse(v, n, &al, &err), want);
+	assert_int_equal(sriov_nova_aliases_parse(v, n, &al, &err), want);
 	if (want < 0)
 		assert_true(!strncmp(err.msg,
 				     "Invalid PCI alias definition: ", 30));
@@ -51,14 +51,15 @@ struct want {
 	enum sriov_numa_policy policy;
 };
 
-static void translate(struct nova_aliases *al, const char *extra,
+static void translate(struct sriov_nova_aliases *al, const char *extra,
 		      const char *policy, const struct want *w, size_t n)
 {
-	struct nova_request *rq = NULL;
+	struct sriov_nova_request *rq = NULL;
 	size_t got = 0;
 
-	assert_int_equal(
-		nova_aliases_translate(al, extra, policy, &rq, &got, NULL), 0);
+	assert_int_equal(sriov_nova_aliases_translate(al, extra, policy, &rq,
+						      &got, NULL),
+			 0);
 	assert_int_equal(got, n);
 	for (size_t i = 0; i < n; i++) {
 		json_t *spec = json_loads(w[i].spec, 0, NULL);
@@ -69,18 +70,18 @@ static void translate(struct nova_aliases *al, const char *extra,
 		assert_int_equal(rq[i].policy, w[i].policy);
 		json_decref(spec);
 	}
-	nova_requests_free(rq, got);
+	sriov_nova_requests_free(rq, got);
 }
 
 static void test_get_alias_from_config_valid(void **state)
 {
 	const char *v[] = { ALIAS1 };
-	struct nova_aliases *al = parse(v, 1, 0);
+	struct sriov_nova_aliases *al = parse(v, 1, 0);
 	const struct want w[] = { { 1, "QuickAssist", SPEC1,
 				    SRIOV_NUMA_LEGACY } };
 
 	translate(al, "QuickAssist:1", NULL, w, 1);
-	nova_aliases_free(al);
+	sriov_nova_aliases_free(al);
 }
 
 static void test_get_alias_from_config_valid_multispec(void **state)
@@ -90,7 +91,7 @@ static void test_get_alias_from_config_valid_multispec(void **state)
 		"{\"name\":\"QuickAssist\",\"capability_type\":\"pci\",\"product_id\":\"4444\","
 		"\"vendor_id\":\"8086\",\"device_type\":\"type-PCI\"}"
 	};
-	struct nova_aliases *al = parse(v, 2, 0);
+	struct sriov_nova_aliases *al = parse(v, 2, 0);
 	const struct want w[] = {
 		{ 1, "QuickAssist",
 		  "[{\"capability_type\":\"pci\",\"product_id\":\"4443\",\"vendor_id\":\"8086\",\"dev_type\":\"type-PCI\"},"
@@ -99,7 +100,7 @@ static void test_get_alias_from_config_valid_multispec(void **state)
 	};
 
 	translate(al, "QuickAssist:1", NULL, w, 1);
-	nova_aliases_free(al);
+	sriov_nova_aliases_free(al);
 }
 
 static void test_get_alias_from_config_invalid(void **state)
@@ -139,7 +140,7 @@ static void test_get_alias_from_config_valid_numa_policy(void **state)
 			"{\"name\":\"xxx\",\"capability_type\":\"pci\",\"product_id\":\"1111\","
 			"\"vendor_id\":\"8086\",\"device_type\":\"type-PCI\",\"numa_policy\":\"%s\"}",
 			pol[i]);
-		struct nova_aliases *al = parse(&v, 1, 0);
+		struct sriov_nova_aliases *al = parse(&v, 1, 0);
 		enum sriov_numa_policy p;
 		assert_int_equal(sriov_numa_policy_parse(
 					 pol[i], SRIOV_NUMA_NOVA, &p, NULL),
@@ -150,7 +151,7 @@ static void test_get_alias_from_config_valid_numa_policy(void **state)
 			  p }
 		};
 		translate(al, "xxx:2", NULL, w, 1);
-		nova_aliases_free(al);
+		sriov_nova_aliases_free(al);
 	}
 }
 
@@ -164,14 +165,14 @@ static void test_get_alias_from_config_conflicts(void **state)
 		"{\"name\":\"xxx\",\"capability_type\":\"pci\",\"product_id\":\"1111\",\"vendor_id\":\"8086\",\"numa_policy\":\"required\"}",
 		"{\"name\":\"xxx\",\"capability_type\":\"pci\",\"product_id\":\"1111\",\"vendor_id\":\"8086\",\"numa_policy\":\"legacy\"}"
 	};
-	struct nova_aliases *al = NULL;
+	struct sriov_nova_aliases *al = NULL;
 	struct sriov_error err = { 0 };
 
-	assert_int_equal(nova_aliases_parse(dt, 2, &al, &err), -EINVAL);
+	assert_int_equal(sriov_nova_aliases_parse(dt, 2, &al, &err), -EINVAL);
 	assert_string_equal(
 		err.msg,
 		"Invalid PCI alias definition: Device type mismatch for alias 'xxx'");
-	assert_int_equal(nova_aliases_parse(np, 2, &al, &err), -EINVAL);
+	assert_int_equal(sriov_nova_aliases_parse(np, 2, &al, &err), -EINVAL);
 	assert_string_equal(
 		err.msg,
 		"Invalid PCI alias definition: NUMA policy mismatch for alias 'xxx'");
@@ -180,7 +181,7 @@ static void test_get_alias_from_config_conflicts(void **state)
 static void test_translate_alias_to_requests(void **state)
 {
 	const char *v[] = { ALIAS1, ALIAS2 };
-	struct nova_aliases *al = parse(v, 2, 0);
+	struct sriov_nova_aliases *al = parse(v, 2, 0);
 	const struct want w[] = {
 		{ 3, "QuickAssist", SPEC1, SRIOV_NUMA_LEGACY },
 		{ 1, "IntelNIC", SPEC2, SRIOV_NUMA_LEGACY },
@@ -189,7 +190,7 @@ static void test_translate_alias_to_requests(void **state)
 		{ 3, "QuickAssist", SPEC1, SRIOV_NUMA_PREFERRED },
 		{ 1, "IntelNIC", SPEC2, SRIOV_NUMA_PREFERRED },
 	};
-	struct nova_request *rq = NULL;
+	struct sriov_nova_request *rq = NULL;
 	struct sriov_error err = { 0 };
 	size_t n = 0;
 
@@ -200,11 +201,11 @@ static void test_translate_alias_to_requests(void **state)
 	translate(al, "QuickAssist:3", NULL, w, 1);
 	translate(al, "QuickAssist:3, IntelNIC: 1", NULL, w, 2);
 	/* test_translate_alias_to_requests_invalid */
-	assert_int_equal(nova_aliases_translate(al, "QuickAssistX : 3", NULL,
-						&rq, &n, &err),
+	assert_int_equal(sriov_nova_aliases_translate(al, "QuickAssistX : 3",
+						      NULL, &rq, &n, &err),
 			 -EINVAL);
 	assert_string_equal(err.msg, "PCI alias QuickAssistX is not defined");
-	nova_aliases_free(al);
+	sriov_nova_aliases_free(al);
 }
 
 static void test_get_pci_requests_from_flavor_including_space(void **state)
@@ -214,7 +215,7 @@ static void test_get_pci_requests_from_flavor_including_space(void **state)
 		"{\"name\":\" Cirrus Logic \",\"capability_type\":\"pci\",\"product_id\":\"0ff2\","
 		"\"vendor_id\":\"10de\",\"device_type\":\"type-PCI\"}"
 	};
-	struct nova_aliases *al = parse(v, 2, 0);
+	struct sriov_nova_aliases *al = parse(v, 2, 0);
 	const struct want w[] = {
 		{ 4, "Cirrus Logic",
 		  "[{\"capability_type\":\"pci\",\"product_id\":\"0ff2\",\"vendor_id\":\"10de\",\"dev_type\":\"type-PCI\"}]",
@@ -223,7 +224,7 @@ static void test_get_pci_requests_from_flavor_including_space(void **state)
 	};
 
 	translate(al, " Cirrus Logic : 4, IntelNIC: 3", NULL, w, 2);
-	nova_aliases_free(al);
+	sriov_nova_aliases_free(al);
 }
 
 int main(void)

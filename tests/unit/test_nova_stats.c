@@ -19,30 +19,33 @@
 
 #include <sriov/nova.h>
 
-static struct nova_whitelist *wl_of(const char **specs, size_t n)
+static struct sriov_nova_whitelist *wl_of(const char **specs, size_t n)
 {
-	struct nova_whitelist *wl = NULL;
+	struct sriov_nova_whitelist *wl = NULL;
 
-	assert_int_equal(nova_whitelist_parse(NULL, specs, n, &wl, NULL), 0);
+	assert_int_equal(sriov_nova_whitelist_parse(NULL, specs, n, &wl, NULL),
+			 0);
 	return wl;
 }
 
-static struct nova_stats *stats_of(struct nova_whitelist *wl, const char *devs,
-				   const struct nova_cell *cells, size_t nc)
+static struct sriov_nova_stats *stats_of(struct sriov_nova_whitelist *wl,
+					 const char *devs,
+					 const struct sriov_nova_cell *cells,
+					 size_t nc)
 {
-	struct nova_stats *st = NULL;
+	struct sriov_nova_stats *st = NULL;
 	json_t *d = json_loads(devs, 0, NULL);
 
 	assert_non_null(d);
-	assert_int_equal(nova_stats_new(wl, d, cells, nc, &st, NULL), 0);
+	assert_int_equal(sriov_nova_stats_new(wl, d, cells, nc, &st, NULL), 0);
 	json_decref(d);
 	return st;
 }
 
 /* Requests from "count|policy|spec-json;..." */
-static struct nova_request *reqs_of(const char *text, size_t *n)
+static struct sriov_nova_request *reqs_of(const char *text, size_t *n)
 {
-	struct nova_request *r = calloc(8, sizeof(*r));
+	struct sriov_nova_request *r = calloc(8, sizeof(*r));
 	char *s = strdup(text), *save = NULL;
 
 	*n = 0;
@@ -65,29 +68,30 @@ static struct nova_request *reqs_of(const char *text, size_t *n)
 	return r;
 }
 
-static bool support(struct nova_stats *st, const char *rq, const long *cells,
-		    size_t nc)
+static bool support(struct sriov_nova_stats *st, const char *rq,
+		    const long *cells, size_t nc)
 {
 	size_t n;
-	struct nova_request *r = reqs_of(rq, &n);
-	bool ok = nova_stats_support(st, r, n, cells, nc);
+	struct sriov_nova_request *r = reqs_of(rq, &n);
+	bool ok = sriov_nova_stats_support(st, r, n, cells, nc);
 
-	nova_requests_free(r, n);
+	sriov_nova_requests_free(r, n);
 	return ok;
 }
 
 /* consume; returns the sorted, comma-joined values of KEY of the devices
  * taken (looked up in DEVS by address), or "FAILED" */
-static char *consume(struct nova_stats *st, const char *devs, const char *rq,
-		     const long *cells, size_t nc, const char *key)
+static char *consume(struct sriov_nova_stats *st, const char *devs,
+		     const char *rq, const long *cells, size_t nc,
+		     const char *key)
 {
 	size_t n;
-	struct nova_request *r = reqs_of(rq, &n);
+	struct sriov_nova_request *r = reqs_of(rq, &n);
 	json_t *got = NULL, *all = json_loads(devs, 0, NULL);
-	int rc = nova_stats_consume(st, r, n, cells, nc, &got);
+	int rc = sriov_nova_stats_consume(st, r, n, cells, nc, &got);
 	char *out;
 
-	nova_requests_free(r, n);
+	sriov_nova_requests_free(r, n);
 	if (rc < 0) {
 		assert_int_equal(rc, -ENOSPC);
 		json_decref(all);
@@ -125,9 +129,10 @@ static char *consume(struct nova_stats *st, const char *devs, const char *rq,
 }
 
 /* The count of the pool with these key values, -1 if there is none. */
-static long pool_count(struct nova_stats *st, const char *match)
+static long pool_count(struct sriov_nova_stats *st, const char *match)
 {
-	json_t *pools = nova_stats_pools(st), *m = json_loads(match, 0, NULL);
+	json_t *pools = sriov_nova_stats_pools(st),
+	       *m = json_loads(match, 0, NULL);
 	json_t *p;
 	size_t i;
 	long c = -1;
@@ -178,12 +183,12 @@ static long pool_count(struct nova_stats *st, const char *match)
 static void test_stats_basic(void **state)
 {
 	const char *all = "{}";
-	struct nova_whitelist *wl = wl_of(&all, 1);
-	struct nova_stats *st = stats_of(wl, DEVS4, NULL, 0);
+	struct sriov_nova_whitelist *wl = wl_of(&all, 1);
+	struct sriov_nova_stats *st = stats_of(wl, DEVS4, NULL, 0);
 	const long c0 = 0, c01[] = { 0, 1 };
 
 	/* test_add_device */
-	json_t *pools = nova_stats_pools(st);
+	json_t *pools = sriov_nova_stats_pools(st);
 	assert_int_equal(json_array_size(pools), 3);
 	json_decref(pools);
 	assert_int_equal(pool_count(st, "{\"vendor_id\":\"v1\"}"), 2);
@@ -208,46 +213,46 @@ static void test_stats_basic(void **state)
 	/* test_support_requests_no_numa_info_pci_numa_policy_required */
 	assert_false(
 		support(st, "1|required|[{\"vendor_id\":\"v3\"}]", &c0, 1));
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 static void test_socket_affinity(void **state)
 {
 	const char *all = "{}";
-	struct nova_whitelist *wl = wl_of(&all, 1);
+	struct sriov_nova_whitelist *wl = wl_of(&all, 1);
 	const long c0 = 0;
 	/* test_filter_pools_for_socket_affinity_no_socket: no pool */
-	const struct nova_cell nosock[] = { { 0, -1 }, { 1, -1 } };
-	struct nova_stats *st = stats_of(wl, DEVS4, nosock, 2);
+	const struct sriov_nova_cell nosock[] = { { 0, -1 }, { 1, -1 } };
+	struct sriov_nova_stats *st = stats_of(wl, DEVS4, nosock, 2);
 	assert_false(support(st, "1|socket|[{\"vendor_id\":\"v2\"}]", &c0, 1));
-	nova_stats_free(st);
+	sriov_nova_stats_free(st);
 	/* test_filter_pools_for_socket_affinity: node 1 shares socket 1
 	 * with the guest's cell, so its pool (v2) is the one left */
-	const struct nova_cell same[] = { { 0, 1 }, { 1, 1 } };
+	const struct sriov_nova_cell same[] = { { 0, 1 }, { 1, 1 } };
 	st = stats_of(wl, DEVS4, same, 2);
 	assert_true(support(st, "1|socket|[{\"vendor_id\":\"v2\"}]", &c0, 1));
-	nova_stats_free(st);
-	const struct nova_cell other[] = { { 0, 0 }, { 1, 1 } };
+	sriov_nova_stats_free(st);
+	const struct sriov_nova_cell other[] = { { 0, 0 }, { 1, 1 } };
 	st = stats_of(wl, DEVS4, other, 2);
 	assert_false(support(st, "1|socket|[{\"vendor_id\":\"v2\"}]", &c0, 1));
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 static void expect_consume(const char *devs, const char *rq, const long *cells,
 			   size_t nc, const char *key, const char *want)
 {
 	const char *all = "{}";
-	struct nova_whitelist *wl = wl_of(&all, 1);
-	struct nova_stats *st = stats_of(wl, devs, NULL, 0);
+	struct sriov_nova_whitelist *wl = wl_of(&all, 1);
+	struct sriov_nova_stats *st = stats_of(wl, devs, NULL, 0);
 	char *got = consume(st, devs, rq, cells, nc, key);
 
 	if (strcmp(got, want))
 		fail_msg("consume %s: want %s, got %s", rq, want, got);
 	free(got);
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 static void test_consume(void **state)
@@ -284,14 +289,15 @@ static void test_consume(void **state)
 			       "product_id", t[i].want);
 	/* test_consume_requests_empty */
 	const char *all = "{}";
-	struct nova_whitelist *wl = wl_of(&all, 1);
-	struct nova_stats *st = stats_of(wl, DEVS4, NULL, 0);
+	struct sriov_nova_whitelist *wl = wl_of(&all, 1);
+	struct sriov_nova_stats *st = stats_of(wl, DEVS4, NULL, 0);
 	json_t *got = NULL;
-	assert_int_equal(nova_stats_consume(st, NULL, 0, NULL, 0, &got), 0);
+	assert_int_equal(sriov_nova_stats_consume(st, NULL, 0, NULL, 0, &got),
+			 0);
 	assert_int_equal(json_array_size(got), 0);
 	json_decref(got);
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 /* PciDeviceStatsWithTagsTestCase */
@@ -340,9 +346,9 @@ static const char *tag_specs[] = {
 
 static void test_with_tags(void **state)
 {
-	struct nova_whitelist *wl = wl_of(tag_specs, 5);
-	struct nova_stats *st = stats_of(wl, TAGDEVS, NULL, 0);
-	json_t *pools = nova_stats_pools(st);
+	struct sriov_nova_whitelist *wl = wl_of(tag_specs, 5);
+	struct sriov_nova_stats *st = stats_of(wl, TAGDEVS, NULL, 0);
+	json_t *pools = sriov_nova_stats_pools(st);
 	/* test_add_devices, test_add_device_no_devspec: the five pools in
 	 * Nova's order (untagged first) and the 2345:0172 device (Nova
 	 * reuses 0000:0c:00.1 for it; we give it its own) in none */
@@ -373,8 +379,8 @@ static void test_with_tags(void **state)
 	assert_int_equal(pool_count(st, "{\"product_id\":\"101e\"}"), 0);
 	assert_int_equal(pool_count(st, "{\"product_id\":\"101c\"}"), 0);
 	assert_int_equal(pool_count(st, "{\"product_id\":\"1018\"}"), 0);
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 /* PciDeviceVFPFStatsTestCase */
@@ -439,9 +445,9 @@ static char *vfpf_devs(const char *pf_product)
 static void vfpf(const char *pf_product, const char *rq, const char *want,
 		 const char *pool, long left)
 {
-	struct nova_whitelist *wl = wl_of(vfpf_specs, 4);
+	struct sriov_nova_whitelist *wl = wl_of(vfpf_specs, 4);
 	char *devs = vfpf_devs(pf_product);
-	struct nova_stats *st = stats_of(wl, devs, NULL, 0);
+	struct sriov_nova_stats *st = stats_of(wl, devs, NULL, 0);
 	char *got = consume(st, devs, rq, NULL, 0, "product_id");
 
 	if (strcmp(got, want))
@@ -451,8 +457,8 @@ static void vfpf(const char *pf_product, const char *rq, const char *want,
 			 left, pool_count(st, pool));
 	free(got);
 	free(devs);
-	nova_stats_free(st);
-	nova_whitelist_free(wl);
+	sriov_nova_stats_free(st);
+	sriov_nova_whitelist_free(wl);
 }
 
 static void test_vf_pf(void **state)

@@ -627,6 +627,19 @@ static void test_intent_errors(void **state)
 		{ "partition:\n  - name: a\n",
 		  "i.yaml:1:1: unknown top-level key" },
 		{ "partitions: []\n", "i.yaml:1:13: no partitions" },
+		/* the second list silently replaced the first */
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    members: [{group: ALL}]\npartitions: []\n",
+		  "i.yaml:5:1: 'partitions' is given twice (first at line 1 column 1)" },
+		/* a list that contains itself: walked, it recursed for ever */
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    scope: &s [*s]\n    members: [{group: ALL}]\n",
+		  "i.yaml:4:16: the alias *s: YAML aliases are not accepted" },
+		/* the same partition twice through an alias */
+		{ "partitions:\n  - &p {name: a, pkey: 0x1, members: [{group: ALL}]}\n  - *p\n",
+		  "i.yaml:3:5: the alias *p" },
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    scope: [[2]]\n    members: [{group: ALL}]\n",
+		  "i.yaml:4:13: 'scope' must be a number" },
+		{ "partitions:\n  - name: a\n    pkey: 0x1\n    members: [{group: ALL}]\n---\npartitions: []\n",
+		  "i.yaml:5:1: a second YAML document" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

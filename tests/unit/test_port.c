@@ -79,6 +79,31 @@ static void test_config_errors(void **state)
 		   "t.yaml:3:7: physnets: pf 'eth0' is listed twice");
 	config_err("physnets:\n  p: [../eth0]\n",
 		   "t.yaml:2:7: physnets: p: invalid pf '../eth0'");
+	{
+		/* one PF over the limit: refused at it, in a blink */
+		size_t n = 4097, cap = 32 + n * 12, off;
+		char *big = malloc(cap);
+
+		assert_non_null(big);
+		off = (size_t)snprintf(big, cap, "physnets:\n  p:\n");
+		for (size_t i = 0; i < n; i++)
+			off += (size_t)snprintf(big + off, cap - off,
+						"    - e%zu\n", i);
+		config_err(
+			big,
+			"t.yaml:4099:7: physnets: more than 4096 PFs in all");
+		free(big);
+	}
+	/* the second physnets: was parsed over the first, and leaked */
+	config_err(
+		"physnets:\n  p: [eth0]\nphysnets:\n  q: [eth1, eth2]\n",
+		"t.yaml:3:1: 'physnets' is given twice (first at line 1 column 1)");
+	config_err("physnets:\n  p: eth0\n  q: eth0\n",
+		   "t.yaml:3:6: physnets: pf 'eth0' is listed twice");
+	config_err("physnets:\n  p: &pf [eth0]\n  q: *pf\n",
+		   "t.yaml:3:6: the alias *pf: YAML aliases are not accepted");
+	config_err("physnets:\n  p: [eth0]\n...\n---\nphysnets: {}\n",
+		   "t.yaml:4:1: a second YAML document");
 	config_err("physnets:\n  p: [eth0]\nsocket: run/x\n",
 		   "t.yaml:3:9: socket: 'run/x' is not an absolute path");
 	config_err("physnets:\n  p: [eth0]\nexclude_devices: ['eth9:vf1']\n",

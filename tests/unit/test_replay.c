@@ -121,6 +121,13 @@ static int setup(void **state)
 	copy_golden(t, "ib.nl", "netlink/ibp65s0.nlmsg");
 	copy_golden(t, "eth.nl", "netlink/eth8.nlmsg");
 	put_str(t, "netlink/eth7.nlmsg", "not a netlink message");
+	/* a FIFO and a folder where an answer should be: refused, unread */
+	put_str(t, "sys/class/net/eth6/ifindex", "17\n");
+	put_str(t, "sys/class/net/eth5/ifindex", "19\n");
+	snprintf(cmd, sizeof(cmd), "%s/netlink/eth6.nlmsg", t->dir);
+	assert_int_equal(mkfifo(cmd, 0600), 0);
+	snprintf(cmd, sizeof(cmd), "%s/netlink/eth5.nlmsg", t->dir);
+	assert_int_equal(mkdir(cmd, 0700), 0);
 	snprintf(sys, sizeof(sys), "%s/sys", t->dir);
 	if (sriov_root_open(sys, NULL, &t->root, &e) < 0)
 		fail_msg("%s", e.msg);
@@ -273,6 +280,16 @@ static void test_missing_and_foreign(void **state)
 	assert_int_equal(sriov_vf_read(nl, 15, &l, &e), -EBADMSG);
 	if (!strstr(e.msg, "eth7.nlmsg: not one recorded RTM_NEWLINK"))
 		fail_msg("garbage answer: %s", e.msg);
+	sriov_error_clear(&e);
+	alarm(10); /* a reader that waits for the FIFO's writer dies here */
+	assert_int_equal(sriov_vf_read(nl, 17, &l, &e), -EINVAL);
+	alarm(0);
+	if (!strstr(e.msg, "eth6.nlmsg: is not a regular file (a FIFO)"))
+		fail_msg("FIFO answer: %s", e.msg);
+	sriov_error_clear(&e);
+	assert_int_equal(sriov_vf_read(nl, 19, &l, &e), -EISDIR);
+	if (!strstr(e.msg, "eth5.nlmsg: is a directory"))
+		fail_msg("folder answer: %s", e.msg);
 	sriov_nl_close(nl);
 }
 

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +19,7 @@
 #include <sriov/error.h>
 #include "sysfs/fs.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "assert_msg.h"
 
@@ -126,6 +131,111 @@ static void test_root(void **state)
 	rmdir(tmpl);
 }
 
+/* read_file_capped() on what a person may hand us instead of a file. */
+static void test_read_file(void **state)
+{
+	char dir[] = "/tmp/sriov-test-read-XXXXXX", p[64], fifo[64], sock[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sriov_error err = { 0 };
+	char *buf = (char *)"untouched";
+	size_t len = 7;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	/* a plain file: the contents, NUL-terminated, a NUL inside kept */
+	snprintf(p, sizeof(p), "%s/f", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "ab\0cd", 5), 5);
+	close(fd);
+	assert_int_equal(read_file_capped(p, 5, &buf, &len, &err), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "ab\0cd", 6);
+	free(buf);
+	/* one byte over the limit: refused by its size, naming both */
+	buf = (char *)"untouched";
+	assert_int_equal(read_file_capped(p, 4, &buf, &len, &err), -EFBIG);
+	assert_msg_has(err.msg, p,
+		       ": 5 bytes, larger than the limit of 4 bytes");
+	assert_string_equal(buf, "untouched");
+	/* a sparse file past 16 MiB: refused before a byte is read */
+	assert_int_equal(truncate(p, (off_t)INPUT_MAX_PARTITIONS + 1), 0);
+	assert_int_equal(read_file_capped(p, INPUT_MAX_PARTITIONS, &buf, &len,
+					  &err),
+			 -EFBIG);
+	assert_msg_has(
+		err.msg,
+		"16777217 bytes, larger than the limit of 16 MiB (16777216 bytes)");
+	/* empty */
+	assert_int_equal(truncate(p, 0), 0);
+	assert_int_equal(read_file_capped(p, 10, &buf, NULL, &err), 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	buf = (char *)"untouched";
+	/* a directory, by name */
+	assert_int_equal(read_file_capped(dir, 10, &buf, &len, &err), -EISDIR);
+	assert_msg_has(err.msg, dir, ": is a directory");
+	/* a character device, without reading (/dev/zero never ends) */
+	assert_int_equal(read_file_capped("/dev/zero", INPUT_MAX_PARTITIONS,
+					  &buf, &len, &err),
+			 -EINVAL);
+	assert_string_equal(
+		err.msg,
+		"/dev/zero: is not a regular file (a character device)");
+	/* a FIFO nobody writes to: refused at once, never waited on (an
+	 * alarm kills the test if the reader blocks) */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	assert_int_equal(read_file_capped(fifo, 10, &buf, &len, &err), -EINVAL);
+	alarm(0);
+	assert_msg_has(err.msg, fifo, ": is not a regular file (a FIFO)");
+	/* a socket */
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(read_file_capped(sock, 10, &buf, &len, &err), -EINVAL);
+	assert_msg_has(err.msg, sock, ": is not a regular file (a socket)");
+	close(fd);
+	/* missing: the open's errno */
+	assert_int_equal(read_file_capped("/nonexistent/f", 10, &buf, &len,
+					  &err),
+			 -ENOENT);
+	assert_msg_has(err.msg, "/nonexistent/f: No such file or directory");
+	/* a /proc file says its size is 0: read, and stopped at the limit */
+	assert_int_equal(read_file_capped("/proc/self/maps", 64, &buf, &len,
+					  &err),
+			 -EFBIG);
+	assert_msg_has(err.msg, "/proc/self/maps: more than 64 bytes read",
+		       "its size said 0 bytes");
+	assert_string_equal(buf, "untouched");
+	assert_int_equal(read_file_capped("/proc/self/maps", 1u << 20, &buf,
+					  &len, &err),
+			 0);
+	assert_true(len > 64 && len == strlen(buf));
+	free(buf);
+	unlink(sock);
+	unlink(fifo);
+	unlink(p);
+	rmdir(dir);
+}
+
+static void test_format_size(void **state)
+{
+	char b[32];
+
+	format_size(16u << 20, b, sizeof(b));
+	assert_string_equal(b, "16 MiB");
+	format_size(64u << 10, b, sizeof(b));
+	assert_string_equal(b, "64 KiB");
+	format_size(1536, b, sizeof(b));
+	assert_string_equal(b, "1536 bytes");
+	format_size(0, b, sizeof(b));
+	assert_string_equal(b, "0 bytes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +244,8 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_error),
 		cmocka_unit_test(test_root),
+		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_format_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

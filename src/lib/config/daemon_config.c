@@ -10,7 +10,9 @@
 #include <yaml.h>
 
 #include <sriov/daemon_config.h>
+#include "config/yamldoc.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -18,7 +20,17 @@ struct ctx {
 	yaml_document_t *doc;
 	const char *path;
 	struct sriov_error *err;
+	size_t n_pfs; /* in all physnets */
 };
+
+/*
+ * What one host can have, far above any real one (a host has tens of PFs
+ * of at most a few hundred VFs each): each PF is checked against every
+ * other, each excluded VF's mapping against the others, so these bound the
+ * work a file within its 4 MiB can ask for (400000 PFs took minutes).
+ */
+#define MAX_PFS 4096
+#define MAX_EXCLUDED_VFS 65536
 
 static int at(struct ctx *c, const yaml_node_t *n, int code, const char *msg)
 {
@@ -111,10 +123,42 @@ static bool valid_vf_name(const char *s)
 	return !strncmp(s, "vf", 2) && s[2] && parse_u64(s + 2, 10, &v) == 0;
 }
 
+/* One PF of physnet @pn, given alone or in its list. */
+static int add_pf(struct ctx *c, struct sriov_daemon_config *cfg,
+		  struct sriov_daemon_physnet *pn, size_t *cap,
+		  const yaml_node_t *e)
+{
+	const char *pf = scalar(e);
+
+	if (!pf || !name_is_safe(pf) || !sriov_port_id_valid(pf) ||
+	    strlen(pf) >= 64)
+		return FAIL(
+			c, e,
+			"physnets: %s: invalid pf '%s' (a netdev name or PCI address)",
+			pn->name, pf ? pf : "");
+	if (sriov_daemon_config_physnet_of(cfg, pf))
+		return FAIL(
+			c, e,
+			"physnets: pf '%s' is listed twice; a PF belongs to one physnet",
+			pf);
+	if (++c->n_pfs > MAX_PFS)
+		return FAIL(c, e,
+			    "physnets: more than %d PFs in all (the limit)",
+			    MAX_PFS);
+	if (grow_array((void **)&pn->pfs, cap, pn->n_pfs, sizeof(char *)) < 0)
+		return -ENOMEM;
+	pn->pfs[pn->n_pfs] = strdup(pf);
+	if (!pn->pfs[pn->n_pfs])
+		return -ENOMEM;
+	pn->n_pfs++;
+	return 0;
+}
+
 static int parse_physnets(struct ctx *c, yaml_node_t *n,
 			  struct sriov_daemon_config *cfg)
 {
 	size_t cap = 0;
+	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return FAIL(c, n,
@@ -147,18 +191,9 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 			return -ENOMEM;
 		if (scalar(v)) {
 			/* one PF may be given without a list */
-			yaml_node_t *one = v;
-
-			if (grow_array((void **)&pn->pfs, &pcap, 0,
-				       sizeof(char *)) < 0)
-				return -ENOMEM;
-			if (!name_is_safe(scalar(one)) ||
-			    !sriov_port_id_valid(scalar(one)))
-				return FAIL(c, one,
-					    "physnets: %s: invalid pf '%s' (a "
-					    "netdev name or PCI address)",
-					    name, scalar(one));
-			pn->pfs[pn->n_pfs++] = strdup(scalar(one));
+			r = add_pf(c, cfg, pn, &pcap, v);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (v->type != YAML_SEQUENCE_NODE ||
@@ -169,27 +204,10 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 				    name);
 		for (yaml_node_item_t *i = v->data.sequence.items.start;
 		     i < v->data.sequence.items.top; i++) {
-			yaml_node_t *e = yaml_document_get_node(c->doc, *i);
-			const char *pf = scalar(e);
-
-			if (!pf || !name_is_safe(pf) ||
-			    !sriov_port_id_valid(pf) || strlen(pf) >= 64)
-				return FAIL(c, e,
-					    "physnets: %s: invalid pf '%s' (a "
-					    "netdev name or PCI address)",
-					    name, pf ? pf : "");
-			if (sriov_daemon_config_physnet_of(cfg, pf))
-				return FAIL(
-					c, e,
-					"physnets: pf '%s' is listed "
-					"twice; a PF belongs to one physnet",
-					pf);
-			if (grow_array((void **)&pn->pfs, &pcap, pn->n_pfs,
-				       sizeof(char *)) < 0)
-				return -ENOMEM;
-			pn->pfs[pn->n_pfs] = strdup(pf);
-			if (!pn->pfs[pn->n_pfs++])
-				return -ENOMEM;
+			r = add_pf(c, cfg, pn, &pcap,
+				   yaml_document_get_node(c->doc, *i));
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;
@@ -256,6 +274,11 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 				    "exclude_devices: invalid vf '%s' of pf "
 				    "'%s' (a PCI address 0000:07:00.2, or vfN)",
 				    t, pf);
+		if (cfg->n_excludes >= MAX_EXCLUDED_VFS)
+			return FAIL(
+				c, e,
+				"exclude_devices: more than %d VFs in all (the limit)",
+				MAX_EXCLUDED_VFS);
 		if (grow_array((void **)&cfg->excludes, cap, cfg->n_excludes,
 			       sizeof(*cfg->excludes)) < 0)
 			return -ENOMEM;
@@ -797,23 +820,6 @@ void sriov_daemon_config_release(struct sriov_daemon_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int read_file(const char *path, char **ret, struct sriov_error *err)
-{
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0;
-
-	if (!f)
-		return sriov_error_set(err, -errno, "%s: %s", path,
-				       strerror(errno));
-	if (getdelim(&buf, &n, '\0', f) < 0 && ferror(f)) {
-		free(buf);
-		return sriov_error_set(err, -EIO, "%s: read error", path);
-	}
-	*ret = buf ? buf : strdup("");
-	return *ret ? 0 : -ENOMEM;
-}
-
 /* The defaults of what the file did not say; @cfg is moved to @out. */
 static int finish(struct sriov_daemon_config *cfg, const char *path,
 		  struct sriov_daemon_config *out, struct sriov_error *err)
@@ -855,33 +861,27 @@ int sriov_daemon_config_load(const char *path, const char *text,
 {
 	_cleanup_free_ char *buf = NULL;
 	struct sriov_daemon_config cfg;
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .path = path, .err = err };
+	size_t len;
 	int r;
 
 	if (!text) {
-		r = read_file(path, &buf, err);
+		/* with its length: a NUL inside is libyaml's error, not
+		 * the silent end of the file */
+		r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 		if (r < 0)
 			return r;
 		text = buf;
+	} else {
+		len = strlen(text);
 	}
 	sriov_daemon_config_init(&cfg);
-	if (!yaml_parser_initialize(&parser))
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     strlen(text));
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(err, -EINVAL, path,
-				       (unsigned)parser.problem_mark.line + 1,
-				       (unsigned)parser.problem_mark.column + 1,
-				       "%s", parser.problem ?: "yaml error");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(path, text, len, &doc, err);
+	if (r < 0)
 		return r;
-	}
 	r = parse_root(&c, yaml_document_get_root_node(&doc), &cfg);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	if (r == -ENOMEM)
 		sriov_error_set(err, r, "out of memory");
 	if (r < 0) {

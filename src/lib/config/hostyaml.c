@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "config/hostyaml.h"
+#include "config/yamldoc.h"
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -100,16 +101,16 @@ static int parse_range(struct ctx *c, const yaml_node_t *v,
 	uint64_t first, last;
 
 	if (!a)
-		return -ENOMEM;
+		return sriov_error_set(c->err, -ENOMEM, "out of memory");
 	dash = strchr(a, '-');
 	if (dash)
 		*dash = '\0';
 	if (parse_u64(a, 10, &first) < 0 || first > 65535 ||
 	    (dash && (parse_u64(dash + 1, 10, &last) < 0 || last > 65535)))
-		return at(c, v,
-			  "invalid vf '%s' (expected an index such as 3, or a "
-			  "range such as 0-7)%s",
-			  s, "");
+		return at(
+			c, v,
+			"invalid vf '%s' (expected an index such as 3, or a range such as 0-7)%s",
+			s, "");
 	if (!dash)
 		last = first;
 	if (last < first)
@@ -129,10 +130,10 @@ static int parse_vf(struct ctx *c, const yaml_node_t *n, struct host_vfs *out)
 	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return at(c, n,
-			  "a vfs entry must be a mapping with vf: and "
-			  "settings, not %s%s",
-			  node_kind(n), "");
+		return at(
+			c, n,
+			"a vfs entry must be a mapping with vf: and settings, not %s%s",
+			node_kind(n), "");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -181,11 +182,10 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 	out->line = (unsigned)n->start_mark.line + 1;
 	out->col = (unsigned)n->start_mark.column + 1;
 	if (n->type != YAML_MAPPING_NODE)
-		return at(c, n,
-			  "a pfs entry must be a mapping (pci:, name: or "
-			  "vendor: and device:, then numvfs:, driver:, "
-			  "vfs:), not %s%s",
-			  node_kind(n), "");
+		return at(
+			c, n,
+			"a pfs entry must be a mapping (pci:, name: or vendor: and device:, then numvfs:, driver:, vfs:), not %s%s",
+			node_kind(n), "");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -206,10 +206,10 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 			return at(c, k, "'%s' is given twice%s", key, "");
 		if (!strcmp(key, "vfs")) {
 			if (v->type != YAML_SEQUENCE_NODE)
-				return at(c, v,
-					  "vfs must be a list of entries "
-					  "(- vf: 0-7 ...), not %s%s",
-					  node_kind(v), "");
+				return at(
+					c, v,
+					"vfs must be a list of entries (- vf: 0-7 ...), not %s%s",
+					node_kind(v), "");
 			for (yaml_node_item_t *i = v->data.sequence.items.start;
 			     i < v->data.sequence.items.top; i++) {
 				if (grow_array((void **)&out->vfs, &vcap,
@@ -226,8 +226,12 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 				if (r < 0)
 					return r;
 			}
-			if (!out->vfs) /* "vfs: []" */
+			if (!out->vfs) { /* "vfs: []": empty, not absent */
 				out->vfs = calloc(1, sizeof(*out->vfs));
+				if (!out->vfs)
+					return sriov_error_set(c->err, -ENOMEM,
+							       "out of memory");
+			}
 			continue;
 		}
 		if (v->type != YAML_SCALAR_NODE)
@@ -240,10 +244,10 @@ static int parse_pf(struct ctx *c, const yaml_node_t *n, struct host_pf *out)
 	if (!host_kv_get(out->kv, out->n_kv, "pci") &&
 	    !host_kv_get(out->kv, out->n_kv, "name") &&
 	    !host_kv_get(out->kv, out->n_kv, "vendor"))
-		return at(c, n,
-			  "a pfs entry must say which PF: pci: ADDRESS, name: "
-			  "NETDEV, or vendor: and device: ids%s%s",
-			  "", "");
+		return at(
+			c, n,
+			"a pfs entry must say which PF: pci: ADDRESS, name: NETDEV, or vendor: and device: ids%s%s",
+			"", "");
 	if (!!host_kv_get(out->kv, out->n_kv, "vendor") !=
 	    !!host_kv_get(out->kv, out->n_kv, "device"))
 		return at(c, n, "vendor: and device: go together%s%s", "", "");
@@ -257,9 +261,9 @@ static int parse_root(struct ctx *c, struct host_file *h)
 	int r;
 
 	if (!root)
-		return sriov_error_set_at(c->err, -EINVAL, c->path, 1, 1,
-					  "empty file (expected pfs: with a "
-					  "list of PFs)");
+		return sriov_error_set_at(
+			c->err, -EINVAL, c->path, 1, 1,
+			"empty file (expected pfs: with a list of PFs)");
 	if (root->type != YAML_MAPPING_NODE)
 		return at(c, root,
 			  "the top level must be a mapping with pfs:, not %s%s",
@@ -278,10 +282,10 @@ static int parse_root(struct ctx *c, struct host_file *h)
 					  "?",
 				  "pfs");
 		if (v->type != YAML_SEQUENCE_NODE)
-			return at(c, v,
-				  "pfs must be a list of PFs (- pci: ...), "
-				  "not %s%s",
-				  node_kind(v), "");
+			return at(
+				c, v,
+				"pfs must be a list of PFs (- pci: ...), not %s%s",
+				node_kind(v), "");
 		for (yaml_node_item_t *i = v->data.sequence.items.start;
 		     i < v->data.sequence.items.top; i++) {
 			if (grow_array((void **)&h->pfs, &cap, h->n_pfs + 1,
@@ -303,27 +307,13 @@ int host_parse(const char *path, const char *buf, size_t len,
 	       struct host_file *ret, struct sriov_error *err)
 {
 	struct host_file h = { 0 };
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct ctx c = { .doc = &doc, .path = path, .err = err };
 	int r;
 
-	if (!yaml_parser_initialize(&parser))
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(err, -EINVAL, path,
-				       (unsigned)parser.problem_mark.line + 1,
-				       (unsigned)parser.problem_mark.column + 1,
-				       "invalid YAML: %s%s%s",
-				       parser.problem ? parser.problem :
-							"syntax error",
-				       parser.context ? " " : "",
-				       parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(path, buf, len, &doc, err);
+	if (r < 0)
 		return r;
-	}
-	yaml_parser_delete(&parser);
 	h.path = strdup(path);
 	r = h.path ? parse_root(&c, &h) :
 		     sriov_error_set(err, -ENOMEM, "out of memory");

@@ -12,6 +12,7 @@
 
 #include <sriov/partitions.h>
 
+#include "config/yamldoc.h"
 #include "util/macro.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -140,22 +141,12 @@ static int parse_member(struct ictx *c, yaml_node_t *n,
 	return 0;
 }
 
-static int parse_scope(struct ictx *c, yaml_node_t *v,
-		       struct sriov_prtn_flags *f)
+static int parse_one_scope(struct ictx *c, yaml_node_t *v,
+			   struct sriov_prtn_flags *f)
 {
 	uint64_t x;
 	int r;
 
-	if (v->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = v->data.sequence.items.start;
-		     it < v->data.sequence.items.top; it++) {
-			r = parse_scope(c, yaml_document_get_node(c->doc, *it),
-					f);
-			if (r < 0)
-				return r;
-		}
-		return 0;
-	}
 	r = get_uint(c, v, "scope", 15, &x);
 	if (r < 0)
 		return r;
@@ -163,6 +154,24 @@ static int parse_scope(struct ictx *c, yaml_node_t *v,
 		return FAIL(c, v, "'scope' must be 1..15");
 	f->scope_mask |= 1u << x;
 	f->given |= SRIOV_FLAG_SCOPE;
+	return 0;
+}
+
+/* scope: N, or scope: [N, ...]: a list of numbers, not of lists, so no
+ * depth of [[[...]]] recurses */
+static int parse_scope(struct ictx *c, yaml_node_t *v,
+		       struct sriov_prtn_flags *f)
+{
+	int r;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return parse_one_scope(c, v, f);
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		r = parse_one_scope(c, yaml_document_get_node(c->doc, *it), f);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -358,7 +367,6 @@ int sriov_intent_parse(const char *buf, size_t len, const char *file,
 		       struct sriov_partitions *ret, struct sriov_error *err)
 {
 	struct ictx c = { .file = file ? file : "<intent>", .err = err };
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	int r;
 
@@ -366,25 +374,14 @@ int sriov_intent_parse(const char *buf, size_t len, const char *file,
 	ret->file = strdup(c.file);
 	if (!ret->file)
 		return sriov_error_set(err, -ENOMEM, "out of memory");
-	if (!yaml_parser_initialize(&parser)) {
-		sriov_partitions_release(ret);
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(err, -EINVAL, c.file,
-				       (unsigned)parser.problem_mark.line + 1,
-				       (unsigned)parser.problem_mark.column + 1,
-				       "invalid YAML: %s",
-				       parser.problem ? parser.problem : "?");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(c.file, buf, len, &doc, err);
+	if (r < 0) {
 		sriov_partitions_release(ret);
 		return r;
 	}
 	c.doc = &doc;
 	r = intent_doc(&c, ret);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	if (r == -ENOMEM)
 		sriov_error_set(err, r, "out of memory reading '%s'", c.file);
 	if (r < 0)

@@ -18,6 +18,7 @@
 #include "core/pf.h"
 #include "sysfs/fs.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -32,6 +33,8 @@ struct want_vf {
 
 struct want_pf {
 	struct sriov_pf_ref pf;
+	unsigned line, col; /* of the entry's selector */
+	char sel[64]; /* "name: eth0", "pci: ...", "vendor: 15b3 ..." */
 	bool has_numvfs;
 	unsigned numvfs;
 	struct want_vf *vfs; /* indexed by VF, n_vfs entries */
@@ -83,19 +86,25 @@ static int read_hexid(struct sriov_root *root, const char *dev,
 	return parse_hexid(strip_trailing(s), ret);
 }
 
-static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
-		    const struct sriov_pf_ref *pf)
+/* Where an entry says which PF(s) it means, and how. */
+static void entry_selector(const struct host_pf *hp, unsigned *line,
+			   unsigned *col, char *sel, size_t size)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*arr)[i].pf.bus, pf->bus) &&
-		    !strcmp((*arr)[i].pf.dev, pf->dev))
-			return 1; /* listed twice: a later entry merges */
-	if (grow_array((void **)arr, cap, *n + 1, sizeof(**arr)) < 0)
-		return -ENOMEM;
-	memset(&(*arr)[*n], 0, sizeof(**arr));
-	(*arr)[*n].pf = *pf;
-	(*n)++;
-	return 0;
+	const struct host_kv *kv = host_kv_get(hp->kv, hp->n_kv, "pci");
+
+	if (!kv)
+		kv = host_kv_get(hp->kv, hp->n_kv, "name");
+	if (kv) {
+		*line = kv->line;
+		*col = kv->col;
+		snprintf(sel, size, "%s: %s", kv->key, kv->val);
+		return;
+	}
+	*line = hp->line;
+	*col = hp->col;
+	snprintf(sel, size, "vendor: %s, device: %s",
+		 host_kv_get(hp->kv, hp->n_kv, "vendor")->val,
+		 host_kv_get(hp->kv, hp->n_kv, "device")->val);
 }
 
 static struct want_pf *find_want(struct want_pf *arr, size_t n,
@@ -106,6 +115,39 @@ static struct want_pf *find_want(struct want_pf *arr, size_t n,
 		    !strcmp(arr[i].pf.dev, pf->dev))
 			return &arr[i];
 	return NULL;
+}
+
+/*
+ * A PF that a second entry selects again (by name, then by address, or
+ * by ids) is refused: merged, the second entry's settings would silently
+ * win over the first's. Both entries are named.
+ */
+static int add_want(struct want_pf **arr, size_t *n, size_t *cap,
+		    const struct sriov_pf_ref *pf, const char *path,
+		    const struct host_pf *hp, struct sriov_error *err)
+{
+	const struct want_pf *old = find_want(*arr, *n, pf);
+	struct want_pf *w;
+	unsigned line, col;
+	char sel[64];
+
+	entry_selector(hp, &line, &col, sel, sizeof(sel));
+	if (old)
+		return sriov_error_set_at(
+			err, -EINVAL, path, line, col,
+			"%s selects %s (%s), which the entry at line %u column %u already selects (%s): list each PF once, with all its settings",
+			sel, pf->dev, pf->ifname[0] ? pf->ifname : "no netdev",
+			old->line, old->col, old->sel);
+	if (grow_array((void **)arr, cap, *n + 1, sizeof(**arr)) < 0)
+		return sriov_error_set(err, -ENOMEM, "out of memory");
+	w = &(*arr)[*n];
+	memset(w, 0, sizeof(*w));
+	w->pf = *pf;
+	w->line = line;
+	w->col = col;
+	snprintf(w->sel, sizeof(w->sel), "%s", sel);
+	(*n)++;
+	return 0;
 }
 
 /* The PFs an entry selects: pci:, name:, or every SR-IOV PF with ids. */
@@ -133,7 +175,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 					"give pci: or name:, not both", err);
 		pfs = calloc(1, sizeof(*pfs));
 		if (!pfs)
-			return -ENOMEM;
+			return sriov_error_set(err, -ENOMEM, "out of memory");
 		r = sriov_pf_resolve(root, kv->val, pfs, &e);
 		if (r < 0) {
 			free(pfs);
@@ -144,15 +186,15 @@ static int select_pfs(struct sriov_root *root, const char *path,
 		return 0;
 	}
 	if (parse_hexid(ven->val, &want_v) < 0)
-		return kv_error(path, ven, -EINVAL,
-				"invalid id (expected 4 hex digits such as "
-				"0x15b3)",
-				err);
+		return kv_error(
+			path, ven, -EINVAL,
+			"invalid id (expected 4 hex digits such as 0x15b3)",
+			err);
 	if (parse_hexid(dev->val, &want_d) < 0)
-		return kv_error(path, dev, -EINVAL,
-				"invalid id (expected 4 hex digits such as "
-				"0x101b)",
-				err);
+		return kv_error(
+			path, dev, -EINVAL,
+			"invalid id (expected 4 hex digits such as 0x101b)",
+			err);
 	r = fs_list(root->sys_fd, SP("bus/pci/devices"), &devs, &nd);
 	if (r < 0)
 		return sriov_error_set(err, r, "cannot list PCI devices: %s",
@@ -167,7 +209,7 @@ static int select_pfs(struct sriov_root *root, const char *path,
 						"sriov_totalvfs")))
 			continue;
 		if (grow_array((void **)&pfs, &cap, n + 1, sizeof(*pfs)) < 0) {
-			r = -ENOMEM;
+			r = sriov_error_set(err, -ENOMEM, "out of memory");
 			break;
 		}
 		if (sriov_pf_resolve(root, devs[i], &pfs[n], NULL) >= 0)
@@ -180,10 +222,10 @@ static int select_pfs(struct sriov_root *root, const char *path,
 	}
 	if (n == 0) {
 		free(pfs);
-		return sriov_error_set_at(err, -ENODEV, path, hp->line, hp->col,
-					  "no SR-IOV PF with vendor %04x "
-					  "device %04x (see lspci -nn)",
-					  want_v, want_d);
+		return sriov_error_set_at(
+			err, -ENODEV, path, hp->line, hp->col,
+			"no SR-IOV PF with vendor %04x device %04x (see lspci -nn)",
+			want_v, want_d);
 	}
 	*ret = pfs;
 	*ret_n = n;
@@ -215,10 +257,10 @@ static int fill_want(struct sriov_root *root, const char *path,
 		if (v > total) {
 			char m[128];
 
-			snprintf(m, sizeof(m),
-				 "%s supports at most %u VFs "
-				 "(sriov_totalvfs), not %llu",
-				 w->pf.dev, total, (unsigned long long)v);
+			snprintf(
+				m, sizeof(m),
+				"%s supports at most %u VFs (sriov_totalvfs), not %llu",
+				w->pf.dev, total, (unsigned long long)v);
 			return kv_error(path, nv, -ERANGE, m, err);
 		}
 		w->has_numvfs = true;
@@ -229,17 +271,17 @@ static int fill_want(struct sriov_root *root, const char *path,
 		if (r < 0)
 			return kv_error(path, dv, r, e.msg, err);
 		if (strcmp(w->pf.bus, "pci"))
-			return kv_error(path, dv, -EINVAL,
-					"this PF is not a PCI device: its VFs "
-					"have no driver to bind",
-					err);
+			return kv_error(
+				path, dv, -EINVAL,
+				"this PF is not a PCI device: its VFs have no driver to bind",
+				err);
 	}
 	count = w->has_numvfs ? w->numvfs : cur;
 	if (count > w->n_vfs) {
 		struct want_vf *n = realloc(w->vfs, count * sizeof(*n));
 
 		if (!n)
-			return -ENOMEM;
+			return sriov_error_set(err, -ENOMEM, "out of memory");
 		memset(n + w->n_vfs, 0, (count - w->n_vfs) * sizeof(*n));
 		w->vfs = n;
 		w->n_vfs = count;
@@ -280,9 +322,7 @@ static int fill_want(struct sriov_root *root, const char *path,
 					if (strcmp(w->pf.bus, "pci"))
 						return kv_error(
 							path, kv, -EINVAL,
-							"this PF is not a PCI "
-							"device: its VFs have "
-							"no driver to bind",
+							"this PF is not a PCI device: its VFs have no driver to bind",
 							err);
 					wv->has_driver = true;
 					continue;
@@ -310,8 +350,7 @@ static int fill_want(struct sriov_root *root, const char *path,
 			if (wv->cfg.mask && !w->pf.ifindex)
 				return sriov_error_set_at(
 					err, -EINVAL, path, hv->line, hv->col,
-					"%s has no netdev: its VFs have no "
-					"settings (only driver:)",
+					"%s has no netdev: its VFs have no settings (only driver:)",
 					w->pf.dev);
 		}
 	}
@@ -727,8 +766,7 @@ static int apply_pf(struct run *x, const struct want_pf *w, unsigned cur_n,
 		if (!vi) {
 			r = sriov_error_set(
 				&e, -ENODEV,
-				"%s: the PF driver reports no VF %u "
-				"over rtnetlink",
+				"%s: the PF driver reports no VF %u over rtnetlink",
 				w->pf.ifname, vf);
 			goto out;
 		}
@@ -783,12 +821,10 @@ static int apply_pf(struct run *x, const struct want_pf *w, unsigned cur_n,
 			if (d.mask & wv->cfg.mask & SRIOV_VF_BIT(a)) {
 				fmt_attr(&cur, a, got, sizeof(got));
 				fmt_attr(&wv->cfg, a, want, sizeof(want));
-				r = sriov_error_set(&e, -EIO,
-						    "vf %u: %s reads back as "
-						    "%s, not %s (the driver "
-						    "did not keep it)",
-						    vf, sriov_vf_attr_name(a),
-						    got, want);
+				r = sriov_error_set(
+					&e, -EIO,
+					"vf %u: %s reads back as %s, not %s (the driver did not keep it)",
+					vf, sriov_vf_attr_name(a), got, want);
 				goto out;
 			}
 	}
@@ -894,10 +930,11 @@ int sriov_apply_buffer(struct sriov_root *root, const char *name,
 			continue;
 		}
 		for (size_t j = 0; r >= 0 && j < n; j++) {
-			r = add_want(&w, &nw, &capw, &pfs[j]);
+			r = add_want(&w, &nw, &capw, &pfs[j], name, &h.pfs[i],
+				     err);
 			if (r >= 0)
-				r = fill_want(root, name, &h.pfs[i],
-					      find_want(w, nw, &pfs[j]), err);
+				r = fill_want(root, name, &h.pfs[i], &w[nw - 1],
+					      err);
 		}
 		free(pfs);
 	}
@@ -939,35 +976,6 @@ out:
 	return r;
 }
 
-static int read_all(const char *path, char **ret, size_t *ret_len,
-		    struct sriov_error *err)
-{
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	f = fopen(path, "re");
-	if (!f)
-		return sriov_error_set(err, -errno, "cannot open %s: %s", path,
-				       strerror(errno));
-	for (;;) {
-		if (grow_array((void **)&buf, &cap, len + 4096, 1) < 0)
-			return sriov_error_set(err, -ENOMEM, "out of memory");
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-		if (len > 16 << 20)
-			return sriov_error_set(err, -EFBIG,
-					       "%s: larger than 16 MiB", path);
-	}
-	if (ferror(f))
-		return sriov_error_set(err, -EIO, "cannot read %s", path);
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 		     struct sriov_apply_report *ret, struct sriov_error *err)
 {
@@ -976,7 +984,7 @@ int sriov_apply_file(struct sriov_root *root, const char *path, unsigned flags,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = read_all(path, &buf, &len, err);
+	r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 	if (r < 0)
 		return r;
 	return sriov_apply_buffer(root, path, buf, len, flags, ret, err);
@@ -991,7 +999,7 @@ int sriov_host_selectors(const char *path, struct sriov_host_selector **ret,
 	size_t len;
 	int r;
 
-	r = read_all(path, &buf, &len, err);
+	r = read_file_capped(path, INPUT_MAX_HOST, &buf, &len, err);
 	if (r < 0)
 		return r;
 	r = host_parse(path, buf, len, &h, err);
@@ -1033,10 +1041,10 @@ int sriov_host_selectors(const char *path, struct sriov_host_selector **ret,
 		    parse_hexid(dev->val, &sel[i].device) < 0) {
 			kv = parse_hexid(ven->val, &sel[i].vendor) < 0 ? ven :
 									 dev;
-			r = kv_error(path, kv, -EINVAL,
-				     "invalid id (expected 4 hex digits such "
-				     "as 0x15b3)",
-				     err);
+			r = kv_error(
+				path, kv, -EINVAL,
+				"invalid id (expected 4 hex digits such as 0x15b3)",
+				err);
 			break;
 		}
 	}

@@ -14,7 +14,10 @@
 #include <yaml.h>
 
 #include <sriov/ib.h>
+#include "config/yamldoc.h"
+#include "core/ib-guid.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -30,14 +33,14 @@ int sriov_guid_derive(uint64_t pf_guid, unsigned vf, enum sriov_guid_kind kind,
 	if (vf > 0xffff)
 		return sriov_error_set(
 			err, -ERANGE,
-			"vf %u: the derived scheme has 16 bits "
-			"for the VF index (0..65535); use a pool",
+			"vf %u: the derived scheme has 16 bits for the VF index (0..65535); use a pool",
 			vf);
 	if (pf_guid == 0 || pf_guid == UINT64_MAX)
-		return sriov_error_set(err, -EINVAL,
-				       "pf guid 0x%016" PRIx64 " is not a port "
-				       "guid; cannot derive VF guids from it",
-				       pf_guid);
+		return sriov_error_set(
+			err, -EINVAL,
+			"pf guid 0x%016" PRIx64
+			" is not a port guid; cannot derive VF guids from it",
+			pf_guid);
 	g = EUI64_UL | (uint64_t)vf << 40 | (pf_guid & GUID_LOW40);
 	if (kind == SRIOV_GUID_NODE)
 		g |= GUID_NODE_BIT;
@@ -66,13 +69,11 @@ int sriov_guid_pool_check(const struct sriov_guid_pool *p,
 	/* The I/G bit is bit 56: the range holds none with it set iff both
 	 * ends share the top byte (both ends are checked even above). */
 	if (p->start >> 56 != p->end >> 56)
-		return sriov_error_set(err, -EINVAL,
-				       "guid pool 0x%016" PRIx64
-				       "-0x%016" PRIx64
-				       " spans several first bytes, so it "
-				       "holds group (multicast) guids or "
-				       "all-ones; keep the first byte the same",
-				       p->start, p->end);
+		return sriov_error_set(
+			err, -EINVAL,
+			"guid pool 0x%016" PRIx64 "-0x%016" PRIx64
+			" spans several first bytes, so it holds group (multicast) guids or all-ones; keep the first byte the same",
+			p->start, p->end);
 	return 0;
 }
 
@@ -86,11 +87,10 @@ int sriov_guid_pool_parse(const char *s, struct sriov_guid_pool *ret,
 	int r;
 
 	if (!dash || (n = (size_t)(dash - s)) >= sizeof(a) || n == 0)
-		return sriov_error_set(err, -EINVAL,
-				       "invalid guid pool '%s' (expected "
-				       "START-END, e.g. "
-				       "0x0202c90300000000-0x0202c903000000ff)",
-				       s);
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid guid pool '%s' (expected START-END, e.g. 0x0202c90300000000-0x0202c903000000ff)",
+			s);
 	memcpy(a, s, n);
 	a[n] = '\0';
 	r = sriov_guid_parse(a, &p.start, err);
@@ -123,38 +123,23 @@ static int node_err(struct sriov_error *err, const char *path,
 				  msg);
 }
 
-int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
-			 struct sriov_error *err)
+int guid_pool_parse_text(const char *path, const char *buf, size_t len,
+			 struct sriov_guid_pool *ret, struct sriov_error *err)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *pool = NULL;
 	struct sriov_guid_pool p = { 0 };
 	bool has_start = false, has_end = false;
 	int r = 0;
 
-	f = fopen(path, "re");
-	if (!f)
-		return sriov_error_set(err, -errno, "%s: %s", path,
-				       strerror(errno));
-	if (!yaml_parser_initialize(&parser))
-		return sriov_error_set(err, -ENOMEM, "out of memory");
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = sriov_error_set_at(
-			err, -EINVAL, path,
-			(unsigned)parser.problem_mark.line + 1,
-			(unsigned)parser.problem_mark.column + 1, "%s",
-			parser.problem ? parser.problem : "yaml error");
-		yaml_parser_delete(&parser);
+	r = yaml_doc_load(path, buf, len, &doc, err);
+	if (r < 0)
 		return r;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (!root || root->type != YAML_MAPPING_NODE) {
-		r = sriov_error_set_at(err, -EINVAL, path, 1, 0,
-				       "expected a mapping with guid_pool: "
-				       "{start: GUID, end: GUID}");
+		r = sriov_error_set_at(
+			err, -EINVAL, path, 1, 0,
+			"expected a mapping with guid_pool: {start: GUID, end: GUID}");
 		goto out;
 	}
 	for (yaml_node_pair_t *kv = root->data.mapping.pairs.start;
@@ -177,8 +162,7 @@ int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
 		r = sriov_error_set_at(
 			err, -EINVAL, path,
 			pool ? (unsigned)pool->start_mark.line + 1 : 1, 0,
-			"guid_pool: expected {start: GUID, end: "
-			"GUID}");
+			"guid_pool: expected {start: GUID, end: GUID}");
 		goto out;
 	}
 	for (yaml_node_pair_t *kv = pool->data.mapping.pairs.start;
@@ -228,8 +212,20 @@ int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
 	*ret = p;
 out:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return r;
+}
+
+int sriov_guid_pool_load(const char *path, struct sriov_guid_pool *ret,
+			 struct sriov_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = read_file_capped(path, INPUT_MAX_SMALL, &buf, &len, err);
+	if (r < 0)
+		return r;
+	return guid_pool_parse_text(path, buf, len, ret, err);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -262,14 +258,11 @@ int sriov_guid_allocate(const struct sriov_guid_pool *pool, uint64_t pf_guid,
 		if (r < 0)
 			return r;
 		if (g != mine && in_used(used, n_used, g))
-			return sriov_error_set(err, -EEXIST,
-					       "vf %u: the derived guid "
-					       "0x%016" PRIx64 " is already in "
-					       "use on the fabric or this host "
-					       "(two PFs share the low 40 bits "
-					       "of their port guids?); use a "
-					       "pool",
-					       vf, g);
+			return sriov_error_set(
+				err, -EEXIST,
+				"vf %u: the derived guid 0x%016" PRIx64
+				" is already in use on the fabric or this host (two PFs share the low 40 bits of their port guids?); use a pool",
+				vf, g);
 		*ret = g;
 		return 0;
 	}
@@ -299,8 +292,8 @@ int sriov_guid_allocate(const struct sriov_guid_pool *pool, uint64_t pf_guid,
 		if (g == pool->end)
 			return sriov_error_set(err, -ENOSPC,
 					       "vf %u: guid pool 0x%016" PRIx64
-					       "-0x%016" PRIx64 " has no free "
-					       "guid",
+					       "-0x%016" PRIx64
+					       " has no free guid",
 					       vf, pool->start, pool->end);
 		g++;
 	}

@@ -129,11 +129,10 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 	int r;
 
 	if (!name_is_safe(dev))
-		return sriov_error_set(err, -EINVAL,
-				       "invalid device name '%s' (expected a "
-				       "netdev, a PCI address or an RDMA "
-				       "device)",
-				       dev);
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid device name '%s' (expected a netdev, a PCI address or an RDMA device)",
+			dev);
 	/* An RDMA device name: go to its PCI device. */
 	if (!fs_exists(root->sys_fd, SP("class/net", dev)) &&
 	    fs_is_dir(root->sys_fd, SP("class/infiniband", dev))) {
@@ -169,10 +168,10 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 
 		if (parse_int(vf, &idx) < 0 || idx < 0 ||
 		    (unsigned)idx >= numvfs)
-			return sriov_error_set(err, -ENOENT,
-					       "%s has no VF %s (it has %u; "
-					       "see sriovctl pf show)",
-					       dev, vf, numvfs);
+			return sriov_error_set(
+				err, -ENOENT,
+				"%s has no VF %s (it has %u; see sriovctl pf show)",
+				dev, vf, numvfs);
 		v.vf = (unsigned)idx;
 		/* Non-PCI PFs (netdevsim) have no virtfnN: no address. */
 		if (!strcmp(pf.bus, "pci")) {
@@ -187,9 +186,7 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 		if (!strcmp(vf, pf.dev))
 			return sriov_error_set(
 				err, -EINVAL,
-				"%s is the PF itself, not one of "
-				"its VFs (give a VF index or a "
-				"VF's PCI address)",
+				"%s is the PF itself, not one of its VFs (give a VF index or a VF's PCI address)",
 				vf);
 		for (unsigned i = 0; i < numvfs && !found; i++) {
 			char addr[64];
@@ -204,12 +201,10 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 			}
 		}
 		if (!found)
-			return sriov_error_set(err, -ENOENT,
-					       "'%s' is not a VF of %s (give a "
-					       "VF index 0..%u or the PCI "
-					       "address of one of its VFs)",
-					       vf, dev,
-					       numvfs ? numvfs - 1 : 0);
+			return sriov_error_set(
+				err, -ENOENT,
+				"'%s' is not a VF of %s (give a VF index 0..%u or the PCI address of one of its VFs)",
+				vf, dev, numvfs ? numvfs - 1 : 0);
 	}
 
 	if (port == 0 && v.rdma[0]) {
@@ -238,11 +233,10 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 		}
 		strv_free(names, n);
 		if (!port)
-			return sriov_error_set(err, -ENODEV,
-					       "%s has no InfiniBand port (its "
-					       "ports are Ethernet; give "
-					       "--port to choose one)",
-					       v.rdma);
+			return sriov_error_set(
+				err, -ENODEV,
+				"%s has no InfiniBand port (its ports are Ethernet; give --port to choose one)",
+				v.rdma);
 	}
 	v.port = port ? port : 1;
 	v.mlx4 = v.rdma[0] &&
@@ -258,18 +252,15 @@ int sriov_ib_vf_resolve(struct sriov_root *root, const char *dev,
 static int need_mlx4(const struct sriov_ib_vf *v, struct sriov_error *err)
 {
 	if (!v->rdma[0])
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "%s has no RDMA device: no mlx4 iov/ "
-				       "tree (for netlink VF GUIDs use "
-				       "sriovctl ib guid --allocate or vf set "
-				       "node_guid/port_guid)",
-				       v->ifname[0] ? v->ifname : v->pf_dev);
+		return sriov_error_set(
+			err, -EOPNOTSUPP,
+			"%s has no RDMA device: no mlx4 iov/ tree (for netlink VF GUIDs use sriovctl ib guid --allocate or vf set node_guid/port_guid)",
+			v->ifname[0] ? v->ifname : v->pf_dev);
 	if (!v->mlx4)
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "%s has no iov/ folder: only mlx4 "
-				       "(ConnectX-3) PFs map VF P-key tables "
-				       "(is mlx4_ib loaded with num_vfs set?)",
-				       v->rdma);
+		return sriov_error_set(
+			err, -EOPNOTSUPP,
+			"%s has no iov/ folder: only mlx4 (ConnectX-3) PFs map VF P-key tables (is mlx4_ib loaded with num_vfs set?)",
+			v->rdma);
 	return 0;
 }
 
@@ -283,18 +274,16 @@ static int check_vf_port(struct sriov_root *root, const struct sriov_ib_vf *v,
 	snprintf(pn, sizeof(pn), "%u", v->port);
 	if (!fs_is_dir(root->sys_fd, SP("class/infiniband", v->rdma, "iov",
 					v->iov_fn, "ports", pn)))
-		return sriov_error_set(err, -ENOENT,
-				       "%s: no iov/%s/ports/%u (VF %u, port "
-				       "%u: is the port active for this VF?)",
-				       v->rdma, v->iov_fn, v->port, v->vf,
-				       v->port);
+		return sriov_error_set(
+			err, -ENOENT,
+			"%s: no iov/%s/ports/%u (VF %u, port %u: is the port active for this VF?)",
+			v->rdma, v->iov_fn, v->port, v->vf, v->port);
 	if (write && port_link_layer(root, v->rdma, v->port, &ll) >= 0 &&
 	    strcmp(ll, "InfiniBand"))
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "%s port %u is %s: the kernel lets VF "
-				       "P-keys and GUIDs be set on InfiniBand "
-				       "ports only",
-				       v->rdma, v->port, ll);
+		return sriov_error_set(
+			err, -EOPNOTSUPP,
+			"%s port %u is %s: the kernel lets VF P-keys and GUIDs be set on InfiniBand ports only",
+			v->rdma, v->port, ll);
 	return 0;
 }
 
@@ -310,10 +299,10 @@ static int read_gid_idx(struct sriov_root *root, const struct sriov_ib_vf *v,
 			   "ports", pn, "gid_idx", "0"),
 			&g);
 	if (r < 0 || g < 0)
-		return sriov_error_set(err, r < 0 ? r : -EINVAL,
-				       "%s: cannot read iov/%s/ports/%u/"
-				       "gid_idx/0",
-				       v->rdma, v->iov_fn, v->port);
+		return sriov_error_set(
+			err, r < 0 ? r : -EINVAL,
+			"%s: cannot read iov/%s/ports/%u/gid_idx/0", v->rdma,
+			v->iov_fn, v->port);
 	*ret = (unsigned)g;
 	return 0;
 }
@@ -360,10 +349,10 @@ int sriov_mlx4_pkeys_read(struct sriov_root *root, const struct sriov_ib_vf *v,
 				"pkeys"),
 			     &t.n_phys);
 	if (r < 0 || t.n_phys == 0)
-		return sriov_error_set(err, r < 0 ? r : -ENOENT,
-				       "%s: no physical P-key table "
-				       "iov/ports/%u/pkeys",
-				       v->rdma, v->port);
+		return sriov_error_set(
+			err, r < 0 ? r : -ENOENT,
+			"%s: no physical P-key table iov/ports/%u/pkeys",
+			v->rdma, v->port);
 	r = fs_count_indexes(root->sys_fd,
 			     SP("class/infiniband", v->rdma, "iov", v->iov_fn,
 				"ports", pn, "pkey_idx"),
@@ -389,10 +378,10 @@ int sriov_mlx4_pkeys_read(struct sriov_root *root, const struct sriov_ib_vf *v,
 				16, &k);
 		if (r < 0 || k > 0xffff) {
 			sriov_mlx4_pkeys_release(&t);
-			return sriov_error_set(err, r < 0 ? r : -ERANGE,
-					       "%s: cannot read iov/ports/%u/"
-					       "pkeys/%zu",
-					       v->rdma, v->port, i);
+			return sriov_error_set(
+				err, r < 0 ? r : -ERANGE,
+				"%s: cannot read iov/ports/%u/pkeys/%zu",
+				v->rdma, v->port, i);
 		}
 		t.phys[i] = (uint16_t)k;
 	}
@@ -411,8 +400,7 @@ int sriov_mlx4_pkeys_read(struct sriov_root *root, const struct sriov_ib_vf *v,
 			sriov_mlx4_pkeys_release(&t);
 			return sriov_error_set(
 				err, r,
-				"%s: cannot read iov/%s/ports/%u/"
-				"pkey_idx/%zu",
+				"%s: cannot read iov/%s/ports/%u/pkey_idx/%zu",
 				v->rdma, v->iov_fn, v->port, i);
 		}
 		/* As show_port_pkey(): beyond the VF's table means none. */
@@ -430,26 +418,23 @@ int sriov_mlx4_pkeys_plan(const struct sriov_mlx4_pkeys *cur, unsigned port,
 	char a[7], b[7];
 
 	if (n_want > cur->n_idx)
-		return sriov_error_set(err, -E2BIG,
-				       "%zu p-keys for a VF table of %zu "
-				       "entries on port %u (give at most %zu)",
-				       n_want, cur->n_idx, port, cur->n_idx);
+		return sriov_error_set(
+			err, -E2BIG,
+			"%zu p-keys for a VF table of %zu entries on port %u (give at most %zu)",
+			n_want, cur->n_idx, port, cur->n_idx);
 	for (size_t i = 0; i < n_want; i++) {
 		size_t j, other = SIZE_MAX;
 
 		if (!sriov_pkey_is_valid(want[i]))
 			return sriov_error_set(
 				err, -EINVAL,
-				"p-key %s is invalid (its base is "
-				"0; give 0x0001..0x7fff, with "
-				"0x8000 for full membership)",
+				"p-key %s is invalid (its base is 0; give 0x0001..0x7fff, with 0x8000 for full membership)",
 				fmt_pkey(want[i], a));
 		for (j = 0; j < i; j++)
 			if (want[j] == want[i])
 				return sriov_error_set(
 					err, -EINVAL,
-					"p-key %s is given twice (each p-key "
-					"once)",
+					"p-key %s is given twice (each p-key once)",
 					fmt_pkey(want[i], a));
 		for (j = 0; j < cur->n_phys; j++) {
 			if (cur->phys[j] == want[i])
@@ -463,11 +448,7 @@ int sriov_mlx4_pkeys_plan(const struct sriov_mlx4_pkeys *cur, unsigned port,
 			if (other != SIZE_MAX)
 				return sriov_error_set(
 					err, -ENOENT,
-					"p-key %s (%s member) is not in port "
-					"%u's table, which has %s (%s member) "
-					"at index %zu: ask for that one, or "
-					"have the subnet manager give the port "
-					"%s",
+					"p-key %s (%s member) is not in port %u's table, which has %s (%s member) at index %zu: ask for that one, or have the subnet manager give the port %s",
 					fmt_pkey(want[i], a),
 					sriov_pkey_is_full(want[i]) ? "full" :
 								      "limited",
@@ -478,10 +459,7 @@ int sriov_mlx4_pkeys_plan(const struct sriov_mlx4_pkeys *cur, unsigned port,
 					other, a);
 			return sriov_error_set(
 				err, -ENOENT,
-				"p-key %s is not in port %u's table: the "
-				"subnet manager has not given it to this port "
-				"yet (add the port to that partition in "
-				"partitions.conf, or see sriovctl fabric show)",
+				"p-key %s is not in port %u's table: the subnet manager has not given it to this port yet (add the port to that partition in partitions.conf, or see sriovctl fabric show)",
 				fmt_pkey(want[i], a), port);
 		}
 		/* store_port_pkey(): index < the VF table's length; the last
@@ -489,10 +467,7 @@ int sriov_mlx4_pkeys_plan(const struct sriov_mlx4_pkeys *cur, unsigned port,
 		if (j >= cur->n_idx || j + 1 >= cur->n_phys)
 			return sriov_error_set(
 				err, -ERANGE,
-				"p-key %s is at physical index %zu of port "
-				"%u, which a VF cannot map (the kernel takes "
-				"indexes below %zu; the last is reserved for "
-				"none)",
+				"p-key %s is at physical index %zu of port %u, which a VF cannot map (the kernel takes indexes below %zu; the last is reserved for none)",
 				fmt_pkey(want[i], a), j, port,
 				cur->n_idx < cur->n_phys - 1 ? cur->n_idx :
 							       cur->n_phys - 1);
@@ -540,11 +515,10 @@ int sriov_mlx4_pkeys_set(struct sriov_root *root, const struct sriov_ib_vf *v,
 	if (r < 0)
 		goto out;
 	if (gid_idx == 0) {
-		r = sriov_error_set(err, -EINVAL,
-				    "iov/%s is the PF's own function (gid_idx "
-				    "0): the kernel does not let its P-key "
-				    "table be remapped",
-				    v->iov_fn);
+		r = sriov_error_set(
+			err, -EINVAL,
+			"iov/%s is the PF's own function (gid_idx 0): the kernel does not let its P-key table be remapped",
+			v->iov_fn);
 		goto out;
 	}
 	plan = calloc(cur.n_idx, sizeof(*plan));
@@ -573,16 +547,13 @@ int sriov_mlx4_pkeys_set(struct sriov_root *root, const struct sriov_ib_vf *v,
 			if (plan[k] != cur.idx[k] &&
 			    write_slot(root, v, k, cur.idx[k]) < 0)
 				rb = -1;
-		r = sriov_error_set(err, r,
-				    "%s: writing iov/%s/ports/%u/pkey_idx/%zu "
-				    "failed: %s; %s",
-				    v->rdma, v->iov_fn, v->port, failed,
-				    strerror(-r),
-				    rb < 0 ? "putting back the slots already "
-					     "written failed too: check the "
-					     "table with sriovctl ib pkeys" :
-					     "the slots already written were "
-					     "put back");
+		r = sriov_error_set(
+			err, r,
+			"%s: writing iov/%s/ports/%u/pkey_idx/%zu failed: %s; %s",
+			v->rdma, v->iov_fn, v->port, failed, strerror(-r),
+			rb < 0 ?
+				"putting back the slots already written failed too: check the table with sriovctl ib pkeys" :
+				"the slots already written were put back");
 		goto out;
 	}
 
@@ -591,12 +562,11 @@ int sriov_mlx4_pkeys_set(struct sriov_root *root, const struct sriov_ib_vf *v,
 		goto out;
 	for (i = 0; i < cur.n_idx; i++)
 		if (i >= back.n_idx || back.idx[i] != plan[i]) {
-			r = sriov_error_set(err, -EIO,
-					    "%s: iov/%s/ports/%u/pkey_idx/%zu "
-					    "reads back %d, not %d as written",
-					    v->rdma, v->iov_fn, v->port, i,
-					    i < back.n_idx ? back.idx[i] : -2,
-					    plan[i]);
+			r = sriov_error_set(
+				err, -EIO,
+				"%s: iov/%s/ports/%u/pkey_idx/%zu reads back %d, not %d as written",
+				v->rdma, v->iov_fn, v->port, i,
+				i < back.n_idx ? back.idx[i] : -2, plan[i]);
 			goto out;
 		}
 	if (ret_written)
@@ -659,10 +629,9 @@ int sriov_mlx4_guid_read(struct sriov_root *root, const struct sriov_ib_vf *v,
 	if (r >= 0)
 		r = parse_u64(s, 16, &g.admin);
 	if (r < 0)
-		return sriov_error_set(err, r,
-				       "%s: cannot read iov/ports/%u/"
-				       "admin_guids/%u",
-				       v->rdma, v->port, g.gid_idx);
+		return sriov_error_set(
+			err, r, "%s: cannot read iov/ports/%u/admin_guids/%u",
+			v->rdma, v->port, g.gid_idx);
 	if (fs_read_str(root->sys_fd,
 			SP("class/infiniband", v->rdma, "iov", "ports", pn,
 			   "gids", ix),
@@ -692,12 +661,10 @@ int sriov_mlx4_guid_set(struct sriov_root *root, const struct sriov_ib_vf *v,
 	if (r < 0)
 		return r;
 	if (g.gid_idx == 0)
-		return sriov_error_set(err, -EINVAL,
-				       "iov/%s uses admin_guids/0, the PF's "
-				       "port GUID, which the kernel keeps "
-				       "read-only (it would ignore the write "
-				       "and report success)",
-				       v->iov_fn);
+		return sriov_error_set(
+			err, -EINVAL,
+			"iov/%s uses admin_guids/0, the PF's port GUID, which the kernel keeps read-only (it would ignore the write and report success)",
+			v->iov_fn);
 	snprintf(pn, sizeof(pn), "%u", v->port);
 	snprintf(ix, sizeof(ix), "%u", g.gid_idx);
 	/* As show_admin_alias_guid() prints it: "%llx". */
@@ -707,20 +674,19 @@ int sriov_mlx4_guid_set(struct sriov_root *root, const struct sriov_ib_vf *v,
 			"admin_guids", ix),
 		     val);
 	if (r < 0)
-		return sriov_error_set(err, r,
-				       "%s: writing iov/ports/%u/admin_guids/"
-				       "%u failed: %s",
-				       v->rdma, v->port, g.gid_idx,
-				       strerror(-r));
+		return sriov_error_set(
+			err, r,
+			"%s: writing iov/ports/%u/admin_guids/%u failed: %s",
+			v->rdma, v->port, g.gid_idx, strerror(-r));
 	r = sriov_mlx4_guid_read(root, v, &back, err);
 	if (r < 0)
 		return r;
 	if (back.admin != admin)
-		return sriov_error_set(err, -EIO,
-				       "%s: iov/ports/%u/admin_guids/%u reads "
-				       "back %" PRIx64 ", not %" PRIx64,
-				       v->rdma, v->port, g.gid_idx, back.admin,
-				       admin);
+		return sriov_error_set(
+			err, -EIO,
+			"%s: iov/ports/%u/admin_guids/%u reads back %" PRIx64
+			", not %" PRIx64,
+			v->rdma, v->port, g.gid_idx, back.admin, admin);
 	return 0;
 }
 
@@ -767,11 +733,9 @@ int sriov_ib_pf_guid(struct sriov_root *root, const struct sriov_ib_vf *v,
 			}
 		}
 	}
-	return sriov_error_set(err, -ENOENT,
-			       "%s: no port GUID to derive VF GUIDs from (no "
-			       "%s%s%u/gids/0, no 20-byte IPoIB address; give "
-			       "--base GUID or --pool)",
-			       v->ifname[0] ? v->ifname : v->pf_dev,
-			       v->rdma[0] ? v->rdma : "",
-			       v->rdma[0] ? " port " : "", v->port);
+	return sriov_error_set(
+		err, -ENOENT,
+		"%s: no port GUID to derive VF GUIDs from (no %s%s%u/gids/0, no 20-byte IPoIB address; give --base GUID or --pool)",
+		v->ifname[0] ? v->ifname : v->pf_dev, v->rdma[0] ? v->rdma : "",
+		v->rdma[0] ? " port " : "", v->port);
 }

@@ -74,10 +74,10 @@ int sriov_pf_resolve(struct sriov_root *root, const char *name,
 	int r, ifindex;
 
 	if (!name_is_safe(name))
-		return sriov_error_set(err, -EINVAL,
-				       "invalid device name '%s' (expected a "
-				       "netdev name or a PCI address)",
-				       name);
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid device name '%s' (expected a netdev name or a PCI address)",
+			name);
 	if (is_pci_address(name) &&
 	    fs_is_dir(root->sys_fd, SP("bus/pci/devices", name))) {
 		char **nets = NULL;
@@ -98,27 +98,27 @@ int sriov_pf_resolve(struct sriov_root *root, const char *name,
 		r = fs_readlink_base(root->sys_fd,
 				     SP("class/net", name, "device"), &dev);
 		if (r < 0)
-			return sriov_error_set(err, -ENODEV,
-					       "%s is a virtual netdev, not a "
-					       "PF (it has no device)",
-					       name);
+			return sriov_error_set(
+				err, -ENODEV,
+				"%s is a virtual netdev, not a PF (it has no device)",
+				name);
 		r = fs_readlink_base(
 			root->sys_fd,
 			SP("class/net", name, "device", "subsystem"), &bus);
 		if (r < 0)
-			return sriov_error_set(err, r,
-					       "%s: cannot read the bus of its "
-					       "device: %s",
-					       name, strerror(-r));
+			return sriov_error_set(
+				err, r,
+				"%s: cannot read the bus of its device: %s",
+				name, strerror(-r));
 		if (copy_str(pf.bus, sizeof(pf.bus), bus) < 0 ||
 		    copy_str(pf.dev, sizeof(pf.dev), dev) < 0)
 			return sriov_error_set(
 				err, -EINVAL, "%s: device name too long", name);
 	} else {
-		return sriov_error_set(err, -ENODEV,
-				       "no netdev or PCI device '%s' (see ip "
-				       "link, or lspci -D)",
-				       name);
+		return sriov_error_set(
+			err, -ENODEV,
+			"no netdev or PCI device '%s' (see ip link, or lspci -D)",
+			name);
 	}
 	if (fs_exists(root->sys_fd,
 		      SP("bus", pf.bus, "devices", pf.dev, "physfn")))
@@ -150,11 +150,10 @@ int sriov_pf_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			SP("bus", pf->bus, "devices", pf->dev, "sriov_numvfs"),
 			10, &v);
 	if (r == -ENOENT)
-		return sriov_error_set(err, r,
-				       "%s does not support SR-IOV (no "
-				       "sriov_numvfs; is it a VF, or is SR-IOV "
-				       "off in the firmware?)",
-				       pf->dev);
+		return sriov_error_set(
+			err, r,
+			"%s does not support SR-IOV (no sriov_numvfs; is it a VF, or is SR-IOV off in the firmware?)",
+			pf->dev);
 	if (r < 0)
 		return sriov_error_set(err, r, "%s: sriov_numvfs: %s", pf->dev,
 				       strerror(-r));
@@ -214,10 +213,10 @@ int pf_netdev_keep_name(struct sriov_root *root, const char *addr,
 		if (now[0])
 			break;
 		if (pf_now_ms() >= deadline)
-			return sriov_error_set(err, -ETIMEDOUT,
-					       "%s: its netdev %s did not come "
-					       "back within %u ms %s",
-					       label, want, timeout_ms, when);
+			return sriov_error_set(
+				err, -ETIMEDOUT,
+				"%s: its netdev %s did not come back within %u ms %s",
+				label, want, timeout_ms, when);
 		pf_sleep_ms(ops->poll_ms ? ops->poll_ms : 20);
 	}
 	if (!strcmp(now, want))
@@ -227,10 +226,10 @@ int pf_netdev_keep_name(struct sriov_root *root, const char *addr,
 	if (r >= 0)
 		r = ops->rename(ops->ud, root, ifindex, want);
 	if (r < 0)
-		return sriov_error_set(err, r,
-				       "%s: its netdev came back %s as %s and "
-				       "cannot be renamed back to %s: %s",
-				       label, when, now, want, strerror(-r));
+		return sriov_error_set(
+			err, r,
+			"%s: its netdev came back %s as %s and cannot be renamed back to %s: %s",
+			label, when, now, want, strerror(-r));
 	return 0;
 }
 
@@ -268,36 +267,32 @@ static int numvfs_write_error(const struct sriov_pf_ref *pf, unsigned n, int r,
 {
 	switch (r) {
 	case -EBUSY:
-		return sriov_error_set(err, r,
-				       "%s: the kernel refused %u VFs (busy): "
-				       "a VF is still in use (assigned to a "
-				       "VM or held open); release it and "
-				       "retry",
-				       pf->dev, n);
+		return sriov_error_set(
+			err, r,
+			"%s: the kernel refused %u VFs (busy): a VF is still in use (assigned to a VM or held open); release it and retry",
+			pf->dev, n);
 	case -ERANGE:
-		return sriov_error_set(err, r,
-				       "%s: %u VFs is out of range for this "
-				       "device (see sriov_totalvfs)",
-				       pf->dev, n);
+		return sriov_error_set(
+			err, r,
+			"%s: %u VFs is out of range for this device (see sriov_totalvfs)",
+			pf->dev, n);
 	case -ENOENT:
 	case -ENOSYS:
-		return sriov_error_set(err, r,
-				       "%s: no driver bound to the PF supports "
-				       "SR-IOV: bind the PF to its driver "
-				       "(not vfio-pci) and retry",
-				       pf->dev);
+		return sriov_error_set(
+			err, r,
+			"%s: no driver bound to the PF supports SR-IOV: bind the PF to its driver (not vfio-pci) and retry",
+			pf->dev);
 	case -EPERM:
 	case -EACCES:
-		return sriov_error_set(err, r,
-				       "%s: permission denied writing "
-				       "sriov_numvfs (run as root)",
-				       pf->dev);
+		return sriov_error_set(
+			err, r,
+			"%s: permission denied writing sriov_numvfs (run as root)",
+			pf->dev);
 	case -ENOMEM:
-		return sriov_error_set(err, r,
-				       "%s: the PF driver could not allocate "
-				       "%u VFs (check firmware limits and "
-				       "BAR space, e.g. pci=realloc)",
-				       pf->dev, n);
+		return sriov_error_set(
+			err, r,
+			"%s: the PF driver could not allocate %u VFs (check firmware limits and BAR space, e.g. pci=realloc)",
+			pf->dev, n);
 	}
 	return sriov_error_set(err, r, "%s: writing %u to sriov_numvfs: %s",
 			       pf->dev, n, strerror(-r));
@@ -316,10 +311,10 @@ int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	if (r < 0)
 		return r;
 	if (n > total)
-		return sriov_error_set(err, -ERANGE,
-				       "%s supports at most %u VFs "
-				       "(sriov_totalvfs), not %u",
-				       pf->dev, total, n);
+		return sriov_error_set(
+			err, -ERANGE,
+			"%s supports at most %u VFs (sriov_totalvfs), not %u",
+			pf->dev, total, n);
 	if (cur == n)
 		return 0;
 	if (n > 0 &&
@@ -362,11 +357,10 @@ int pf_set_numvfs(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			continue;
 		}
 		if (pf_now_ms() >= deadline)
-			return sriov_error_set(err, -ETIMEDOUT,
-					       "%s: VF %u (virtfn%u, or its "
-					       "netdev) did not appear within "
-					       "%u ms; check dmesg",
-					       pf->dev, vf, vf, timeout_ms);
+			return sriov_error_set(
+				err, -ETIMEDOUT,
+				"%s: VF %u (virtfn%u, or its netdev) did not appear within %u ms; check dmesg",
+				pf->dev, vf, vf, timeout_ms);
 		pf_sleep_ms(ops->poll_ms ? ops->poll_ms : 20);
 	}
 	return 1;
@@ -399,10 +393,10 @@ int sriov_vf_pci(struct sriov_root *root, const struct sriov_pf_ref *pf,
 			     SP("bus", pf->bus, "devices", pf->dev, link),
 			     &addr);
 	if (r < 0)
-		return sriov_error_set(err, -ENOENT,
-				       "%s has no VF %u (no %s; see sriovctl "
-				       "vf show)",
-				       pf->dev, vf, link);
+		return sriov_error_set(
+			err, -ENOENT,
+			"%s has no VF %u (no %s; see sriovctl vf show)",
+			pf->dev, vf, link);
 	if (copy_str(buf, size, addr) < 0)
 		return sriov_error_set(err, -ENAMETOOLONG, "%s: long name",
 				       link);
@@ -457,11 +451,10 @@ int pf_netdevs_idle(struct sriov_root *root, const char *addr,
 			continue;
 		a = ops->has_addresses(ops->ud, root, ifindex);
 		if (a > 0)
-			r = sriov_error_set(err, -EBUSY,
-					    "%s: its netdev %s is up and has "
-					    "addresses; take it down (ip link "
-					    "set %s down)%s",
-					    label, nets[i], nets[i], hint);
+			r = sriov_error_set(
+				err, -EBUSY,
+				"%s: its netdev %s is up and has addresses; take it down (ip link set %s down)%s",
+				label, nets[i], nets[i], hint);
 	}
 	strv_free(nets, n);
 	return r;
@@ -478,11 +471,10 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	int r;
 
 	if (strcmp(pf->bus, "pci"))
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "%s is on the %s bus: its VFs are not "
-				       "PCI devices and have no driver to "
-				       "bind",
-				       pf->dev, pf->bus);
+		return sriov_error_set(
+			err, -EOPNOTSUPP,
+			"%s is on the %s bus: its VFs are not PCI devices and have no driver to bind",
+			pf->dev, pf->bus);
 	r = sriov_vf_driver(root, pf, vf, cur, sizeof(cur), err);
 	if (r < 0)
 		return r;
@@ -500,10 +492,10 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 		if (!strcmp(cur, "vfio-pci"))
 			return 0;
 		if (!fs_is_dir(root->sys_fd, SP("bus/pci/drivers", "vfio-pci")))
-			return sriov_error_set(err, -ENOENT,
-					       "vf %u: vfio-pci is not loaded "
-					       "(modprobe vfio-pci)",
-					       vf);
+			return sriov_error_set(
+				err, -ENOENT,
+				"vf %u: vfio-pci is not loaded (modprobe vfio-pci)",
+				vf);
 		break;
 	case SRIOV_VF_DRIVER_DEFAULT:
 		if (cur[0] && strcmp(cur, "vfio-pci") && !has_override)
@@ -577,16 +569,15 @@ int pf_vf_bind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	if (r < 0)
 		return r;
 	if (drv == SRIOV_VF_DRIVER_VFIO && strcmp(now, "vfio-pci"))
-		return sriov_error_set(err, -EIO,
-				       "vf %u (%s): vfio-pci did not claim "
-				       "it (check dmesg, and the IOMMU: "
-				       "intel_iommu=on / amd_iommu)",
-				       vf, addr);
+		return sriov_error_set(
+			err, -EIO,
+			"vf %u (%s): vfio-pci did not claim it (check dmesg, and the IOMMU: intel_iommu=on / amd_iommu)",
+			vf, addr);
 	if (drv == SRIOV_VF_DRIVER_DEFAULT && !now[0])
-		return sriov_error_set(err, -ENODEV,
-				       "vf %u (%s): no driver claimed it "
-				       "(is the VF driver module loaded?)",
-				       vf, addr);
+		return sriov_error_set(
+			err, -ENODEV,
+			"vf %u (%s): no driver claimed it (is the VF driver module loaded?)",
+			vf, addr);
 	return 1;
 }
 

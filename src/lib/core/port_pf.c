@@ -67,10 +67,10 @@ int sriov_port_pf_open(struct sriov_root *root, const char *pf,
 	if (r < 0)
 		return r;
 	if (strcmp(v.pf.bus, "pci"))
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "pf %s is on the %s bus, not PCI: it "
-				       "cannot be handed to a VM whole",
-				       pf, v.pf.bus);
+		return sriov_error_set(
+			err, -EOPNOTSUPP,
+			"pf %s is on the %s bus, not PCI: it cannot be handed to a VM whole",
+			pf, v.pf.bus);
 	snprintf(v.address, sizeof(v.address), "%s", v.pf.dev);
 	v.infiniband = port_pf_infiniband(root, &v.pf);
 	*ret = v;
@@ -110,12 +110,10 @@ static int check_idle(struct sriov_root *root, const struct sriov_port_vf *vf,
 			SP("bus/pci/devices", vf->address, "sriov_numvfs"), 10,
 			&numvfs) >= 0 &&
 	    numvfs > 0)
-		return sriov_error_set(err, -EBUSY,
-				       "pf %s has %llu VFs: a PF is handed "
-				       "over whole only without VFs (echo 0 > "
-				       "/sys/bus/pci/devices/%s/sriov_numvfs)",
-				       vf->address, (unsigned long long)numvfs,
-				       vf->address);
+		return sriov_error_set(
+			err, -EBUSY,
+			"pf %s has %llu VFs: a PF is handed over whole only without VFs (echo 0 > /sys/bus/pci/devices/%s/sriov_numvfs)",
+			vf->address, (unsigned long long)numvfs, vf->address);
 	snprintf(label, sizeof(label), "pf %s", vf->address);
 	return pf_netdevs_idle(root, vf->address, label,
 			       ": the host is using it", ops, err);
@@ -145,10 +143,10 @@ int port_pf_bind(struct sriov_root *root, const struct sriov_port_vf *vf,
 	if (!strcmp(cur, driver) && (vfio || !has_override(root, addr)))
 		return 0;
 	if (vfio && !fs_is_dir(root->sys_fd, SP("bus/pci/drivers", "vfio-pci")))
-		return sriov_error_set(err, -ENOENT,
-				       "pf %s: vfio-pci is not loaded "
-				       "(modprobe vfio-pci)",
-				       addr);
+		return sriov_error_set(
+			err, -ENOENT,
+			"pf %s: vfio-pci is not loaded (modprobe vfio-pci)",
+			addr);
 	if (cur[0]) {
 		r = ops->write(ops->ud, root->sys_fd,
 			       SP("bus/pci/drivers", cur, "unbind"), addr);
@@ -183,13 +181,12 @@ int port_pf_bind(struct sriov_root *root, const struct sriov_port_vf *vf,
 	if (r < 0)
 		return r;
 	if (strcmp(cur, driver))
-		return sriov_error_set(err, -EIO,
-				       "pf %s: %s did not claim it (it has "
-				       "'%s'; check dmesg%s)",
-				       addr, driver, cur[0] ? cur : "none",
-				       vfio ? ", and the IOMMU: intel_iommu=on "
-					      "/ amd_iommu" :
-					      "");
+		return sriov_error_set(
+			err, -EIO,
+			"pf %s: %s did not claim it (it has '%s'; check dmesg%s)",
+			addr, driver, cur[0] ? cur : "none",
+			vfio ? ", and the IOMMU: intel_iommu=on / amd_iommu" :
+			       "");
 	return 1;
 }
 
@@ -294,10 +291,10 @@ int sriov_port_pf_drift(struct sriov_root *root, const struct sriov_port_vf *vf,
 	if (r < 0)
 		return r;
 	if (drv == SRIOV_VF_DRIVER_VFIO && strcmp(cur, "vfio-pci")) {
-		sriov_error_set(err, 0,
-				"pf %s handed over whole is on '%s', not "
-				"vfio-pci",
-				vf->address, cur[0] ? cur : "no driver");
+		sriov_error_set(
+			err, 0,
+			"pf %s handed over whole is on '%s', not vfio-pci",
+			vf->address, cur[0] ? cur : "no driver");
 		return 1;
 	}
 	return 0;

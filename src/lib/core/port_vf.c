@@ -253,10 +253,10 @@ int sriov_port_apply(struct sriov_root *root, struct sriov_nl *nl,
 			return r;
 	} else if (req->has_vlan || req->has_rates || req->trusted) {
 		/* a MAC still goes into the libvirt XML */
-		return sriov_error_set(err, -EOPNOTSUPP,
-				       "pf %s has no netdev: vlan, trust and "
-				       "rates cannot be set on its VFs",
-				       vf->pf.dev);
+		return sriov_error_set(
+			err, -EOPNOTSUPP,
+			"pf %s has no netdev: vlan, trust and rates cannot be set on its VFs",
+			vf->pf.dev);
 	}
 	if (vf->address[0]) {
 		r = sriov_vf_bind(root, &vf->pf, vf->index, drv, false, err);
@@ -406,10 +406,10 @@ int sriov_port_mlx4_pkey_save(struct sriov_root *root,
 			     i, t.idx[i]);
 		if (n < 0 || (size_t)n >= size - len) {
 			sriov_mlx4_pkeys_release(&t);
-			return sriov_error_set(err, -ENAMETOOLONG,
-					       "%s vf %u: p-key mapping too "
-					       "long to save",
-					       ib.rdma, vf->index);
+			return sriov_error_set(
+				err, -ENAMETOOLONG,
+				"%s vf %u: p-key mapping too long to save",
+				ib.rdma, vf->index);
 		}
 		len += (size_t)n;
 	}
@@ -455,10 +455,10 @@ static int parse_mapping(const char *s, int *idx, size_t n,
 	}
 	return 0;
 bad:
-	return sriov_error_set(err, -EINVAL,
-			       "saved p-key mapping '%s' is not "
-			       "virt:phys,... within the VF's %zu slots",
-			       s, n);
+	return sriov_error_set(
+		err, -EINVAL,
+		"saved p-key mapping '%s' is not virt:phys,... within the VF's %zu slots",
+		s, n);
 }
 
 /* Write @want slot by slot where it differs, then read every slot back. */
@@ -490,13 +490,11 @@ static int write_mapping(struct sriov_root *root, const struct sriov_ib_vf *ib,
 				 val);
 		if (r < 0) {
 			sriov_mlx4_pkeys_release(&t);
-			return sriov_error_set(err, r,
-					       "%s vf %u: %s: writing '%s' to "
-					       "iov/%s/ports/%u/pkey_idx/%zu: "
-					       "%s",
-					       ib->rdma, ib->vf, what, val,
-					       ib->iov_fn, ib->port, i,
-					       strerror(-r));
+			return sriov_error_set(
+				err, r,
+				"%s vf %u: %s: writing '%s' to iov/%s/ports/%u/pkey_idx/%zu: %s",
+				ib->rdma, ib->vf, what, val, ib->iov_fn,
+				ib->port, i, strerror(-r));
 		}
 	}
 	sriov_mlx4_pkeys_release(&t);
@@ -508,12 +506,10 @@ static int write_mapping(struct sriov_root *root, const struct sriov_ib_vf *ib,
 			int got = t.idx[i];
 
 			sriov_mlx4_pkeys_release(&t);
-			return sriov_error_set(err, -EIO,
-					       "%s vf %u: %s: pkey_idx/%zu "
-					       "reads back %d, want %d "
-					       "(-1 = none)",
-					       ib->rdma, ib->vf, what, i, got,
-					       want[i]);
+			return sriov_error_set(
+				err, -EIO,
+				"%s vf %u: %s: pkey_idx/%zu reads back %d, want %d (-1 = none)",
+				ib->rdma, ib->vf, what, i, got, want[i]);
 		}
 	}
 	sriov_mlx4_pkeys_release(&t);
@@ -604,11 +600,11 @@ int sriov_port_mlx4_pkey_drift(struct sriov_root *root,
 		/* The SM took the P-key away (or out of a VF's reach): no
 		 * mapping is right, and whatever slot 0 points at now is
 		 * another partition or nothing. */
-		sriov_error_prefix(err,
-				   "%s vf %u port %u: p-key slot 0 maps to %s "
-				   "and no mapping can be right",
-				   ib.rdma, vf->index, ib.port,
-				   slot_name(&t, t.idx[0], a, sizeof(a)));
+		sriov_error_prefix(
+			err,
+			"%s vf %u port %u: p-key slot 0 maps to %s and no mapping can be right",
+			ib.rdma, vf->index, ib.port,
+			slot_name(&t, t.idx[0], a, sizeof(a)));
 		r = 1;
 		goto out;
 	}
@@ -618,14 +614,12 @@ int sriov_port_mlx4_pkey_drift(struct sriov_root *root,
 	for (size_t i = 0; i < t.n_idx; i++) {
 		if (t.idx[i] == want[i])
 			continue;
-		sriov_error_set(err, -EIO,
-				"%s vf %u port %u: p-key slot %zu "
-				"(iov/%s/ports/%u/pkey_idx/%zu) maps to %s, "
-				"want %s",
-				ib.rdma, vf->index, ib.port, i, ib.iov_fn,
-				ib.port, i,
-				slot_name(&t, t.idx[i], a, sizeof(a)),
-				slot_name(&t, want[i], b, sizeof(b)));
+		sriov_error_set(
+			err, -EIO,
+			"%s vf %u port %u: p-key slot %zu (iov/%s/ports/%u/pkey_idx/%zu) maps to %s, want %s",
+			ib.rdma, vf->index, ib.port, i, ib.iov_fn, ib.port, i,
+			slot_name(&t, t.idx[i], a, sizeof(a)),
+			slot_name(&t, want[i], b, sizeof(b)));
 		r = 1;
 		break;
 	}

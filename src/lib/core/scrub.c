@@ -93,10 +93,10 @@ static int check(const struct sriov_port_vf *vf, const struct sriov_vf_info *vi,
 		LACK("state");
 #undef LACK
 	if (off)
-		return sriov_error_set(err, -EIO,
-				       "%s vf %u: not scrubbed: %s reads back "
-				       "wrong",
-				       vf->pf.ifname, vf->index, what);
+		return sriov_error_set(
+			err, -EIO,
+			"%s vf %u: not scrubbed: %s reads back wrong",
+			vf->pf.ifname, vf->index, what);
 	return 0;
 }
 

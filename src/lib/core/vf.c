@@ -87,10 +87,10 @@ int sriov_parse_mac(const char *s, struct sriov_vf_config *cfg,
 
 	if (parse_hex_bytes(s, mac, 6)) {
 		if (mac[0] & 1)
-			return sriov_error_set(err, -EINVAL,
-					       "vf %u: mac '%s' is a multicast "
-					       "address (give a unicast one)",
-					       cfg->vf, s);
+			return sriov_error_set(
+				err, -EINVAL,
+				"vf %u: mac '%s' is a multicast address (give a unicast one)",
+				cfg->vf, s);
 		memset(cfg->mac, 0, sizeof(cfg->mac));
 		memcpy(cfg->mac, mac, 6);
 		cfg->mac_len = 6;
@@ -221,11 +221,10 @@ int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 		else if (!strcmp(val, "disable"))
 			cfg->link_state = SRIOV_VF_LINK_DISABLE;
 		else
-			return sriov_error_set(err, -EINVAL,
-					       "vf %u: invalid state '%s' "
-					       "(expected auto, enable or "
-					       "disable)",
-					       cfg->vf, val);
+			return sriov_error_set(
+				err, -EINVAL,
+				"vf %u: invalid state '%s' (expected auto, enable or disable)",
+				cfg->vf, val);
 		cfg->mask |= SRIOV_VF_BIT(SRIOV_VF_LINK_STATE);
 	} else if (!strcmp(key, "min_tx_rate") || !strcmp(key, "max_tx_rate")) {
 		bool min = key[1] == 'i';
@@ -270,12 +269,10 @@ int sriov_vf_config_set(struct sriov_vf_config *cfg, const char *key,
 		cfg->mask |= SRIOV_VF_BIT(node ? SRIOV_VF_NODE_GUID :
 						 SRIOV_VF_PORT_GUID);
 	} else {
-		return sriov_error_set(err, -EINVAL,
-				       "unknown vf setting '%s' (expected mac, "
-				       "vlan, qos, proto, spoofchk, trust, "
-				       "state, min_tx_rate, max_tx_rate, rate, "
-				       "query_rss, node_guid or port_guid)",
-				       key);
+		return sriov_error_set(
+			err, -EINVAL,
+			"unknown vf setting '%s' (expected mac, vlan, qos, proto, spoofchk, trust, state, min_tx_rate, max_tx_rate, rate, query_rss, node_guid or port_guid)",
+			key);
 	}
 	return 0;
 }
@@ -286,29 +283,28 @@ int sriov_vf_config_check(const struct sriov_vf_config *cfg,
 	bool vlan = cfg->mask & SRIOV_VF_BIT(SRIOV_VF_VLAN);
 
 	if (!vlan && cfg->qos)
-		return sriov_error_set(err, -EINVAL,
-				       "vf %u: qos needs a vlan (give vlan N "
-				       "qos %u)",
-				       cfg->vf, cfg->qos);
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %u: qos needs a vlan (give vlan N qos %u)", cfg->vf,
+			cfg->qos);
 	if (!vlan && cfg->vlan_proto)
-		return sriov_error_set(err, -EINVAL,
-				       "vf %u: proto needs a vlan (give vlan N "
-				       "proto ...)",
-				       cfg->vf);
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %u: proto needs a vlan (give vlan N proto ...)",
+			cfg->vf);
 	if (vlan && cfg->vlan == 0 &&
 	    (cfg->qos || cfg->vlan_proto == SRIOV_ETH_P_8021AD))
-		return sriov_error_set(err, -EINVAL,
-				       "vf %u: vlan 0 removes the vlan; qos "
-				       "and proto need a vlan of 1 to 4095",
-				       cfg->vf);
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %u: vlan 0 removes the vlan; qos and proto need a vlan of 1 to 4095",
+			cfg->vf);
 	if ((cfg->mask & SRIOV_VF_BIT(SRIOV_VF_MIN_TX_RATE)) &&
 	    (cfg->mask & SRIOV_VF_BIT(SRIOV_VF_MAX_TX_RATE)) &&
 	    cfg->max_tx_rate && cfg->min_tx_rate > cfg->max_tx_rate)
-		return sriov_error_set(err, -EINVAL,
-				       "vf %u: min_tx_rate %u is above "
-				       "max_tx_rate %u",
-				       cfg->vf, cfg->min_tx_rate,
-				       cfg->max_tx_rate);
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %u: min_tx_rate %u is above max_tx_rate %u",
+			cfg->vf, cfg->min_tx_rate, cfg->max_tx_rate);
 	return 0;
 }
 
@@ -368,11 +364,10 @@ int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 		}
 		if (!vi || !(vi->present & max_bit)) {
 			sriov_link_vfs_release(&l);
-			return sriov_error_set(err, -EOPNOTSUPP,
-					       "vf %u: the PF does not report "
-					       "its tx rates, give both "
-					       "min_tx_rate and max_tx_rate",
-					       cfg.vf);
+			return sriov_error_set(
+				err, -EOPNOTSUPP,
+				"vf %u: the PF does not report its tx rates, give both min_tx_rate and max_tx_rate",
+				cfg.vf);
 		}
 		if (!(cfg.mask & min_bit))
 			cfg.min_tx_rate = vi->min_tx_rate;
@@ -408,17 +403,16 @@ int sriov_vf_set(struct sriov_nl *nl, int pf_ifindex,
 			continue;
 		first = r;
 		if (r == -EOPNOTSUPP)
-			sriov_error_set(err, r,
-					"vf %u: %s: the PF driver does not "
-					"support this setting%s%s",
-					cfg.vf, attr_names[a],
-					res->msg[a][0] ? ": " : "",
-					res->msg[a]);
+			sriov_error_set(
+				err, r,
+				"vf %u: %s: the PF driver does not support this setting%s%s",
+				cfg.vf, attr_names[a],
+				res->msg[a][0] ? ": " : "", res->msg[a]);
 		else if (r == -EPERM)
-			sriov_error_set(err, r,
-					"vf %u: %s: permission denied (needs "
-					"CAP_NET_ADMIN)",
-					cfg.vf, attr_names[a]);
+			sriov_error_set(
+				err, r,
+				"vf %u: %s: permission denied (needs CAP_NET_ADMIN)",
+				cfg.vf, attr_names[a]);
 		else
 			sriov_error_set(err, r, "vf %u: %s: %s%s%s", cfg.vf,
 					attr_names[a], strerror(-r),

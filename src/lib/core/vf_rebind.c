@@ -70,21 +70,19 @@ int pf_vf_rebind(struct sriov_root *root, const struct sriov_pf_ref *pf,
 	r = ops->write(ops->ud, root->sys_fd,
 		       SP("bus/pci/drivers", drv, "unbind"), addr);
 	if (r < 0)
-		return sriov_error_set(err, r,
-				       "vf %u (%s): unbind from %s so the new "
-				       "guid takes effect: %s",
-				       vf, addr, drv, strerror(-r));
+		return sriov_error_set(
+			err, r,
+			"vf %u (%s): unbind from %s so the new guid takes effect: %s",
+			vf, addr, drv, strerror(-r));
 	/* The same driver, named: drivers_probe could pick another one. */
 	r = ops->write(ops->ud, root->sys_fd,
 		       SP("bus/pci/drivers", drv, "bind"), addr);
 	if (r < 0)
-		return sriov_error_set(err, r,
-				       "vf %u (%s): bind back to %s: %s (the "
-				       "VF is now unbound; sriovctl vf set "
-				       "%s %u driver default)",
-				       vf, addr, drv, strerror(-r),
-				       pf->ifname[0] ? pf->ifname : pf->dev,
-				       vf);
+		return sriov_error_set(
+			err, r,
+			"vf %u (%s): bind back to %s: %s (the VF is now unbound; sriovctl vf set %s %u driver default)",
+			vf, addr, drv, strerror(-r),
+			pf->ifname[0] ? pf->ifname : pf->dev, vf);
 	if (!before[0])
 		return 1;
 	snprintf(label, sizeof(label), "vf %u (%s)", vf, addr);

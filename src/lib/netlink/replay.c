@@ -12,6 +12,7 @@
 
 #include "netlink/replay.h"
 #include "util/macro.h"
+#include "util/readfile.h"
 #include "util/banned.h"
 
 struct nl_replay {
@@ -75,37 +76,6 @@ static const char *type_name(uint16_t t)
 	return "this request";
 }
 
-static int read_file(const char *path, void **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	ssize_t n;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_size > NL_REPLAY_MAX)
-		return -EFBIG;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	do
-		n = read(fd, buf, (size_t)st.st_size);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n != st.st_size)
-		return -EIO;
-	*ret = TAKE_PTR(buf);
-	*ret_len = (size_t)n;
-	return 0;
-}
-
 /* The IFLA_IFNAME of a checked RTM_NEWLINK, or "". */
 static void link_name(const struct nlmsghdr *nlh, char *buf, size_t size)
 {
@@ -134,6 +104,8 @@ int nl_replay_answer(struct nl_replay *rp, const void *req, size_t len,
 	const struct ifinfomsg *qi;
 	const struct nl_link_name *ln = NULL;
 	_cleanup_free_ void *msg = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct sriov_error e = { 0 };
 	struct nlmsghdr *nlh;
 	const struct ifinfomsg *ifi;
 	char path[4096], name[16];
@@ -163,12 +135,13 @@ int nl_replay_answer(struct nl_replay *rp, const void *req, size_t len,
 	    (int)sizeof(path))
 		return sriov_error_set(err, -ENAMETOOLONG, "%s: name too long",
 				       rp->dir);
-	r = read_file(path, &msg, &n);
+	r = read_file_capped(path, NL_REPLAY_MAX, &text, &n, &e);
 	if (r < 0)
 		return sriov_error_set(
 			err, r,
-			"%s (ifindex %d): no recorded rtnetlink answer: %s: %s (the sysfs root %s is not the live /sys, so netlink is only replayed from what sriovctl capture recorded)",
-			ln->name, ln->ifindex, path, strerror(-r), rp->label);
+			"%s (ifindex %d): no recorded rtnetlink answer: %s (the sysfs root %s is not the live /sys, so netlink is only replayed from what sriovctl capture recorded)",
+			ln->name, ln->ifindex, e.msg, rp->label);
+	msg = TAKE_PTR(text);
 	nlh = msg;
 	if (n < MNL_NLMSG_HDRLEN + sizeof(*ifi) || nlh->nlmsg_len != n ||
 	    nlh->nlmsg_type != RTM_NEWLINK || !mnl_nlmsg_ok(nlh, (int)n))

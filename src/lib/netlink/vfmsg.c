@@ -448,10 +448,10 @@ int nl_link_decode(const void *buf, size_t len, struct sriov_link_vfs *ret,
 		return sriov_error_set(err, -EBADMSG,
 				       "truncated netlink message");
 	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return sriov_error_set(err, -EBADMSG,
-				       "netlink message type %u is not "
-				       "RTM_NEWLINK",
-				       nlh->nlmsg_type);
+		return sriov_error_set(
+			err, -EBADMSG,
+			"netlink message type %u is not RTM_NEWLINK",
+			nlh->nlmsg_type);
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifi)))
 		return sriov_error_set(err, -EBADMSG,
 				       "RTM_NEWLINK without ifinfomsg");

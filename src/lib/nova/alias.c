@@ -12,6 +12,7 @@
 
 #include "nova/internal.h"
 #include "nova/pyval.h"
+#include "util/macro.h"
 #include "util/banned.h"
 
 struct alias {
@@ -20,7 +21,7 @@ struct alias {
 	json_t *specs; /* array */
 };
 
-struct nova_aliases {
+struct sriov_nova_aliases {
 	struct alias *a;
 	size_t n, cap;
 };
@@ -44,17 +45,26 @@ static bool vendor_pattern(const char *s)
 	return true;
 }
 
-/* The schema error jsonschema would report, or NULL. */
-static char *schema_error(json_t *spec)
+/* The message built in b as *ret: 0 or -ENOMEM. */
+static int message(struct sbuf *b, char **ret)
+{
+	*ret = sb_take(b);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The schema error jsonschema would report in *ret, NULL for none: 0 or
+ * -ENOMEM. */
+static int schema_error(json_t *spec, char **ret)
 {
 	struct sbuf b = { 0 };
 	const char *k;
 	json_t *v;
 
+	*ret = NULL;
 	if (!json_is_object(spec)) {
 		py_repr(&b, spec);
 		sb_puts(&b, " is not of type 'object'");
-		return sb_take(&b);
+		return message(&b, ret);
 	}
 	/* additionalProperties (path length 0) */
 	size_t nextra = 0;
@@ -75,6 +85,10 @@ static char *schema_error(json_t *spec)
 			if (known)
 				continue;
 			json_t *ks = json_string(k);
+			if (!ks) {
+				sb_release(&b);
+				return -ENOMEM;
+			}
 			if (i++)
 				sb_puts(&b, ", ");
 			py_repr(&b, ks);
@@ -82,10 +96,12 @@ static char *schema_error(json_t *spec)
 		}
 		sb_puts(&b,
 			nextra == 1 ? " was unexpected)" : " were unexpected)");
-		return sb_take(&b);
+		return message(&b, ret);
 	}
-	if (!json_object_get(spec, "name"))
-		return strdup("'name' is a required property");
+	if (!json_object_get(spec, "name")) {
+		sb_puts(&b, "'name' is a required property");
+		return message(&b, ret);
+	}
 	for (size_t i = 0; i < 6; i++) {
 		v = json_object_get(spec, props[i]);
 		if (!v)
@@ -93,7 +109,7 @@ static char *schema_error(json_t *spec)
 		if (!json_is_string(v)) {
 			py_repr(&b, v);
 			sb_puts(&b, " is not of type 'string'");
-			return sb_take(&b);
+			return message(&b, ret);
 		}
 		const char *s = json_string_value(v);
 		size_t len = 0; /* code points */
@@ -131,10 +147,10 @@ static char *schema_error(json_t *spec)
 		if (what) {
 			py_repr(&b, v);
 			sb_puts(&b, what);
-			return sb_take(&b);
+			return message(&b, ret);
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 static int invalid_alias(struct sriov_error *err, const char *reason)
@@ -142,90 +158,104 @@ static int invalid_alias(struct sriov_error *err, const char *reason)
 	return nova_err(err, "Invalid PCI alias definition: %s", reason);
 }
 
-int nova_aliases_parse(const char *const *values, size_t n,
-		       struct nova_aliases **ret, struct sriov_error *err)
+/* One alias value, added to al or merged with the alias of its name. */
+static int parse_alias(struct sriov_nova_aliases *al, const char *value,
+		       struct sriov_error *err)
 {
-	struct nova_aliases *al = calloc(1, sizeof(*al));
+	char reason[SRIOV_ERROR_MSG_MAX];
+	_cleanup_free_ char *se = NULL, *name = NULL, *policy = NULL;
+	json_auto_t *spec = NULL;
+	json_error_t je;
+	int r;
+
+	r = nova_json_loads(value, &spec, &je);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		snprintf(reason, sizeof(reason), "%s", je.text);
+		return invalid_alias(err, reason);
+	}
+	r = schema_error(spec, &se);
+	if (r < 0)
+		return r;
+	if (se)
+		return invalid_alias(err, se);
+	name = py_strip(json_string_value(json_object_get(spec, "name")));
+	if (!name)
+		return -ENOMEM;
+	json_object_del(spec, "name");
+	json_t *np = json_object_get(spec, "numa_policy");
+	policy = strdup(np && json_string_length(np) ? json_string_value(np) :
+						       "legacy");
+	if (!policy)
+		return -ENOMEM;
+	json_object_del(spec, "numa_policy");
+	json_t *dt = json_object_get(spec, "device_type");
+	if (dt) {
+		json_incref(dt);
+		json_object_del(spec, "device_type");
+		r = json_string_length(dt) ?
+			    json_object_set(spec, "dev_type", dt) :
+			    0;
+		json_decref(dt);
+		if (r < 0)
+			return -ENOMEM;
+	}
+	struct alias *a = NULL;
+	for (size_t k = 0; k < al->n; k++)
+		if (!strcmp(al->a[k].name, name))
+			a = &al->a[k];
+	if (!a) {
+		json_t *specs = json_pack("[O]", spec);
+		if (!specs || grow_array((void **)&al->a, &al->cap, al->n,
+					 sizeof(*al->a)) < 0) {
+			json_decref(specs);
+			return -ENOMEM;
+		}
+		al->a[al->n++] = (struct alias){
+			.name = TAKE_PTR(name),
+			.policy = TAKE_PTR(policy),
+			.specs = specs,
+		};
+		return 0;
+	}
+	json_t *d0 = json_object_get(json_array_get(a->specs, 0), "dev_type");
+	json_t *d1 = json_object_get(spec, "dev_type");
+	if (strcmp(a->policy, policy)) {
+		snprintf(reason, sizeof(reason),
+			 "NUMA policy mismatch for alias '%s'", name);
+		return invalid_alias(err, reason);
+	}
+	if (!d0 || !d1)
+		return invalid_alias(err, "'dev_type'");
+	if (!py_eq(d0, d1)) {
+		snprintf(reason, sizeof(reason),
+			 "Device type mismatch for alias '%s'", name);
+		return invalid_alias(err, reason);
+	}
+	return json_array_append(a->specs, spec) < 0 ? -ENOMEM : 0;
+}
+
+int sriov_nova_aliases_parse(const char *const *values, size_t n,
+			     struct sriov_nova_aliases **ret,
+			     struct sriov_error *err)
+{
+	struct sriov_nova_aliases *al = calloc(1, sizeof(*al));
 	int r = 0;
 
-	for (size_t i = 0; i < n && r == 0; i++) {
-		json_error_t je;
-		json_t *spec = json_loads(values[i], JSON_DECODE_ANY, &je);
-
-		if (!spec) {
-			char reason[SRIOV_ERROR_MSG_MAX];
-
-			snprintf(reason, sizeof(reason), "%s", je.text);
-			r = invalid_alias(err, reason);
-			break;
-		}
-		char *se = schema_error(spec);
-		if (se) {
-			r = invalid_alias(err, se);
-			free(se);
-			json_decref(spec);
-			break;
-		}
-		char *name = py_strip(
-			json_string_value(json_object_get(spec, "name")));
-		json_object_del(spec, "name");
-		json_t *np = json_object_get(spec, "numa_policy");
-		char *policy = strdup(np && json_string_length(np) ?
-					      json_string_value(np) :
-					      "legacy");
-		json_object_del(spec, "numa_policy");
-		json_t *dt = json_object_get(spec, "device_type");
-		if (dt) {
-			json_incref(dt);
-			json_object_del(spec, "device_type");
-			if (json_string_length(dt))
-				json_object_set(spec, "dev_type", dt);
-			json_decref(dt);
-		}
-		struct alias *a = NULL;
-		for (size_t k = 0; k < al->n; k++)
-			if (!strcmp(al->a[k].name, name))
-				a = &al->a[k];
-		if (!a) {
-			grow_array((void **)&al->a, &al->cap, al->n,
-				   sizeof(*al->a));
-			al->a[al->n++] = (struct alias){
-				.name = name,
-				.policy = policy,
-				.specs = json_pack("[o]", spec),
-			};
-			continue;
-		}
-		char reason[SRIOV_ERROR_MSG_MAX];
-		json_t *d0 = json_object_get(json_array_get(a->specs, 0),
-					     "dev_type");
-		json_t *d1 = json_object_get(spec, "dev_type");
-		if (strcmp(a->policy, policy)) {
-			snprintf(reason, sizeof(reason),
-				 "NUMA policy mismatch for alias '%s'", name);
-			r = invalid_alias(err, reason);
-		} else if (!d0 || !d1) {
-			r = invalid_alias(err, "'dev_type'");
-		} else if (!py_eq(d0, d1)) {
-			snprintf(reason, sizeof(reason),
-				 "Device type mismatch for alias '%s'", name);
-			r = invalid_alias(err, reason);
-		} else {
-			json_array_append(a->specs, spec);
-		}
-		json_decref(spec);
-		free(name);
-		free(policy);
-	}
+	if (!al)
+		return nova_oom(err);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = parse_alias(al, values[i], err);
 	if (r < 0) {
-		nova_aliases_free(al);
-		return r;
+		sriov_nova_aliases_free(al);
+		return r == -ENOMEM ? nova_oom(err) : r;
 	}
 	*ret = al;
 	return 0;
 }
 
-void nova_aliases_free(struct nova_aliases *al)
+void sriov_nova_aliases_free(struct sriov_nova_aliases *al)
 {
 	if (!al)
 		return;
@@ -238,7 +268,7 @@ void nova_aliases_free(struct nova_aliases *al)
 	free(al);
 }
 
-void nova_requests_free(struct nova_request *reqs, size_t n)
+void sriov_nova_requests_free(struct sriov_nova_request *reqs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_decref(reqs[i].spec);
@@ -248,81 +278,92 @@ void nova_requests_free(struct nova_request *reqs, size_t n)
 	free(reqs);
 }
 
-int nova_aliases_translate(const struct nova_aliases *al,
-			   const char *extra_spec, const char *policy,
-			   struct nova_request **ret, size_t *ret_n,
-			   struct sriov_error *err)
+/* One "name:count" of the extra spec as a request. */
+static int translate_one(const struct sriov_nova_aliases *al, char *tok,
+			 const char *policy, struct sriov_nova_request *ret,
+			 struct sriov_error *err)
 {
-	struct nova_request *reqs = NULL;
-	size_t n = 0, cap = 0;
-	char *copy = strdup(extra_spec), *save = NULL, *tok;
-	int r = 0;
-	char *p = copy;
+	_cleanup_free_ char *name = NULL, *cs = NULL;
+	int ncolon = 0;
+	char *end;
 
+	for (char *q = tok; *q; q++)
+		ncolon += *q == ':';
+	if (ncolon != 1)
+		return nova_err(
+			err,
+			ncolon ?
+				"too many values to unpack (expected 2)" :
+				"not enough values to unpack (expected 2, got 1)");
+	char *colon = strchr(tok, ':');
+	*colon = '\0';
+	name = py_strip(tok);
+	if (!name)
+		return -ENOMEM;
+	const struct alias *a = NULL;
+	for (size_t k = 0; k < al->n; k++)
+		if (!strcmp(al->a[k].name, name))
+			a = &al->a[k];
+	if (!a)
+		return nova_err(err, "PCI alias %s is not defined", name);
+	cs = py_strip(colon + 1);
+	if (!cs)
+		return -ENOMEM;
+	long count = strtol(cs, &end, 10);
+	bool ok = *cs && !*end;
+	for (char *q = cs; *q; q++)
+		ok = ok && ((*q >= '0' && *q <= '9') ||
+			    (q == cs && (*q == '-' || *q == '+')));
+	if (!ok)
+		return nova_err(err,
+				"invalid literal for int() with base 10: '%s'",
+				colon + 1);
+	enum sriov_numa_policy pol = SRIOV_NUMA_LEGACY;
+	sriov_numa_policy_parse(policy && *policy ? policy : a->policy,
+				SRIOV_NUMA_NOVA, &pol, NULL);
+	json_t *spec = json_deep_copy(a->specs);
+	if (!spec)
+		return -ENOMEM;
+	*ret = (struct sriov_nova_request){
+		.count = count,
+		.spec = spec,
+		.policy = pol,
+		.alias_name = TAKE_PTR(name),
+	};
+	return 0;
+}
+
+int sriov_nova_aliases_translate(const struct sriov_nova_aliases *al,
+				 const char *extra_spec, const char *policy,
+				 struct sriov_nova_request **ret, size_t *ret_n,
+				 struct sriov_error *err)
+{
+	_cleanup_free_ char *copy = strdup(extra_spec);
+	struct sriov_nova_request *reqs = NULL;
+	size_t n = 0, cap = 0;
+	char *p = copy;
+	int r = 0;
+
+	if (!copy)
+		return nova_oom(err);
 	/* str.split(','): empty fields are kept */
 	for (;;) {
-		tok = p;
 		char *c = strchr(p, ',');
 		if (c)
 			*c = '\0';
-		(void)save;
-		int ncolon = 0;
-		for (char *q = tok; *q; q++)
-			ncolon += *q == ':';
-		if (ncolon != 1) {
-			r = nova_err(
-				err,
-				ncolon ?
-					"too many values to unpack (expected 2)" :
-					"not enough values to unpack (expected 2, got 1)");
+		r = grow_array((void **)&reqs, &cap, n, sizeof(*reqs));
+		if (r == 0)
+			r = translate_one(al, p, policy, &reqs[n], err);
+		if (r < 0)
 			break;
-		}
-		char *colon = strchr(tok, ':');
-		*colon = '\0';
-		char *name = py_strip(tok);
-		const struct alias *a = NULL;
-		for (size_t k = 0; k < al->n; k++)
-			if (!strcmp(al->a[k].name, name))
-				a = &al->a[k];
-		if (!a) {
-			r = nova_err(err, "PCI alias %s is not defined", name);
-			free(name);
-			break;
-		}
-		char *cs = py_strip(colon + 1), *end;
-		long count = strtol(cs, &end, 10);
-		bool ok = *cs && !*end;
-		for (char *q = cs; *q; q++)
-			ok = ok && ((*q >= '0' && *q <= '9') ||
-				    (q == cs && (*q == '-' || *q == '+')));
-		if (!ok) {
-			r = nova_err(
-				err,
-				"invalid literal for int() with base 10: '%s'",
-				colon + 1);
-			free(cs);
-			free(name);
-			break;
-		}
-		free(cs);
-		enum sriov_numa_policy pol = SRIOV_NUMA_LEGACY;
-		sriov_numa_policy_parse(policy && *policy ? policy : a->policy,
-					SRIOV_NUMA_NOVA, &pol, NULL);
-		grow_array((void **)&reqs, &cap, n, sizeof(*reqs));
-		reqs[n++] = (struct nova_request){
-			.count = count,
-			.spec = json_deep_copy(a->specs),
-			.policy = pol,
-			.alias_name = name,
-		};
+		n++;
 		if (!c)
 			break;
 		p = c + 1;
 	}
-	free(copy);
 	if (r < 0) {
-		nova_requests_free(reqs, n);
-		return r;
+		sriov_nova_requests_free(reqs, n);
+		return r == -ENOMEM ? nova_oom(err) : r;
 	}
 	*ret = reqs;
 	*ret_n = n;

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,23 +10,31 @@
 #include "nova/pyval.h"
 #include "util/banned.h"
 
-static void sb_grow(struct sbuf *b, size_t n)
+/* Room for n more bytes and the NUL; false (and sticky) when out of
+ * memory. */
+static bool sb_grow(struct sbuf *b, size_t n)
 {
+	if (b->oom)
+		return false;
 	if (b->len + n + 1 <= b->cap)
-		return;
+		return true;
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < b->len + n + 1)
 		cap *= 2;
 	char *s = realloc(b->s, cap);
-	if (!s)
-		abort();
+	if (!s) {
+		b->oom = true;
+		return false;
+	}
 	b->s = s;
 	b->cap = cap;
+	return true;
 }
 
 void sb_putn(struct sbuf *b, const char *s, size_t n)
 {
-	sb_grow(b, n);
+	if (!sb_grow(b, n))
+		return;
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -48,9 +58,12 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->oom = true;
 		return;
-	sb_grow(b, (size_t)n);
+	}
+	if (!sb_grow(b, (size_t)n))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -59,17 +72,24 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 char *sb_take(struct sbuf *b)
 {
-	char *s = b->s ? b->s : strdup("");
+	char *s = b->oom ? NULL : b->s ? b->s : strdup("");
 
-	if (!s)
-		abort();
+	if (b->oom)
+		free(b->s);
 	b->s = NULL;
 	b->len = b->cap = 0;
+	b->oom = false;
 	return s;
 }
 
+void sb_release(struct sbuf *b)
+{
+	free(b->s);
+	*b = (struct sbuf){ 0 };
+}
+
 /* repr() of a str: Python picks ' unless the text has ' and no ". */
-static void repr_str(struct sbuf *b, const char *s, size_t n)
+void py_repr_str(struct sbuf *b, const char *s, size_t n)
 {
 	bool sq = memchr(s, '\'', n) != NULL, dq = memchr(s, '"', n) != NULL;
 	char q = (sq && !dq) ? '"' : '\'';
@@ -173,7 +193,7 @@ void py_repr(struct sbuf *b, const json_t *v)
 		repr_float(b, json_real_value(v));
 		break;
 	case JSON_STRING:
-		repr_str(b, json_string_value(v), json_string_length(v));
+		py_repr_str(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_ARRAY: {
 		size_t i;
@@ -198,7 +218,7 @@ void py_repr(struct sbuf *b, const json_t *v)
 			if (!first)
 				sb_puts(b, ", ");
 			first = false;
-			repr_str(b, k, strlen(k));
+			py_repr_str(b, k, strlen(k));
 			sb_puts(b, ": ");
 			py_repr(b, e);
 		}
@@ -346,16 +366,6 @@ char *py_strip(const char *s)
 	return strndup(s + i, n - i);
 }
 
-char *py_lower(const char *s)
-{
-	char *r = strdup(s);
-
-	for (char *p = r; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return r;
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -388,7 +398,7 @@ int py_hex_normalise(const char *s, unsigned width, const char *max, char **out,
 			i++;
 	}
 	if (i >= n)
-		goto bad;
+		return -EINVAL;
 	for (; i < n; i++) {
 		if (s[i] == '_') {
 			/* only between digits, never doubled or trailing */
@@ -406,12 +416,13 @@ int py_hex_normalise(const char *s, unsigned width, const char *max, char **out,
 	}
 	if (!seen)
 		goto bad;
-	char *digits = sb_take(&d);
-	if (!*digits) {
-		free(digits);
-		digits = strdup("0");
+	if (!d.len) {
+		sb_putc(&d, '0');
 		neg = false;
 	}
+	char *digits = sb_take(&d);
+	if (!digits)
+		return -ENOMEM;
 	size_t nd = strlen(digits), nm = strlen(max);
 	if (!neg && (nd > nm || (nd == nm && strcmp(digits, max) > 0)))
 		*gt = true;
@@ -422,29 +433,73 @@ int py_hex_normalise(const char *s, unsigned width, const char *max, char **out,
 	sb_puts(&o, digits);
 	free(digits);
 	*out = sb_take(&o);
-	return 0;
+	return *out ? 0 : -ENOMEM;
 bad:
-	free(d.s);
-	return -1;
+	sb_release(&d);
+	return -EINVAL;
+}
+
+int py_int(const char *s, size_t n, long long *ret)
+{
+	size_t i = 0;
+	bool neg = false, digit = false;
+	unsigned long long v = 0;
+
+	while (i < n && py_isspace((unsigned char)s[i]))
+		i++;
+	while (n > i && py_isspace((unsigned char)s[n - 1]))
+		n--;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < n; i++) {
+		if (s[i] == '_' && digit && i + 1 < n && s[i + 1] >= '0' &&
+		    s[i + 1] <= '9')
+			continue; /* one underscore between digits */
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		digit = true;
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (!digit)
+		return -EINVAL;
+	if (v > (unsigned long long)LLONG_MAX + neg)
+		return -ERANGE;
+	*ret = neg ? (long long)(0 - v) : (long long)v;
+	return 0;
 }
 
 bool py_bool_from_string(const json_t *v)
 {
 	static const char *const yes[] = { "1", "t", "true", "on", "y", "yes" };
-	struct sbuf b = { 0 };
-	bool r = false;
+	const char *s;
+	size_t i = 0, n;
+	char lo[8];
 
 	if (json_is_boolean(v))
 		return json_is_true(v);
-	py_str(&b, v);
-	char *raw = sb_take(&b), *st = py_strip(raw), *lo = py_lower(st);
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		if (!strcmp(lo, yes[i]))
-			r = true;
-	free(raw);
-	free(st);
-	free(lo);
-	return r;
+	/* str() of anything else: of the other types only int 1 gives a
+	 * string in the list ("1.0", "None", "[1]" are not) */
+	if (!json_is_string(v))
+		return json_is_integer(v) && json_integer_value(v) == 1;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	while (i < n && py_isspace((unsigned char)s[i]))
+		i++;
+	while (n > i && py_isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n - i > sizeof(lo) - 1 || memchr(s + i, '\0', n - i))
+		return false;
+	for (size_t k = 0; k < n - i; k++) {
+		char c = s[i + k];
+		lo[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	lo[n - i] = '\0';
+	for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+		if (!strcmp(lo, yes[k]))
+			return true;
+	return false;
 }
 
 bool py_truthy(const json_t *v)

@@ -11,15 +11,13 @@
 
 #include "nova/internal.h"
 #include "nova/pyval.h"
+#include "util/macro.h"
 #include "util/banned.h"
 
-/* The whitelist carries the pool-class interner shared by all hosts. */
-struct devspec;
-int devspec_match(const struct devspec *s, json_t *dev,
-		  struct sriov_error *err);
-size_t nova_intern_pool(const struct nova_whitelist *wl, const char *key);
-
-enum numa_kind { NK_NONE, NK_INT, NK_OTHER };
+/* A pool's numa_node as `numa_node == cell` sees it: None, a number equal
+ * to one integer (an int, a bool, an integral float), or never equal to a
+ * cell (a str, a fraction). */
+enum numa_kind { NK_NONE, NK_INT, NK_NEVER };
 
 struct pool {
 	json_t *keys; /* pool dict without count/devices */
@@ -47,52 +45,107 @@ struct tdev {
 	size_t nchildren;
 };
 
-struct nova_stats {
+struct sriov_nova_stats {
 	struct pool *pools;
 	size_t n, cap;
-	struct nova_cell *cells;
+	struct sriov_nova_cell *cells;
 	size_t ncells;
 	struct tdev *tr;
 	size_t ntr;
 	unsigned flags;
 	bool tree, clone;
-	const struct nova_whitelist *wl;
+	const struct sriov_nova_whitelist *wl;
+	/* SRIOV_NOVA_SCHEDULER: why Nova cannot store the pools ("" if it
+	 * can) */
+	char unreported[SRIOV_ERROR_MSG_MAX];
 };
 
 static const char *const dev_types[] = { "type-PCI", "type-PF", "type-VF",
 					 "vdpa" };
 
-static void pool_finish(const struct nova_whitelist *wl, struct pool *p,
-			const char *sig)
+static void pool_numa(struct pool *p, json_t *nn)
 {
-	json_t *nn = json_object_get(p->keys, "numa_node");
-	json_t *dt = json_object_get(p->keys, "dev_type");
-	json_t *rm = json_object_get(p->keys, "remote_managed");
+	double d;
 
+	p->nk = NK_NEVER;
 	if (!nn || json_is_null(nn)) {
 		p->nk = NK_NONE;
 	} else if (json_is_integer(nn)) {
 		p->nk = NK_INT;
 		p->numa = (long)json_integer_value(nn);
-	} else {
-		p->nk = NK_OTHER;
+	} else if (json_is_boolean(nn)) {
+		p->nk = NK_INT; /* True == 1 */
+		p->numa = json_is_true(nn);
+	} else if (json_is_real(nn)) {
+		d = json_real_value(nn);
+		if (d >= -9.2e18 && d <= 9.2e18 && (double)(long)d == d) {
+			p->nk = NK_INT;
+			p->numa = (long)d;
+		}
 	}
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The pool's keys as one text, the same for equal keys: the names sorted,
+ * each value as Python's repr(). Written with our own buffer: jansson's
+ * json_dumps() drops characters when an allocation fails midway.
+ */
+static char *class_key(json_t *keys)
+{
+	size_t n = json_object_size(keys), i = 0;
+	_cleanup_free_ const char **names = calloc(n + 1, sizeof(*names));
+	struct sbuf b = { 0 };
+	const char *k;
+	json_t *v;
+
+	if (!names)
+		return NULL;
+	json_object_foreach(keys, k, v)
+		names[i++] = k;
+	qsort(names, n, sizeof(*names), cmp_name);
+	for (i = 0; i < n; i++) {
+		sb_printf(&b, "%zu:%s=", strlen(names[i]), names[i]);
+		py_repr(&b, json_object_get(keys, names[i]));
+		sb_putc(&b, '\n');
+	}
+	return sb_take(&b);
+}
+
+static int pool_finish(const struct sriov_nova_whitelist *wl, struct pool *p,
+		       const char *sig)
+{
+	json_t *dt = json_object_get(p->keys, "dev_type");
+	json_t *rm = json_object_get(p->keys, "remote_managed");
+	int r;
+
+	pool_numa(p, json_object_get(p->keys, "numa_node"));
 	p->pf = json_is_string(dt) && !strcmp(json_string_value(dt), "type-PF");
 	p->vdpa = json_is_string(dt) && !strcmp(json_string_value(dt), "vdpa");
 	p->rm = py_bool_from_string(rm ? rm : json_null());
 	/* equal signatures build identical keys, so the class found once
 	 * by serialising them holds for every pool with that signature */
-	long c = sig ? nova_sig_class(wl, sig) : -1;
+	long c = sig ? nova_sig_class(wl, sig, NULL) : -1;
 	if (c >= 0) {
 		p->cls = (size_t)c;
-		return;
+		return 0;
 	}
-	char *k = json_dumps(p->keys,
-			     JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
-	p->cls = nova_intern_pool(wl, k);
+	char *k = class_key(p->keys);
+	if (!k)
+		return -ENOMEM;
+	r = nova_intern_pool(wl, k, &p->cls);
 	free(k);
-	if (sig)
-		nova_sig_class_set(wl, sig, p->cls);
+	if (r < 0)
+		return r;
+	/* a signature not remembered only costs the serialisation above
+	 * next time */
+	if (sig && nova_sig_class_set(wl, sig, p->cls, p->keys) < 0)
+		return 0;
+	return 0;
 }
 
 /* The dict match_pci_obj() builds from a PciDevice object. */
@@ -114,7 +167,7 @@ static json_t *obj_dev_dict(json_t *d)
 			 "card_serial_number", sn ? sn : json_null());
 }
 
-static struct pool *find_pool(struct nova_stats *st, json_t *keys)
+static struct pool *find_pool(struct sriov_nova_stats *st, json_t *keys)
 {
 	for (size_t k = 0; k < st->n; k++) {
 		struct pool *p = &st->pools[k];
@@ -154,12 +207,15 @@ static bool numa_same(json_t *a, json_t *b)
 /* The signature as a string for the whitelist's class table; NULL when a
  * value does not fit or holds a NUL. Lengths prefix the strings so that no
  * two signatures give the same text. */
-static const char *sig_key(char *buf, size_t size, long m, json_t *prod,
-			   json_t *vend, json_t *numa, json_t *dt, json_t *pi)
+static const char *sig_key(char *buf, size_t size, unsigned flags, long m,
+			   json_t *prod, json_t *vend, json_t *numa, json_t *dt,
+			   json_t *pi)
 {
 	json_t *s[4] = { prod, vend, dt, pi };
 	size_t at;
-	int n = snprintf(buf, size, "%ld|%s%" JSON_INTEGER_FORMAT, m,
+	/* the scheduler's keys differ from the compute node's */
+	int n = snprintf(buf, size, "%c%ld|%s%" JSON_INTEGER_FORMAT,
+			 flags & SRIOV_NOVA_SCHEDULER ? 's' : 'c', m,
 			 json_is_null(numa) ? "n" : "i",
 			 json_is_null(numa) ? 0 : json_integer_value(numa));
 
@@ -181,9 +237,9 @@ static const char *sig_key(char *buf, size_t size, long m, json_t *prod,
 }
 
 /* The pool whose keys are built from the same inputs, or NULL. */
-static struct pool *find_pool_sig(struct nova_stats *st, long m, json_t *prod,
-				  json_t *vend, json_t *numa, json_t *dt,
-				  json_t *pi)
+static struct pool *find_pool_sig(struct sriov_nova_stats *st, long m,
+				  json_t *prod, json_t *vend, json_t *numa,
+				  json_t *dt, json_t *pi)
 {
 	for (size_t k = 0; k < st->n; k++) {
 		struct pool *p = &st->pools[k];
@@ -196,35 +252,55 @@ static struct pool *find_pool_sig(struct nova_stats *st, long m, json_t *prod,
 	return NULL;
 }
 
+/* Put tracked device t on the pool's list of free devices. */
+static int pool_push(struct pool *p, size_t t)
+{
+	if (json_array_append_new(p->devs, json_integer((json_int_t)t)) < 0)
+		return -ENOMEM;
+	p->count++;
+	return 0;
+}
+
 /* add_device(): the pool with these keys, or a new one in len() order. */
-static struct pool *add_device(struct nova_stats *st, size_t t, const char *sig)
+static int add_device(struct sriov_nova_stats *st, size_t t, const char *sig,
+		      struct pool **ret)
 {
 	json_t *keys = st->tr[t].keys;
-	struct pool *found = find_pool(st, keys);
+	struct pool *found = find_pool(st, keys), new;
+	int r;
 
 	if (!found) {
+		if (grow_array((void **)&st->pools, &st->cap, st->n,
+			       sizeof(*st->pools)) < 0)
+			return -ENOMEM;
+		new = (struct pool){ .keys = json_incref(keys),
+				     .devs = json_array(),
+				     .sig_m = -1 };
+		r = new.devs ? pool_finish(st->wl, &new, sig) : -ENOMEM;
+		if (r < 0) {
+			json_decref(new.keys);
+			json_decref(new.devs);
+			return r;
+		}
 		/* append, then the stable sort by len(): insert after the
 		 * last pool that is not longer */
-		grow_array((void **)&st->pools, &st->cap, st->n,
-			   sizeof(*st->pools));
 		size_t len = json_object_size(keys), at = st->n;
 		while (at > 0 && json_object_size(st->pools[at - 1].keys) > len)
 			at--;
 		memmove(&st->pools[at + 1], &st->pools[at],
 			(st->n - at) * sizeof(*st->pools));
-		st->pools[at] = (struct pool){ .keys = json_incref(keys),
-					       .devs = json_array(),
-					       .sig_m = -1 };
-		pool_finish(st->wl, &st->pools[at], sig);
+		st->pools[at] = new;
 		st->n++;
 		found = &st->pools[at];
 	}
-	found->count++;
-	json_array_append_new(found->devs, json_integer((json_int_t)t));
-	return found;
+	if (pool_push(found, t) < 0)
+		return -ENOMEM;
+	if (ret)
+		*ret = found;
+	return 0;
 }
 
-static void build_tree(struct nova_stats *st);
+static int build_tree(struct sriov_nova_stats *st);
 
 static int cmp_addr(const void *a, const void *b)
 {
@@ -235,169 +311,335 @@ static int cmp_addr(const void *a, const void *b)
 	return strcmp(x ? x : "", y ? y : "");
 }
 
-int nova_stats_new(const struct nova_whitelist *wl, json_t *devs,
-		   const struct nova_cell *cells, size_t ncells,
-		   struct nova_stats **ret, struct sriov_error *err)
+int sriov_nova_stats_new(const struct sriov_nova_whitelist *wl, json_t *devs,
+			 const struct sriov_nova_cell *cells, size_t ncells,
+			 struct sriov_nova_stats **ret, struct sriov_error *err)
 {
-	return nova_stats_new_flags(wl, devs, cells, ncells, 0, ret, err);
+	return sriov_nova_stats_new_flags(wl, devs, cells, ncells, 0, ret, err);
 }
 
-int nova_stats_new_flags(const struct nova_whitelist *wl, json_t *in,
-			 const struct nova_cell *cells, size_t ncells,
-			 unsigned flags, struct nova_stats **ret,
-			 struct sriov_error *err)
+static void drop_pools(struct sriov_nova_stats *st)
 {
-	struct nova_stats *st = calloc(1, sizeof(*st));
-	size_t i;
+	for (size_t i = 0; i < st->n; i++) {
+		json_decref(st->pools[i].keys);
+		json_decref(st->pools[i].devs);
+	}
+	st->n = 0;
+}
+
+/* The devices in address order (SRIOV_NOVA_DETERMINISTIC), a new array. */
+static int by_address(json_t *in, json_t **ret)
+{
+	size_t n = json_array_size(in), i;
+	_cleanup_free_ json_t **v = calloc(n + 1, sizeof(*v));
+	json_t *devs;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(in, i);
+	for (i = 0; i < n; i++)
+		if (!json_is_string(json_object_get(v[i], "address")))
+			break;
+	if (i == n)
+		qsort(v, n, sizeof(*v), cmp_addr);
+	devs = json_array();
+	if (!devs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (json_array_append(devs, v[i]) < 0) {
+			json_decref(devs);
+			return -ENOMEM;
+		}
+	*ret = devs;
+	return 0;
+}
+
+/* _create_pool_keys_from_dev() for a device matched by spec m. */
+static int pool_keys(const struct sriov_nova_whitelist *wl, json_t *d, int m,
+		     json_t **ret)
+{
+	json_t *pi = json_object_get(d, "parent_ifname");
+	json_t *nn = json_object_get(d, "numa_node");
+	json_t *dt = json_object_get(d, "dev_type");
+	json_auto_t *keys =
+		json_pack("{s:O,s:O,s:O,s:O}", "product_id",
+			  json_object_get(d, "product_id"), "vendor_id",
+			  json_object_get(d, "vendor_id"), "numa_node",
+			  nn ? nn : json_null(), "dev_type", dt);
+
+	if (!keys ||
+	    json_object_update(keys, sriov_nova_whitelist_tags(wl, (size_t)m)) <
+		    0)
+		return -ENOMEM;
+	if (pi && py_truthy(pi)) {
+		json_t *v = json_incref(pi);
+
+		if (!json_is_string(pi)) {
+			json_decref(v);
+			v = nova_json_text(pi);
+		}
+		if (json_object_set_new(keys, "parent_ifname", v) < 0)
+			return -ENOMEM;
+	}
+	json_t *rm = json_object_get(keys, "remote_managed");
+	if (strcmp(json_string_value(dt), "type-PCI") &&
+	    (!rm || json_is_null(rm)) &&
+	    json_object_set_new(keys, "remote_managed", json_string("false")) <
+		    0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(keys);
+	return 0;
+}
+
+/*
+ * One value of a pool dict as PciDevicePool stores it and the scheduler
+ * reads it back: vendor_id and product_id are StringFields, numa_node an
+ * IntegerField(nullable=True), the rest are tags, a
+ * DictOfNullableStringsField, whose String.coerce() takes str, int,
+ * float (and bool, an int) and gives str(). -EINVAL: Nova raises (why
+ * says what the value is).
+ */
+static int stored_value(const char *key, json_t *v, json_t **ret,
+			const char **why)
+{
+	struct sbuf b = { 0 };
+	long long n;
+	char *t;
+
+	if (!strcmp(key, "numa_node")) {
+		/* int(value) */
+		if (json_is_null(v) || json_is_integer(v)) {
+			*ret = json_incref(v);
+		} else if (json_is_boolean(v)) {
+			*ret = json_integer(json_is_true(v));
+		} else if (json_is_real(v)) {
+			double d = json_real_value(v);
+			if (d <= -9.2e18 || d >= 9.2e18) {
+				*why = "a number beyond 64 bits";
+				return -EINVAL;
+			}
+			*ret = json_integer((json_int_t)d);
+		} else if (json_is_string(v)) {
+			if (py_int(json_string_value(v), json_string_length(v),
+				   &n) < 0) {
+				*why = "a string that is not an integer";
+				return -EINVAL;
+			}
+			*ret = json_integer(n);
+		} else {
+			*why = json_is_array(v) ? "a list" : "a dict";
+			return -EINVAL;
+		}
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (json_is_null(v) || json_is_string(v) || !strcmp(key, "vendor_id") ||
+	    !strcmp(key, "product_id")) {
+		*ret = json_incref(v);
+		return 0;
+	}
+	if (json_is_array(v) || json_is_object(v)) {
+		*why = json_is_array(v) ? "a list" : "a dict";
+		return -EINVAL;
+	}
+	py_str(&b, v); /* "True", "1", "1.5" */
+	t = sb_take(&b);
+	*ret = t ? json_string(t) : NULL;
+	free(t);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The keys as the scheduler reads them back (SRIOV_NOVA_SCHEDULER). */
+static int stored_keys(struct sriov_nova_stats *st, int m, json_t **keys)
+{
+	json_auto_t *out = json_object();
+	const char *k, *why = NULL;
+	json_t *v, *sv;
+	int r;
+
+	if (!out)
+		return -ENOMEM;
+	json_object_foreach(*keys, k, v) {
+		r = stored_value(k, v, &sv, &why);
+		if (r == -EINVAL) {
+			snprintf(
+				st->unreported, sizeof(st->unreported),
+				"device_spec %zu: tag \"%s\" is %s, which Nova cannot store in a pool (PciDevicePool takes strings and numbers), so the compute node reports no PCI devices and the scheduler sees none",
+				sriov_nova_whitelist_value_index(st->wl,
+								 (size_t)m),
+				k, why);
+			return r;
+		}
+		if (r < 0 || json_object_set_new(out, k, sv) < 0)
+			return -ENOMEM;
+	}
+	json_decref(*keys);
+	*keys = TAKE_PTR(out);
+	return 0;
+}
+
+/* Track device d (its keys stolen) as st->tr[st->ntr]. */
+static void track(struct sriov_nova_stats *st, json_t *d, json_t *keys)
+{
+	const char *t = json_string_value(json_object_get(d, "dev_type"));
+	struct tdev *td = &st->tr[st->ntr++];
+
+	td->dev = json_incref(d);
+	td->keys = keys;
+	td->addr = json_string_value(json_object_get(d, "address"));
+	td->pf = !strcmp(t, "type-PF");
+	td->vf = !strcmp(t, "type-VF") || !strcmp(t, "vdpa");
+	td->parent = -1;
+}
+
+static bool libvirt_device(json_t *d)
+{
+	json_t *dt = json_object_get(d, "dev_type");
+	json_t *nn = json_object_get(d, "numa_node");
+	bool ok = false;
+
+	for (int k = 0; k < 4 && json_is_string(dt); k++)
+		ok = ok || !strcmp(json_string_value(dt), dev_types[k]);
+	return ok && (!nn || json_is_null(nn) || json_is_integer(nn)) &&
+	       json_is_string(json_object_get(d, "vendor_id")) &&
+	       json_is_string(json_object_get(d, "product_id")) &&
+	       json_is_string(json_object_get(d, "address"));
+}
+
+/* PciDeviceStats.add_device() for device i of the host. */
+static int stats_add(struct sriov_nova_stats *st, size_t i, json_t *d,
+		     struct sriov_error *err)
+{
+	const struct sriov_nova_whitelist *wl = st->wl;
+	json_t *dt = json_object_get(d, "dev_type");
+	json_t *nn = json_object_get(d, "numa_node");
+	json_t *keys = NULL;
+	int m, r;
+
+	if (!libvirt_device(d))
+		return nova_err(
+			err,
+			"device %zu: not a device as libvirt reports it (dev_type, numa_node, vendor_id, product_id, address)",
+			i);
+	/* match_pci_obj()'s dict differs from the device only in
+	 * capabilities, which only remote_managed specs read */
+	json_t *od = nova_whitelist_remote_managed(wl) ? obj_dev_dict(d) :
+							 json_incref(d);
+	if (!od)
+		return -ENOMEM;
+	m = sriov_nova_whitelist_match(wl, od, err);
+	json_decref(od);
+	if (m == -ENOENT)
+		return 0;
+	if (m < 0)
+		return m;
+	json_t *pi = json_object_get(d, "parent_ifname");
+	json_t *prod = json_object_get(d, "product_id");
+	json_t *vend = json_object_get(d, "vendor_id");
+	json_t *numa = nn ? nn : json_null();
+	/* parent_ifname as a key: a non-empty string (other values
+	 * are stringified: no signature for them) */
+	bool sig = !pi || json_is_string(pi) || !py_truthy(pi);
+	json_t *sig_pi = pi && json_is_string(pi) && py_truthy(pi) ? pi : NULL;
+	struct pool *same =
+		sig ? find_pool_sig(st, m, prod, vend, numa, dt, sig_pi) : NULL;
+	if (same) {
+		r = pool_push(same, st->ntr);
+		if (r == 0)
+			track(st, d, json_incref(same->keys));
+		return r;
+	}
+	char sigbuf[512];
+	const char *sigkey = sig ? sig_key(sigbuf, sizeof(sigbuf), st->flags, m,
+					   prod, vend, numa, dt, sig_pi) :
+				   NULL;
+	json_t *known = NULL;
+	/* another host built the keys from the same inputs: equal keys,
+	 * shared (they are never changed) */
+	if (sigkey && nova_sig_class(wl, sigkey, &known) >= 0 && known) {
+		keys = json_incref(known);
+	} else {
+		r = pool_keys(wl, d, m, &keys);
+		if (r == 0 && (st->flags & SRIOV_NOVA_SCHEDULER))
+			r = stored_keys(st, m, &keys);
+		if (r < 0) {
+			json_decref(keys);
+			/* the pools cannot be stored: see stats_new */
+			return r == -EINVAL ? 0 : r;
+		}
+	}
+	track(st, d, keys);
+	size_t before = st->n;
+	struct pool *p;
+	r = add_device(st, st->ntr - 1, sigkey, &p);
+	if (r < 0)
+		return r;
+	if (sig && st->n > before) {
+		p->sig_m = m;
+		p->sig_prod = prod;
+		p->sig_vend = vend;
+		p->sig_numa = numa;
+		p->sig_dt = dt;
+		p->sig_pi = sig_pi;
+	}
+	return 0;
+}
+
+int sriov_nova_stats_new_flags(const struct sriov_nova_whitelist *wl,
+			       json_t *in, const struct sriov_nova_cell *cells,
+			       size_t ncells, unsigned flags,
+			       struct sriov_nova_stats **ret,
+			       struct sriov_error *err)
+{
+	struct sriov_nova_stats *st = calloc(1, sizeof(*st));
 	json_t *d, *devs = in;
+	size_t i;
 	int r = 0;
 
+	if (!st)
+		return nova_oom(err);
 	st->wl = wl;
 	st->flags = flags;
-	if (flags & NOVA_DETERMINISTIC) {
-		/* the order the hypervisor reports devices in must not
-		 * matter: take them by address */
-		size_t n = json_array_size(in);
-		json_t **v = calloc(n + 1, sizeof(*v));
-
-		for (i = 0; i < n; i++)
-			v[i] = json_array_get(in, i);
-		for (i = 0; i < n; i++)
-			if (!json_is_string(json_object_get(v[i], "address")))
-				break;
-		if (i == n)
-			qsort(v, n, sizeof(*v), cmp_addr);
-		devs = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append(devs, v[i]);
-		free(v);
+	/* the order the hypervisor reports devices in must not matter: take
+	 * them by address */
+	if (flags & SRIOV_NOVA_DETERMINISTIC)
+		r = by_address(in, &devs);
+	if (r == 0) {
+		st->tr = calloc(json_array_size(devs) + 1, sizeof(*st->tr));
+		st->cells = calloc(ncells + 1, sizeof(*cells));
+		if (!st->tr || !st->cells)
+			r = -ENOMEM;
 	}
-	st->tr = calloc(json_array_size(devs) + 1, sizeof(*st->tr));
-	if (ncells) {
-		st->cells = calloc(ncells, sizeof(*cells));
+	if (r == 0 && ncells) {
 		memcpy(st->cells, cells, ncells * sizeof(*cells));
 		st->ncells = ncells;
 	}
-
 	json_array_foreach(devs, i, d) {
-		json_t *dt = json_object_get(d, "dev_type");
-		json_t *nn = json_object_get(d, "numa_node");
-		bool ok = false;
-
-		for (int k = 0; k < 4 && json_is_string(dt); k++)
-			ok = ok || !strcmp(json_string_value(dt), dev_types[k]);
-		if (!ok || (nn && !json_is_null(nn) && !json_is_integer(nn)) ||
-		    !json_is_string(json_object_get(d, "vendor_id")) ||
-		    !json_is_string(json_object_get(d, "product_id")) ||
-		    !json_is_string(json_object_get(d, "address"))) {
-			r = nova_err(
-				err,
-				"device %zu: not a device as libvirt reports it (dev_type, numa_node, vendor_id, product_id, address)",
-				i);
-			goto fail;
-		}
-		/* match_pci_obj()'s dict differs from the device only in
-		 * capabilities, which only remote_managed specs read */
-		json_t *od = nova_whitelist_remote_managed(wl) ?
-				     obj_dev_dict(d) :
-				     json_incref(d);
-		int m = nova_whitelist_match(wl, od, err);
-		json_decref(od);
-		if (m == -ENOENT)
-			continue;
-		if (m < 0) {
-			r = m;
-			goto fail;
-		}
-		json_t *pi = json_object_get(d, "parent_ifname");
-		json_t *prod = json_object_get(d, "product_id");
-		json_t *vend = json_object_get(d, "vendor_id");
-		json_t *numa = nn ? nn : json_null();
-		/* parent_ifname as a key: a non-empty string (other values
-		 * are stringified: no signature for them) */
-		bool sig = !pi || json_is_string(pi) || !py_truthy(pi);
-		json_t *sig_pi =
-			pi && json_is_string(pi) && py_truthy(pi) ? pi : NULL;
-		struct pool *same = sig ? find_pool_sig(st, m, prod, vend, numa,
-							dt, sig_pi) :
-					  NULL;
-		if (same) {
-			const char *t = json_string_value(dt);
-			struct tdev *td = &st->tr[st->ntr];
-			td->dev = json_incref(d);
-			td->keys = json_incref(same->keys);
-			td->addr = json_string_value(
-				json_object_get(d, "address"));
-			td->pf = !strcmp(t, "type-PF");
-			td->vf = !strcmp(t, "type-VF") || !strcmp(t, "vdpa");
-			td->parent = -1;
-			same->count++;
-			json_array_append_new(
-				same->devs, json_integer((json_int_t)st->ntr));
-			st->ntr++;
-			continue;
-		}
-		json_t *keys =
-			json_pack("{s:O,s:O,s:O,s:O}", "product_id",
-				  json_object_get(d, "product_id"), "vendor_id",
-				  json_object_get(d, "vendor_id"), "numa_node",
-				  nn ? nn : json_null(), "dev_type", dt);
-		json_object_update(keys, nova_whitelist_tags(wl, (size_t)m));
-		if (pi && py_truthy(pi)) {
-			if (json_is_string(pi)) {
-				json_object_set(keys, "parent_ifname", pi);
-			} else {
-				char *s = json_dumps(pi, JSON_ENCODE_ANY |
-								 JSON_COMPACT);
-				json_object_set_new(keys, "parent_ifname",
-						    json_string(s));
-				free(s);
-			}
-		}
-		const char *t = json_string_value(dt);
-		json_t *rm = json_object_get(keys, "remote_managed");
-		if (strcmp(t, "type-PCI") && (!rm || json_is_null(rm)))
-			json_object_set_new(keys, "remote_managed",
-					    json_string("false"));
-		struct tdev *td = &st->tr[st->ntr];
-		td->dev = json_incref(d);
-		td->keys = keys;
-		td->addr = json_string_value(json_object_get(d, "address"));
-		td->pf = !strcmp(t, "type-PF");
-		td->vf = !strcmp(t, "type-VF") || !strcmp(t, "vdpa");
-		td->parent = -1;
-		size_t before = st->n;
-		char sigbuf[512];
-		const char *sigkey = sig ? sig_key(sigbuf, sizeof(sigbuf), m,
-						   prod, vend, numa, dt,
-						   sig_pi) :
-					   NULL;
-		struct pool *p = add_device(st, st->ntr++, sigkey);
-		if (sig && st->n > before) {
-			p->sig_m = m;
-			p->sig_prod = prod;
-			p->sig_vend = vend;
-			p->sig_numa = numa;
-			p->sig_dt = dt;
-			p->sig_pi = sig_pi;
-		}
+		if (r < 0 || st->unreported[0])
+			break;
+		r = stats_add(st, i, d, err);
 	}
 	if (devs != in)
 		json_decref(devs);
-	if (flags & NOVA_HW_SHARED) {
-		build_tree(st);
-		st->tree = true;
+	/* Nova's resource tracker raises before it reports the pools */
+	if (r == 0 && st->unreported[0])
+		drop_pools(st);
+	if (r == 0 && (flags & SRIOV_NOVA_HW_SHARED))
+		r = build_tree(st);
+	if (r < 0) {
+		sriov_nova_stats_free(st);
+		return r == -ENOMEM ? nova_oom(err) : r;
 	}
 	*ret = st;
 	return 0;
-fail:
-	if (devs != in)
-		json_decref(devs);
-	nova_stats_free(st);
-	return r;
 }
 
-void nova_stats_free(struct nova_stats *st)
+const char *sriov_nova_stats_unreported(const struct sriov_nova_stats *st)
+{
+	return st->unreported[0] ? st->unreported : NULL;
+}
+
+void sriov_nova_stats_free(struct sriov_nova_stats *st)
 {
 	if (!st)
 		return;
@@ -425,16 +667,25 @@ void nova_stats_free(struct nova_stats *st)
 	free(st);
 }
 
-json_t *nova_stats_pools(const struct nova_stats *st)
+json_t *sriov_nova_stats_pools(const struct sriov_nova_stats *st)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < st->n; i++) {
+	for (size_t i = 0; a && i < st->n; i++) {
 		json_t *o = json_deep_copy(st->pools[i].keys);
 
-		json_object_set_new(o, "count",
-				    json_integer(st->pools[i].count));
-		json_array_append_new(a, o);
+		if (!o ||
+		    json_object_set_new(o, "count",
+					json_integer(st->pools[i].count)) < 0) {
+			json_decref(o);
+			json_decref(a);
+			return NULL;
+		}
+		/* the array takes o, also when it fails */
+		if (json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			return NULL;
+		}
 	}
 	return a;
 }
@@ -498,40 +749,42 @@ static bool prop_match(json_t *pool, json_t *specs)
 	return false;
 }
 
-static bool spec_match_cached(const struct nova_request *rq,
+/* Room in the request's memo for every pool class of the whitelist. */
+static int memo_reserve(const struct sriov_nova_request *rq,
+			const struct sriov_nova_stats *st)
+{
+	struct sriov_nova_request *r = (struct sriov_nova_request *)rq;
+	size_t n = nova_whitelist_classes(st->wl);
+
+	if (n <= r->memo_n)
+		return 0;
+	n += 64;
+	unsigned char *m = realloc(r->memo, n);
+	if (!m)
+		return -ENOMEM;
+	memset(m + r->memo_n, 0, n - r->memo_n);
+	r->memo = m;
+	r->memo_n = n;
+	return 0;
+}
+
+/* prop_match() of the pool's class, remembered (memo_reserve() first). */
+static bool spec_match_cached(const struct sriov_nova_request *rq,
 			      const struct pool *p)
 {
-	struct nova_request *r = (struct nova_request *)rq;
+	struct sriov_nova_request *r = (struct sriov_nova_request *)rq;
 
-	if (p->cls >= r->memo_n) {
-		size_t n = p->cls + 64;
-		unsigned char *m = realloc(r->memo, n);
-
-		if (!m)
-			abort();
-		memset(m + r->memo_n, 0, n - r->memo_n);
-		r->memo = m;
-		r->memo_n = n;
-	}
 	if (!r->memo[p->cls])
 		r->memo[p->cls] = prop_match(p->keys, r->spec) ? 1 : 2;
 	return r->memo[p->cls] == 1;
 }
 
-/* numa_node == cell for one pool (cell < 0 stands for None). */
+/* numa_node == cell for one pool, or numa_node is None. */
 static bool numa_is(const struct pool *p, long cell, bool none)
 {
 	if (none)
 		return p->nk == NK_NONE;
-	if (p->nk == NK_INT)
-		return p->numa == cell;
-	if (p->nk == NK_OTHER) {
-		json_t *c = json_integer(cell);
-		bool r = py_eq(json_object_get(p->keys, "numa_node"), c);
-		json_decref(c);
-		return r;
-	}
-	return false;
+	return p->nk == NK_INT && p->numa == cell;
 }
 
 static bool numa_in(const struct pool *p, const long *cells, size_t n,
@@ -541,6 +794,24 @@ static bool numa_in(const struct pool *p, const long *cells, size_t n,
 		if (numa_is(p, cells[i], false))
 			return true;
 	return with_none && numa_is(p, 0, true);
+}
+
+/* The socket policy: the pool's node is a host cell on the socket of one
+ * of the guest's cells. */
+static bool numa_on_guest_socket(const struct sriov_nova_stats *st,
+				 const struct pool *p, const long *cells,
+				 size_t ncells)
+{
+	for (size_t c = 0; c < st->ncells; c++) {
+		if (!numa_is(p, st->cells[c].id, false))
+			continue;
+		for (size_t g = 0; g < ncells; g++)
+			for (size_t h = 0; h < st->ncells; h++)
+				if (cells[g] == st->cells[h].id &&
+				    st->cells[h].socket == st->cells[c].socket)
+					return true;
+	}
+	return false;
 }
 
 static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
@@ -571,9 +842,9 @@ static long sum(const struct pool *pools, const long *cnt, const size_t *idx,
 enum { WANT_KNOWN = 1, WANT_PF = 2, WANT_VDPA = 4, WANT_RM = 8 };
 
 /* What the request's specs ask of dev_type and remote_managed. */
-static unsigned request_wants(const struct nova_request *rq)
+static unsigned request_wants(const struct sriov_nova_request *rq)
 {
-	struct nova_request *r = (struct nova_request *)rq;
+	struct sriov_nova_request *r = (struct sriov_nova_request *)rq;
 	size_t k;
 	json_t *sp;
 
@@ -597,8 +868,8 @@ static unsigned request_wants(const struct nova_request *rq)
 }
 
 /* _filter_pools(); returns the number of pools in idx, or -1 for None. */
-static long filter_pools(const struct nova_stats *st, const long *cnt,
-			 const bool *alive, const struct nova_request *rq,
+static long filter_pools(const struct sriov_nova_stats *st, const long *cnt,
+			 const bool *alive, const struct sriov_nova_request *rq,
 			 const long *cells, size_t ncells, size_t *idx,
 			 size_t *tmp, size_t *all)
 {
@@ -621,39 +892,15 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 			n = n0;
 			if (rq->policy == SRIOV_NUMA_SOCKET) {
 				bool unknown = false;
-				long *socks = calloc(st->ncells * ncells + 1,
-						     sizeof(long));
-				long *allowed =
-					calloc(st->ncells + 1, sizeof(long));
-				size_t ns = 0, na = 0;
 
 				for (size_t c = 0; c < st->ncells; c++)
 					unknown = unknown ||
 						  st->cells[c].socket < 0;
-				if (unknown) {
+				if (unknown)
 					n = 0;
-				} else {
-					for (size_t g = 0; g < ncells; g++)
-						for (size_t c = 0;
-						     c < st->ncells; c++)
-							if (cells[g] ==
-							    st->cells[c].id)
-								socks[ns++] =
-									st->cells[c]
-										.socket;
-					for (size_t c = 0; c < st->ncells; c++)
-						for (size_t s = 0; s < ns; s++)
-							if (st->cells[c].socket ==
-							    socks[s]) {
-								allowed[na++] =
-									st->cells[c]
-										.id;
-								break;
-							}
-					KEEP(numa_in(p, allowed, na, false));
-				}
-				free(socks);
-				free(allowed);
+				else
+					KEEP(numa_on_guest_socket(st, p, cells,
+								  ncells));
 			} else {
 				KEEP(numa_in(p, cells, ncells, true));
 				if (!(rq->policy == SRIOV_NUMA_LEGACY ||
@@ -697,19 +944,21 @@ static long filter_pools(const struct nova_stats *st, const long *cnt,
 	return (long)n;
 }
 
-bool nova_stats_support(const struct nova_stats *st,
-			const struct nova_request *reqs, size_t nreqs,
-			const long *cells, size_t ncells)
+int sriov_nova_stats_support(const struct sriov_nova_stats *st,
+			     const struct sriov_nova_request *reqs,
+			     size_t nreqs, const long *cells, size_t ncells)
 {
 	size_t np = st->n ? st->n : 1;
 	/* a host has a handful of pools: no allocation per host */
 	long small[16 * 5];
 	size_t need = np * (sizeof(long) + sizeof(bool) + 3 * sizeof(size_t));
 	long *cnt = need <= sizeof(small) ? small : malloc(need);
+	int ok = 1;
+
+	if (!cnt)
+		return -ENOMEM;
 	size_t *idx = (size_t *)(cnt + np), *tmp = idx + np, *all = tmp + np;
 	bool *alive = (bool *)(all + np);
-	bool ok = true;
-
 	if (cells && !ncells)
 		cells = NULL; /* an empty list is falsy */
 	for (size_t j = 0; j < st->n; j++) {
@@ -717,10 +966,14 @@ bool nova_stats_support(const struct nova_stats *st,
 		alive[j] = true;
 	}
 	for (size_t r = 0; r < nreqs; r++) {
+		if (memo_reserve(&reqs[r], st) < 0) {
+			ok = -ENOMEM;
+			break;
+		}
 		long n = filter_pools(st, cnt, alive, &reqs[r], cells, ncells,
 				      idx, tmp, all);
 		if (n <= 0) {
-			ok = false;
+			ok = 0;
 			break;
 		}
 		long count = reqs[r].count;
@@ -746,10 +999,12 @@ bool nova_stats_support(const struct nova_stats *st,
 
 /* PciDevTracker._build_device_tree(): VFs and vdpa devices link to the
  * tracked PF at their parent_addr; a PF lists its children by address. */
-static void build_tree(struct nova_stats *st)
+static int build_tree(struct sriov_nova_stats *st)
 {
-	size_t *ord = calloc(st->ntr + 1, sizeof(*ord));
+	_cleanup_free_ size_t *ord = calloc(st->ntr + 1, sizeof(*ord));
 
+	if (!ord)
+		return -ENOMEM;
 	for (size_t i = 0; i < st->ntr; i++)
 		ord[i] = i;
 	/* insertion sort by address: stable, like list.sort() */
@@ -781,14 +1036,16 @@ static void build_tree(struct nova_stats *st)
 		size_t *c =
 			realloc(p->children, (p->nchildren + 1) * sizeof(*c));
 		if (!c)
-			abort();
+			return -ENOMEM;
 		c[p->nchildren++] = ord[o];
 		p->children = c;
 	}
-	free(ord);
+	st->tree = true;
+	return 0;
 }
 
-static struct pool *pool_of_free(struct nova_stats *st, size_t t, size_t *at)
+static struct pool *pool_of_free(struct sriov_nova_stats *st, size_t t,
+				 size_t *at)
 {
 	for (size_t k = 0; k < st->n; k++) {
 		json_t *v;
@@ -803,7 +1060,7 @@ static struct pool *pool_of_free(struct nova_stats *st, size_t t, size_t *at)
 	return NULL;
 }
 
-static void pool_drop(struct nova_stats *st, struct pool *p)
+static void pool_drop(struct sriov_nova_stats *st, struct pool *p)
 {
 	size_t k = (size_t)(p - st->pools);
 
@@ -815,7 +1072,7 @@ static void pool_drop(struct nova_stats *st, struct pool *p)
 }
 
 /* remove_device() of a device known to be free. */
-static void remove_device(struct nova_stats *st, size_t t)
+static void remove_device(struct sriov_nova_stats *st, size_t t)
 {
 	struct pool *p = find_pool(st, st->tr[t].keys);
 	size_t at;
@@ -830,7 +1087,7 @@ static void remove_device(struct nova_stats *st, size_t t)
 		pool_drop(st, p);
 }
 
-static void handle_dependents(struct nova_stats *st, size_t t)
+static void handle_dependents(struct sriov_nova_stats *st, size_t t)
 {
 	struct tdev *td = &st->tr[t];
 	size_t at;
@@ -845,141 +1102,179 @@ static void handle_dependents(struct nova_stats *st, size_t t)
 	}
 }
 
-int nova_stats_consume(struct nova_stats *st, const struct nova_request *reqs,
-		       size_t nreqs, const long *cells, size_t ncells,
-		       json_t **ret)
+/* Give back the devices this call took (not the dependents they removed:
+ * Nova does not either). */
+static int give_back(struct sriov_nova_stats *st, json_t *alloc)
 {
-	json_t *alloc = json_array();
-	size_t np = st->n + 1;
+	while (json_array_size(alloc)) {
+		size_t last = json_array_size(alloc) - 1;
+		json_t *a = json_array_get(alloc, last);
+
+		if (add_device(
+			    st,
+			    (size_t)json_integer_value(json_object_get(a, "t")),
+			    NULL, NULL) < 0)
+			return -ENOMEM;
+		json_array_remove(alloc, last);
+	}
+	return 0;
+}
+
+/* The pool whose keys are these (pools move when dependents go). */
+static struct pool *pool_by_keys(struct sriov_nova_stats *st, json_t *keys)
+{
+	for (size_t k = 0; k < st->n; k++)
+		if (st->pools[k].keys == keys)
+			return &st->pools[k];
+	return NULL;
+}
+
+/* _apply_request() of one request that _filter_pools() answered with the
+ * pools idx[0..n): take the devices. */
+static int take(struct sriov_nova_stats *st, size_t q, long count,
+		const size_t *idx, long n, json_t *alloc)
+{
+	/* the filtered pools, as their keys: dependents may remove pools
+	 * from the array while we walk it */
+	_cleanup_free_ json_t **keys = calloc((size_t)n + 1, sizeof(*keys));
 	int r = 0;
 
+	if (!keys)
+		return -ENOMEM;
+	for (long i = 0; i < n; i++)
+		keys[i] = json_incref(st->pools[idx[i]].keys);
+	for (long i = 0; i < n && count && r == 0; i++) {
+		struct pool *p = pool_by_keys(st, keys[i]);
+		if (!p)
+			continue; /* Nova keeps walking a stale pool */
+		long num = p->count >= count ? count : p->count;
+		count -= num;
+		p->count -= num;
+		for (long d = 0; d < num; d++) {
+			size_t sz = json_array_size(p->devs);
+			size_t at = (st->flags & SRIOV_NOVA_DETERMINISTIC) ?
+					    0 :
+					    sz - 1;
+			if (!sz)
+				break;
+			size_t t = (size_t)json_integer_value(
+				json_array_get(p->devs, at));
+			json_array_remove(p->devs, at);
+			handle_dependents(st, t);
+			p = pool_by_keys(st, keys[i]);
+			if (json_array_append_new(
+				    alloc, json_pack("{s:s?,s:I,s:I}",
+						     "address", st->tr[t].addr,
+						     "request", (json_int_t)q,
+						     "t", (json_int_t)t)) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			if (!p)
+				break;
+		}
+	}
+	for (long i = 0; i < n; i++)
+		json_decref(keys[i]);
+	return r;
+}
+
+int sriov_nova_stats_consume(struct sriov_nova_stats *st,
+			     const struct sriov_nova_request *reqs,
+			     size_t nreqs, const long *cells, size_t ncells,
+			     json_t **ret)
+{
+	json_auto_t *alloc = json_array();
+	int r = 0;
+
+	if (!alloc)
+		return -ENOMEM;
 	if (cells && !ncells)
 		cells = NULL;
 	if (!st->tree) {
-		build_tree(st);
-		st->tree = true;
+		r = build_tree(st);
+		if (r < 0)
+			return r;
 	}
-	for (size_t q = 0; q < nreqs; q++) {
-		long count = reqs[q].count;
+	for (size_t q = 0; q < nreqs && r == 0; q++) {
+		size_t np = st->n + 1;
+		_cleanup_free_ long *cnt = calloc(np, sizeof(long));
+		_cleanup_free_ bool *alive = calloc(np, sizeof(bool));
+		_cleanup_free_ size_t *idx = calloc(3 * np, sizeof(size_t));
 
-		np = st->n + 1;
-		long *cnt = calloc(np, sizeof(long));
-		bool *alive = calloc(np, sizeof(bool));
-		size_t *idx = calloc(3 * np, sizeof(size_t));
+		if (!cnt || !alive || !idx || memo_reserve(&reqs[q], st) < 0)
+			return -ENOMEM;
 		for (size_t j = 0; j < st->n; j++) {
 			cnt[j] = st->pools[j].count;
 			alive[j] = true;
 		}
 		long n = filter_pools(st, cnt, alive, &reqs[q], cells, ncells,
 				      idx, idx + np, idx + 2 * np);
-		free(cnt);
-		free(alive);
 		if (n <= 0) {
-			/* give back what this call took (not the dependents
-			 * it removed: Nova does not either) */
-			while (json_array_size(alloc)) {
-				size_t last = json_array_size(alloc) - 1;
-				json_t *a = json_array_get(alloc, last);
-				add_device(st,
-					   (size_t)json_integer_value(
-						   json_object_get(a, "t")),
-					   NULL);
-				json_array_remove(alloc, last);
-			}
-			free(idx);
-			r = -ENOSPC;
-			break;
+			r = give_back(st, alloc);
+			return r < 0 ? r : -ENOSPC;
 		}
-		/* the filtered pools, as pointers: dependents may remove
-		 * pools from the array while we walk it */
-		json_t **keys = calloc((size_t)n, sizeof(*keys));
-		for (long i = 0; i < n; i++)
-			keys[i] = json_incref(st->pools[idx[i]].keys);
-		free(idx);
-		for (long i = 0; i < n && count; i++) {
-			struct pool *p = NULL;
-			for (size_t k = 0; k < st->n && !p; k++)
-				if (st->pools[k].keys == keys[i])
-					p = &st->pools[k];
-			if (!p)
-				continue; /* Nova keeps walking a stale pool */
-			long num = p->count >= count ? count : p->count;
-			count -= num;
-			p->count -= num;
-			for (long d = 0; d < num; d++) {
-				size_t sz = json_array_size(p->devs);
-				size_t at = (st->flags & NOVA_DETERMINISTIC) ?
-						    0 :
-						    sz - 1;
-				if (!sz)
-					break;
-				size_t t = (size_t)json_integer_value(
-					json_array_get(p->devs, at));
-				json_array_remove(p->devs, at);
-				handle_dependents(st, t);
-				/* p may have moved */
-				p = NULL;
-				for (size_t k = 0; k < st->n && !p; k++)
-					if (st->pools[k].keys == keys[i])
-						p = &st->pools[k];
-				json_array_append_new(
-					alloc,
-					json_pack("{s:s?,s:I,s:I}", "address",
-						  st->tr[t].addr, "request",
-						  (json_int_t)q, "t",
-						  (json_int_t)t));
-				if (!p)
-					break;
-			}
-		}
-		for (long i = 0; i < n; i++)
-			json_decref(keys[i]);
-		free(keys);
-		if (r < 0)
-			break;
+		r = take(st, q, reqs[q].count, idx, n, alloc);
 	}
-	if (r < 0) {
-		json_decref(alloc);
+	if (r < 0)
 		return r;
-	}
 	size_t i;
 	json_t *a;
 	json_array_foreach(alloc, i, a)
 		json_object_del(a, "t");
-	*ret = alloc;
+	*ret = TAKE_PTR(alloc);
 	return 0;
 }
 
-static struct nova_stats *stats_clone(const struct nova_stats *st)
+static int stats_clone(const struct sriov_nova_stats *st,
+		       struct sriov_nova_stats **ret)
 {
-	struct nova_stats *c = calloc(1, sizeof(*c));
+	struct sriov_nova_stats *c = calloc(1, sizeof(*c));
 
+	if (!c)
+		return -ENOMEM;
 	*c = *st;
-	c->pools = calloc(st->n + 1, sizeof(*c->pools));
-	c->cap = st->n + 1;
-	for (size_t k = 0; k < st->n; k++) {
-		c->pools[k] = st->pools[k];
-		json_incref(c->pools[k].keys);
-		c->pools[k].devs = json_copy(st->pools[k].devs);
-	}
 	/* the tracked devices, the tree and the cells are shared */
 	c->clone = true;
-	return c;
+	c->n = 0;
+	c->pools = calloc(st->n + 1, sizeof(*c->pools));
+	c->cap = st->n + 1;
+	if (!c->pools) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < st->n; k++) {
+		c->pools[k] = st->pools[k];
+		c->pools[k].devs = json_copy(st->pools[k].devs);
+		if (!c->pools[k].devs) {
+			sriov_nova_stats_free(c);
+			return -ENOMEM;
+		}
+		json_incref(c->pools[k].keys);
+		c->n++;
+	}
+	*ret = c;
+	return 0;
 }
 
-bool nova_stats_support_flags(const struct nova_stats *st,
-			      const struct nova_request *reqs, size_t nreqs,
-			      const long *cells, size_t ncells)
+int sriov_nova_stats_support_flags(const struct sriov_nova_stats *st,
+				   const struct sriov_nova_request *reqs,
+				   size_t nreqs, const long *cells,
+				   size_t ncells)
 {
-	if (!(st->flags & NOVA_HW_SHARED))
-		return nova_stats_support(st, reqs, nreqs, cells, ncells);
+	struct sriov_nova_stats *c = NULL;
+	json_t *got = NULL;
+	int r;
+
+	if (!(st->flags & SRIOV_NOVA_HW_SHARED))
+		return sriov_nova_stats_support(st, reqs, nreqs, cells, ncells);
 	/* a PF and its VFs are one piece of hardware: answer with what
 	 * consuming would do, dependents included */
-	struct nova_stats *c = stats_clone(st);
-	json_t *got = NULL;
-	int r = nova_stats_consume(c, reqs, nreqs, cells, ncells, &got);
-
+	r = stats_clone(st, &c);
+	if (r < 0)
+		return r;
+	r = sriov_nova_stats_consume(c, reqs, nreqs, cells, ncells, &got);
 	json_decref(got);
-	nova_stats_free(c);
-	return r == 0;
+	sriov_nova_stats_free(c);
+	return r == 0 ? 1 : r == -ENOSPC ? 0 : r;
 }

@@ -327,8 +327,7 @@ int sriov_root_open(const char *sys, const char *proc, struct sriov_root **ret,
 		free(r);
 		return sriov_error_set(
 			err, e,
-			"sysfs root '%s': %s (give an existing "
-			"directory with --root or SRIOV_SYSFS_ROOT)",
+			"sysfs root '%s': %s (give an existing directory with --root or SRIOV_SYSFS_ROOT)",
 			sys, strerror(-e));
 	}
 	r->proc_fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

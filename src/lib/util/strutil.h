@@ -22,7 +22,9 @@ bool name_is_safe(const char *name);
 int parse_u64(const char *s, int base, uint64_t *ret);
 int parse_int(const char *s, int *ret);
 
-/* Growable array helper: ensures room for n+1 elements of size sz. */
-int grow_array(void **arr, size_t *cap, size_t n, size_t sz);
+/* Growable array helper: ensures room for n+1 elements of size sz; 0 or
+ * -ENOMEM (the array is then unchanged). */
+int grow_array(void **arr, size_t *cap, size_t n, size_t sz)
+	__attribute__((warn_unused_result));
 
 #endif
