@@ -52,6 +52,13 @@ struct sriov_port_request {
 	uint32_t min_tx_rate, max_tx_rate;
 	enum sriov_numa_policy numa;
 	int numa_node; /* -1: none */
+	/* "bind this exact VF" (the VF Nova chose): its PCI address, or
+	 * "PF:vfN" for a VF with no PCI function; empty: any free VF */
+	char pci_slot[96];
+	char device_id[64]; /* the instance that holds the port (Nova's) */
+	/* InfiniBand: the GUID (has_guid, guid) was made of this MAC */
+	bool has_guid_mac;
+	uint8_t guid_mac[6];
 };
 
 /**
@@ -225,6 +232,16 @@ int sriov_port_pf_is_scrubbed(struct sriov_root *root,
 /* 1 when a handed-over PF is no longer on @drv's driver (@err says). */
 int sriov_port_pf_drift(struct sriov_root *root, const struct sriov_port_vf *vf,
 			enum sriov_vf_driver drv, struct sriov_error *err);
+
+/**
+ * sriov_guid_from_mac() - eswitchd's GUID of a port's MAC
+ *
+ * aa:bb:cc:dd:ee:ff gives aa:bb:cc:00:00:dd:ee:ff (networking-mlnx's
+ * eswitchd, for mlx4 and mlx5 alike; it sets it as node and port GUID),
+ * so a VF moved from eswitchd keeps its GUID and whoever knows the MAC
+ * (Nova's ebrctl call, a Neutron port) knows the GUID.
+ */
+uint64_t sriov_guid_from_mac(const uint8_t mac[6]);
 
 /* Format a GUID allocated under @prefix with @counter. */
 uint64_t sriov_port_guid_alloc(const uint8_t prefix[4], uint32_t counter);

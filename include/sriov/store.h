@@ -144,6 +144,27 @@ int sriov_store_allocate(struct sriov_store *s,
 			 const char *intent, struct sriov_store_vf *ret_vf,
 			 int64_t *ret_seq, struct sriov_error *err);
 
+/**
+ * sriov_store_allocate_vf() - take the one VF a caller names, atomically
+ * @slot: the VF's PCI address, or "PF:vfN" with the PF as the store names
+ *        it (a VF with no PCI function)
+ * @pf: the PF the request restricts to; NULL for any
+ * @numa: only SRIOV_NUMA_REQUIRED is held against the VF (the caller
+ *        chose it); the other policies have nothing to choose among
+ *
+ * As sriov_store_allocate(), for that VF alone. Return: 0; -EEXIST when
+ * the port exists; -ENOENT when no such VF is managed; -EINVAL when it is
+ * on another network, of another PF or NUMA node; -EPERM when excluded;
+ * -EBUSY when bound, quarantined, or its PF is handed over whole. Each
+ * message names the VF and why.
+ */
+int sriov_store_allocate_vf(struct sriov_store *s,
+			    const struct sriov_store_port *port,
+			    const char *slot, const char *pf,
+			    enum sriov_numa_policy numa, int numa_node,
+			    const char *intent, struct sriov_store_vf *ret_vf,
+			    int64_t *ret_seq, struct sriov_error *err);
+
 int sriov_store_save_state(struct sriov_store *s, int64_t vf_id,
 			   const struct sriov_saved_state *st,
 			   struct sriov_error *err);

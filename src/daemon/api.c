@@ -122,13 +122,35 @@ static int op_port_bind(struct daemon *d, json_t *req, json_t **ret,
 	return ops_bind(d, &pr, ret, err);
 }
 
+/* @network, when given, must be the port's: ebrctl's del-port FABRIC MAC
+ * names both, and a port of another network is not the one meant. */
 static int op_port_unbind(struct daemon *d, json_t *req, json_t **ret,
 			  struct sriov_error *err)
 {
+	json_t *net = json_object_get(req, "network");
+	struct sriov_store_port p = { 0 };
 	const char *id;
 	int r = api_get_id(req, "id", &id, err);
 
-	return r < 0 ? r : ops_unbind(d, id, ret, err);
+	if (r < 0)
+		return r;
+	if (net && !json_is_string(net))
+		return sriov_error_set(
+			err, -EINVAL, "'network' must be a string (a physnet)");
+	if (net) {
+		r = sriov_store_get_port(d->store, id, &p, err);
+		if (r < 0)
+			return r;
+		if (strcmp(p.network, json_string_value(net)))
+			r = sriov_error_set(
+				err, -EINVAL,
+				"port %s is on network '%s', not '%s'; nothing done",
+				id, p.network, json_string_value(net));
+		sriov_store_port_release(&p);
+		if (r < 0)
+			return r;
+	}
+	return ops_unbind(d, id, ret, err);
 }
 
 static int op_port_show(struct daemon *d, json_t *req, json_t **ret,
@@ -372,6 +394,10 @@ static json_t *dispatch(struct daemon *d, json_t *req, const char *name,
 	t0 = mono_s();
 	r = op->handler(d, req, &body, &err);
 	if (r < 0) {
+		/* what a caller was refused is in the log too: ebrctl's caller
+		 * (Nova) keeps only its exit code and stderr */
+		if (op->writes)
+			log_warn("%s: %s", op->name, err.msg);
 		json_decref(body);
 		return error_json(r, err.msg);
 	}

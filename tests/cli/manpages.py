@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 """Each program's --help against its man page (docs/man/*.8).
 
-usage: manpages.py SRIOVCTL SRIOVD MANDIR
+usage: manpages.py SRIOVCTL SRIOVD MANDIR [EBRCTL]
 
 Both ways: every command of sriovctl (walked from --help), every option
 and keyword its help lists, every environment variable and signal a help
 names, must be in the man page; and every --option the man page names must
 be one some --help lists (a page that documents what is gone fails too).
+ebrctl likewise: its commands, each command's usage and options.
 """
 import re
 import subprocess
@@ -117,6 +118,35 @@ def main():
         check(s in sigs, "sriovd.8 SIGNALS lacks %s" % s)
     for o in set(OPT.findall(page)):
         check(o in opts, "sriovd.8 names %s, which sriovd --help does not list" % o)
+
+    # ebrctl: its commands (the "commands:" list of --help), their usage
+    # lines and every option of any of its helps, both ways
+    if len(sys.argv) > 4:
+        ebrctl = sys.argv[4]
+        page, secs = man_text(mandir + "/ebrctl.8")
+        t = helptext(ebrctl, [])
+        cmds = re.findall(r"^  ([a-z][a-z-]+)\s", t.split("commands:", 1)[-1]
+                          .split("options:", 1)[0], re.M)
+        check(len(cmds) == 2, "ebrctl --help lists %d commands" % len(cmds))
+        texts = [t]
+        for c in cmds:
+            ct = helptext(ebrctl, [c])
+            texts.append(ct)
+            usage = ct.splitlines()[0].split(" " + c, 1)[-1].strip()
+            check(c in page, "ebrctl.8 lacks the command '%s'" % c)
+            for word in usage.split():
+                check(word in page, "ebrctl.8 lacks %s of '%s'" % (word, c))
+        opts = set()
+        for x in texts:
+            opts.update(OPT.findall(x))
+        for o in opts:
+            check(o in page, "ebrctl.8 lacks %s" % o)
+        for o in set(OPT.findall(page)):
+            check(o in opts, "ebrctl.8 names %s, which no ebrctl --help lists" % o)
+        env = secs.get("ENVIRONMENT", "")
+        for x in texts:  # $NAME: its usage words are upper case too
+            for v in set(re.findall(r"\$([A-Z][A-Z0-9_]+)", x)):
+                check(v in env, "ebrctl.8 ENVIRONMENT lacks %s" % v)
 
     if failures:
         print("%d failure(s)" % len(failures))

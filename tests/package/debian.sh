@@ -63,6 +63,7 @@ step "dpkg -i"
 dpkg -i "$tmp"/sriov_*.deb "$tmp"/libsriov0_*.deb "$tmp"/libsriov-dev_*.deb >"$tmp/dpkg.log" 2>&1 ||
 	{ cat "$tmp/dpkg.log"; fail "dpkg -i"; }
 for f in /usr/bin/sriovctl /usr/sbin/sriovd /lib/systemd/system/sriovd.service \
+	/usr/bin/ebrctl /usr/share/man/man8/ebrctl.8.gz \
 	/usr/share/man/man8/sriovctl.8.gz /usr/share/man/man8/sriovd.8.gz \
 	/usr/share/doc/sriov/examples/sriovd.yaml; do
 	[ -e "$f" ] || fail "$f is not installed"

@@ -307,6 +307,145 @@ static void test_mixed_physnet(void **state)
 					"bind rolled_back enp65s0 0");
 }
 
+/*
+ * "Bind this exact VF" (ebrctl's add-port, Nova's pci_slot): the named VF
+ * is the one journaled, not the lowest free one; a VF that cannot be taken
+ * is refused by name with nothing written. vf 1 is held by a port stored
+ * as a finished bind; vf 3 is excluded.
+ */
+static struct fx ib_named = {
+	.host = "mlx5-cx6-ib",
+	.yaml = "physnets:\n  ibnet: [ibp193s0]\n"
+		"exclude_devices: [\"ibp193s0:vf3\"]\n",
+};
+
+static void test_named_vf(void **state)
+{
+	const struct fx *f = *state;
+	struct sriov_store_port port = { 0 };
+	struct sriov_error e = { 0 };
+	struct sriov_store_vf vf;
+	const char *held = "{\"guid\":\"02:00:00:00:00:00:00:07\",\"id\":"
+			   "\"i0\",\"network\":{\"physnet\":\"ibnet\"}}";
+	int64_t seq;
+	json_t *r;
+
+	snprintf(port.id, sizeof(port.id), "i0");
+	snprintf(port.network, sizeof(port.network), "ibnet");
+	snprintf(port.vnic_type, sizeof(port.vnic_type), "direct");
+	port.settings = (char *)held;
+	if (sriov_store_allocate_vf(d.store, &port, "0000:c1:00.2", NULL,
+				    SRIOV_NUMA_NONE, -1, held, &vf, &seq,
+				    &e) < 0 ||
+	    sriov_store_bind_done(d.store, seq, "i0", &e) < 0)
+		fail_msg("store i0: %s", e.msg);
+	assert_string_equal(journal(f), "bind done ibp193s0 1");
+
+#define P(slot)                                                      \
+	"{\"id\":\"ib-fa:16:3e:00:00:01\",\"network\":{\"physnet\":" \
+	"\"ibnet\"},\"guid_from_mac\":\"fa:16:3e:00:00:01\","        \
+	"\"pci_slot\":\"" slot "\"}"
+	refused(f, P("0000:c1:00.2"), "EBUSY",
+		"vf 0000:c1:00.2 (pf ibp193s0 vf 1) is not free: port 'i0' "
+		"holds it");
+	refused(f, P("0000:c1:00.4"), "EPERM",
+		"vf 0000:c1:00.4 (pf ibp193s0 vf 3) is excluded");
+	refused(f, P("0000:c1:00.7"), "ENOENT",
+		"no vf 0000:c1:00.7 is managed by sriovd");
+	refused(f, P("0000:c1:0.3"), "EINVAL",
+		"port: invalid pci_slot '0000:c1:0.3'");
+	refused(f,
+		"{\"id\":\"ib-fa:16:3e:00:00:01\",\"network\":{\"physnet\":"
+		"\"ibnet\"},\"guid_from_mac\":\"fa:16:3e:00:00\","
+		"\"pci_slot\":\"0000:c1:00.3\"}",
+		"EINVAL", "port: invalid guid_from_mac 'fa:16:3e:00:00'");
+	/* the GUID of i0's MAC-made twin is i0's own: refused before the
+	 * journal, as a GUID given */
+	refused(f,
+		"{\"id\":\"ib-02:00:00:00:00:07\",\"network\":{\"physnet\":"
+		"\"ibnet\"},\"guid_from_mac\":\"02:00:00:00:00:07\","
+		"\"pci_slot\":\"0000:c1:00.3\"}",
+		"EEXIST",
+		"guid 02:00:00:00:00:00:00:07 is in use by another port");
+
+	/* vf 2, the one named, though vf 0 is free and lower */
+	r = bind(P("0000:c1:00.3"));
+	assert_true(json_is_false(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_string_equal(journal(f), "bind done ibp193s0 1|"
+					"bind rolled_back ibp193s0 2");
+#undef P
+
+	/* ebrctl's del-port names the network too: another one's port is
+	 * not unbound, and an unknown port is ENOENT (nothing to do) */
+	{
+		static const char *const q[][3] = {
+			{ "{\"op\":\"port.unbind\",\"id\":\"i0\","
+			  "\"network\":\"other\"}",
+			  "EINVAL",
+			  "port i0 is on network 'ibnet', not 'other'; nothing "
+			  "done" },
+			{ "{\"op\":\"port.unbind\",\"id\":\"i9\","
+			  "\"network\":\"ibnet\"}",
+			  "ENOENT", "i9" },
+			{ "{\"op\":\"port.unbind\",\"id\":\"i0\","
+			  "\"network\":5}",
+			  "EINVAL", "'network' must be a string" },
+		};
+		char *before = lists(), *after;
+
+		for (size_t i = 0; i < sizeof(q) / sizeof(*q); i++) {
+			json_t *a = api_handle(&d, q[i][0], strlen(q[i][0]), 0);
+			json_t *er = json_object_get(a, "error");
+			const char *msg = json_string_value(
+				json_object_get(er, "message"));
+
+			assert_string_equal(
+				json_string_value(json_object_get(er, "code")),
+				q[i][1]);
+			if (!msg || !strstr(msg, q[i][2]))
+				fail_msg("%s: got '%s'", q[i][0], msg);
+			json_decref(a);
+		}
+		after = lists();
+		assert_string_equal(after, before);
+		free(before);
+		free(after);
+	}
+	assert_string_equal(journal(f), "bind done ibp193s0 1|"
+					"bind rolled_back ibp193s0 2");
+}
+
+/* One PCI function, two ports (ConnectX-3): the network's row is taken;
+ * named from the other network, it is refused as that network's. */
+static struct fx mlx4_two = {
+	.host = "mlx4-seed",
+	.yaml = "physnets:\n  ethnet: [enp65s0]\n  ibnet: [ib0]\n",
+};
+
+static void test_named_vf_two_ports(void **state)
+{
+	const struct fx *f = *state;
+	json_t *r;
+
+	r = bind("{\"id\":\"n1\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+		 "\"0xb030\"},\"guid_from_mac\":\"fa:16:3e:00:00:02\","
+		 "\"pci_slot\":\"0000:41:00.2\"}");
+	assert_true(json_is_false(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_string_equal(journal(f), "bind rolled_back ib0 1");
+	r = bind("{\"id\":\"n2\",\"network\":{\"physnet\":\"ethnet\",\"vlan\":"
+		 "5},\"pci_slot\":\"0000:41:00.2\"}");
+	assert_true(json_is_false(json_object_get(r, "ok")));
+	json_decref(r);
+	assert_string_equal(journal(f), "bind rolled_back ib0 1|"
+					"bind rolled_back enp65s0 1");
+	refused(f,
+		"{\"id\":\"n3\",\"network\":{\"physnet\":\"ibnet\"},"
+		"\"guid\":\"0x0200000000000009\",\"pci_slot\":\"enp65s0:vf1\"}",
+		"EINVAL", "pf 'enp65s0' is not a pf of network 'ibnet'");
+}
+
 /* Without privileges: a user namespace first, mapping our ids to
  * themselves so the files we create stay ours. */
 static int own_netns(void)
@@ -352,6 +491,8 @@ int main(void)
 		T(test_guid_in_use, ib),
 		T(test_guid_required, ib_given),
 		T(test_mixed_physnet, mixed),
+		T(test_named_vf, ib_named),
+		T(test_named_vf_two_ports, mlx4_two),
 	};
 	int r;
 

@@ -496,6 +496,95 @@ static void test_request_bad(void **state)
 	    "port: max_tx_rate is a VF setting");
 }
 
+/* The form ebrctl sends: the exact VF (pci_slot), the GUID made of the
+ * port's MAC, the instance; and each malformed value refused by name. */
+static void test_request_pci_slot(void **state)
+{
+	struct sriov_port_request r, r2;
+	struct sriov_error err = { 0 };
+	char *dump;
+	json_t *o;
+
+	assert_int_equal(
+		parse("{\"id\":\"ib-fa:16:3e:12:34:56\",\"network\":"
+		      "{\"physnet\":\"ibnet\"},\"pci_slot\":\"0000:4A:1f.7\","
+		      "\"guid_from_mac\":\"FA:16:3E:12:34:56\",\"device_id\":"
+		      "\"6a2e1f5c-0b6e-4d0e-9f43-0a1b2c3d4e5f\"}",
+		      &r, &err),
+		0);
+	assert_string_equal(r.pci_slot, "0000:4a:1f.7");
+	assert_string_equal(r.device_id,
+			    "6a2e1f5c-0b6e-4d0e-9f43-0a1b2c3d4e5f");
+	assert_true(r.has_guid);
+	/* eswitchd's rule: aa:bb:cc:dd:ee:ff -> aa:bb:cc:00:00:dd:ee:ff */
+	assert_int_equal(r.guid, 0xfa163e0000123456ull);
+	/* networking-mlnx's own vector (tests/unit/eswitchd/utils/
+	 * test_ib_utils.py): 11:22:33:44:55:66:77:88 <-> 11:22:33:66:77:88,
+	 * the bytes 4-5 being the 00:00 inserted */
+	assert_int_equal(sriov_guid_from_mac((const uint8_t[]){
+				 0x11, 0x22, 0x33, 0x66, 0x77, 0x88 }),
+			 0x1122330000667788ull);
+	/* the stored form (guid and guid_from_mac both) parses back the same */
+	dump = sriov_port_request_dump(&r);
+	assert_msg_has(dump, "\"pci_slot\":\"0000:4a:1f.7\"",
+		       "\"guid_from_mac\":\"fa:16:3e:12:34:56\"",
+		       "\"guid\":\"0xfa163e0000123456\"");
+	o = json_loads(dump, 0, NULL);
+	assert_int_equal(sriov_port_request_parse(o, &cfg, &r2, &err), 0);
+	json_decref(o);
+	free(dump);
+	assert_memory_equal(&r, &r2, sizeof(r));
+	/* PF:vfN, a VF with no PCI function */
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"ibnet\"},\"pci_slot\":\"ib0:vf12\"}",
+			       &r, &err),
+			 0);
+	assert_string_equal(r.pci_slot, "ib0:vf12");
+
+#define IB(extra) "{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\"}," extra "}"
+	static const char *const slots[] = {
+		"0000:41:00",
+		"0000:41:00.8",
+		"0000:41:20.1",
+		"41:00.1",
+		"0000:4g:00.1",
+		"00000:41:00.1",
+		"0000:41:00.1 ",
+		"ib0:vf",
+		"ib0:vf01",
+		"ib0:vf-1",
+		"ib0:vf65536",
+		":vf1",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(slots) / sizeof(*slots); i++) {
+		char j[160];
+
+		snprintf(j, sizeof(j), IB("\"pci_slot\":\"%s\""), slots[i]);
+		bad(j, "invalid pci_slot");
+	}
+	bad(IB("\"pci_slot\":\"eth0:vf1\""),
+	    "pf 'eth0' is not a pf of network 'ibnet'");
+	bad(IB("\"pci_slot\":\"ib0:vf1\",\"pf\":\"ib0\",\"vnic_type\":"
+	       "\"direct-physical\""),
+	    "pci_slot names a vf");
+	bad(IB("\"pci_slot\":7"), "'pci_slot' must be a string");
+	bad(IB("\"guid_from_mac\":\"fa:16:3e:12:34\""),
+	    "invalid guid_from_mac 'fa:16:3e:12:34'");
+	bad(IB("\"guid_from_mac\":\"01:16:3e:12:34:56\""),
+	    "invalid guid_from_mac '01:16:3e:12:34:56'");
+	bad(IB("\"guid_from_mac\":\"00:00:00:00:00:00\""), "all zeros");
+	bad(IB("\"guid_from_mac\":\"fa:16:3e:12:34:56\",\"guid\":"
+	       "\"0xfa163e0000123457\""),
+	    "not the guid of guid_from_mac");
+	bad(IB("\"device_id\":\"a/b\""), "invalid device_id 'a/b'");
+	/* a malformed MAC is named before the id ebrctl made of it */
+	bad("{\"id\":\"ib-zz\",\"network\":{\"physnet\":\"ibnet\"},"
+	    "\"guid_from_mac\":\"zz\"}",
+	    "invalid guid_from_mac 'zz'");
+#undef IB
+}
+
 static void test_request_whole(void **state)
 {
 	struct sriov_port_request r, back;
@@ -819,6 +908,8 @@ int main(void)
 						cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_request_ok, cfg_setup,
 						cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_request_pci_slot,
+						cfg_setup, cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_request_bad, cfg_setup,
 						cfg_teardown),
 		cmocka_unit_test(test_libvirt_xml),

@@ -494,6 +494,143 @@ static void test_numa_and_exclusion(void **state)
 	sriov_store_close(s);
 }
 
+/* "bind this exact VF": by PCI address or PF:vfN, and every reason the
+ * named VF cannot be taken refused with it named, nothing written. */
+static int alloc_named(struct sriov_store *s, const char *id, const char *net,
+		       const char *slot, const char *pf,
+		       enum sriov_numa_policy numa, int node,
+		       struct sriov_store_vf *vf, int64_t *seq,
+		       struct sriov_error *err)
+{
+	struct sriov_store_port p = { .settings = (char *)"{}" };
+
+	snprintf(p.id, sizeof(p.id), "%s", id);
+	snprintf(p.network, sizeof(p.network), "%s", net);
+	snprintf(p.vnic_type, sizeof(p.vnic_type), "direct");
+	sriov_error_clear(err);
+	return sriov_store_allocate_vf(s, &p, slot, pf, numa, node, "{}", vf,
+				       seq, err);
+}
+
+static size_t n_pending(struct sriov_store *s)
+{
+	struct sriov_journal *j = NULL;
+	size_t n = 0;
+
+	assert_int_equal(sriov_store_pending(s, &j, &n, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		sriov_journal_release(&j[i]);
+	free(j);
+	return n;
+}
+
+static void test_named_vf(void **state)
+{
+	struct sriov_store *s = NULL;
+	struct sriov_error err = { 0 };
+	struct sriov_store_vf vf, pf = { .whole = true, .numa_node = 0 };
+	int64_t seq, seq2;
+
+	assert_int_equal(sriov_store_open(db, &s, &err), 0);
+	/* ib0: VFs with PCI functions 0000:41:00.1.. on node 1; ib1: none */
+	for (unsigned i = 0; i < 4; i++) {
+		struct sriov_store_vf v = { .index = i,
+					    .numa_node = 1,
+					    .excluded = i == 3 };
+
+		snprintf(v.pf, sizeof(v.pf), "ib0");
+		snprintf(v.physnet, sizeof(v.physnet), "ibnet");
+		snprintf(v.address, sizeof(v.address), "0000:41:00.%u", i + 1);
+		assert_int_equal(sriov_store_sync_vf(s, &v, &err), 0);
+	}
+	add_vfs(s, "ib1", "ibnet", 2, -1);
+	add_vfs(s, "eth0", "physnet1", 2, 0);
+
+	/* the VF asked for, not the lowest free one */
+	assert_int_equal(alloc_named(s, "p2", "ibnet", "0000:41:00.3", NULL,
+				     SRIOV_NUMA_PREFERRED, 0, &vf, &seq, &err),
+			 0);
+	assert_string_equal(vf.pf, "ib0");
+	assert_int_equal(vf.index, 2);
+	assert_string_equal(vf.port, "p2");
+	assert_int_equal(vf.state, SRIOV_VF_BOUND);
+	assert_int_equal(n_pending(s), 1);
+	/* PF:vfN, a VF without a PCI function */
+	assert_int_equal(alloc_named(s, "q1", "ibnet", "ib1:vf1", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 0);
+	assert_string_equal(vf.pf, "ib1");
+	assert_int_equal(vf.index, 1);
+	assert_int_equal(n_pending(s), 2);
+
+	/* refusals: each names the VF and why, and writes nothing */
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.3", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EBUSY);
+	assert_msg_has(err.msg, "vf 0000:41:00.3", "not free",
+		       "port 'p2' holds it");
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.4", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EPERM);
+	assert_msg_has(err.msg, "vf 0000:41:00.4", "excluded");
+	assert_int_equal(alloc_named(s, "p3", "physnet1", "0000:41:00.1", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, "is on network 'ibnet', not 'physnet1'");
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.7", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -ENOENT);
+	assert_msg_has(err.msg, "no vf 0000:41:00.7 is managed");
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "ib1:vf9", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -ENOENT);
+	/* not an index: no VF, not vf 0 */
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "ib1:vfx", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -ENOENT);
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.1", "ib1",
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, "a vf of pf ib0, not of pf ib1");
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.1", NULL,
+				     SRIOV_NUMA_REQUIRED, 0, &vf, &seq2, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, "numa node 1, not 0");
+	assert_int_equal(alloc_named(s, "p2", "ibnet", "0000:41:00.1", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EEXIST);
+	assert_int_equal(n_pending(s), 2);
+
+	/* quarantined: named, with the way out */
+	assert_int_equal(sriov_store_bind_done(s, seq, "p2", &err), 0);
+	assert_int_equal(sriov_store_unbind_begin(s, "p2", "unbind", "{}", &seq,
+						  &err),
+			 0);
+	assert_int_equal(sriov_store_release(s, seq, "p2", SRIOV_VF_QUARANTINED,
+					     "scrub failed", "done", &err),
+			 0);
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.3", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EBUSY);
+	assert_msg_has(err.msg, "quarantined (scrub failed)",
+		       "sriovctl port clear ib0 2");
+	assert_int_equal(sriov_store_vf_clear(s, "ib0", 2, &err), 1);
+	assert_int_equal(alloc_named(s, "p3", "ibnet", "0000:41:00.3", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 0);
+
+	/* a VF of a PF handed over whole is not taken */
+	snprintf(pf.pf, sizeof(pf.pf), "eth0");
+	snprintf(pf.physnet, sizeof(pf.physnet), "physnet1");
+	assert_int_equal(sriov_store_sync_vf(s, &pf, &err), 0);
+	assert_int_equal(alloc_whole(s, "w", "physnet1", &vf, &seq2, &err), 0);
+	assert_int_equal(alloc_named(s, "e1", "physnet1", "eth0:vf0", NULL,
+				     SRIOV_NUMA_NONE, -1, &vf, &seq2, &err),
+			 -EBUSY);
+	assert_msg_has(err.msg, "handed over whole");
+	sriov_store_close(s);
+}
+
 /* Many processes, each with its own connection, race for few VFs. */
 static void test_concurrent_processes(void **state)
 {
@@ -586,6 +723,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_whole_pf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_named_vf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numa_and_exclusion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_processes,

@@ -68,9 +68,9 @@ static int get_bool(const json_t *o, const char *key, bool *ret,
 }
 
 static const char *const port_keys[] = {
-	"id",	       "network", "vnic_type", "mac",
-	"guid",	       "trusted", "spoofchk",  "min_tx_rate",
-	"max_tx_rate", "numa",	  "numa_node", "pf",
+	"id",	     "network",	 "vnic_type",	"mac",	       "guid",
+	"trusted",   "spoofchk", "min_tx_rate", "max_tx_rate", "numa",
+	"numa_node", "pf",	 "pci_slot",	"device_id",   "guid_from_mac",
 };
 static const char *const network_keys[] = {
 	"physnet", "vlan", "qos", "vlan_proto", "pkey", "membership",
@@ -261,13 +261,155 @@ static int parse_network(const json_t *net,
 	return 0;
 }
 
+uint64_t sriov_guid_from_mac(const uint8_t mac[6])
+{
+	return (uint64_t)mac[0] << 56 | (uint64_t)mac[1] << 48 |
+	       (uint64_t)mac[2] << 40 | (uint64_t)mac[3] << 16 |
+	       (uint64_t)mac[4] << 8 | mac[5];
+}
+
+/* A unicast, non-zero xx:xx:xx:xx:xx:xx, as the mac of a port. */
+static int parse_port_mac(const char *key, const char *s, uint8_t mac[6],
+			  struct sriov_error *err)
+{
+	struct sriov_vf_config c = { 0 };
+	struct sriov_error e2 = { 0 };
+
+	if (sriov_parse_mac(s, &c, &e2) < 0 || c.mac_len != 6)
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid %s '%s' (expected a unicast xx:xx:xx:xx:xx:xx)",
+			key, s);
+	if (!memcmp(c.mac, "\0\0\0\0\0\0", 6))
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: %s '%s' is all zeros (give a unicast address)",
+			key, s);
+	memcpy(mac, c.mac, 6);
+	return 0;
+}
+
+/* The GUID of an InfiniBand port made of its (Neutron) MAC by eswitchd's
+ * rule, so that ports moved from eswitchd keep their GUIDs. */
+static int parse_guid_from_mac(const json_t *o, struct sriov_port_request *r,
+			       struct sriov_error *err)
+{
+	const char *mac;
+	struct sriov_error e2 = { 0 };
+	int e;
+
+	e = get_string(o, "guid_from_mac", &mac, false, err);
+	if (e < 0 || !mac)
+		return e;
+	e = parse_port_mac("guid_from_mac", mac, r->guid_mac, err);
+	if (e < 0)
+		return e;
+	r->has_guid_mac = true;
+	r->has_guid = true;
+	r->guid = sriov_guid_from_mac(r->guid_mac);
+	if (sriov_guid_check(r->guid, &e2) < 0)
+		return sriov_error_set(err, -EINVAL,
+				       "port: guid_from_mac '%s': %s", mac,
+				       e2.msg);
+	return 0;
+}
+
+/*
+ * A VF named as Nova's binding profile names it (pci_slot: the address
+ * libvirt reports, "%04x:%02x:%02x.%1x"), lower-cased; exactly that form.
+ */
+static bool pci_address_parse(const char *s, char out[13])
+{
+	static const char shape[] = "hhhh:hh:hh.h";
+	unsigned slot, fn;
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++) {
+		char c = s[i];
+
+		if (shape[i] != 'h') {
+			if (c != shape[i])
+				return false;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			     (c >= 'A' && c <= 'F'))) {
+			return false;
+		}
+		out[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+	}
+	out[12] = '\0';
+	if (sscanf(out + 8, "%2x.%1x", &slot, &fn) != 2 || slot > 0x1f)
+		return false;
+	return fn <= 7;
+}
+
+/*
+ * "PF:vfN": a VF without a PCI function (netdevsim's), by its PF as the
+ * config names it and its index, the form of exclude_devices. @pf gets
+ * the PF; the index is checked, not kept.
+ */
+static bool pf_vf_name_parse(const char *s, char *pf, size_t size)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t idx;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= size ||
+	    strncmp(colon + 1, "vf", 2) || !colon[3] ||
+	    (colon[3] == '0' && colon[4]) ||
+	    parse_u64(colon + 3, 10, &idx) < 0 || idx > 65535)
+		return false;
+	memcpy(pf, s, (size_t)(colon - s));
+	pf[colon - s] = '\0';
+	return name_is_safe(pf) && sriov_port_id_valid(pf);
+}
+
+static int parse_pci_slot(const json_t *o,
+			  const struct sriov_daemon_config *cfg,
+			  struct sriov_port_request *r, struct sriov_error *err)
+{
+	const char *slot, *net;
+	char addr[13], pf[64];
+	int e;
+
+	e = get_string(o, "pci_slot", &slot, false, err);
+	if (e < 0 || !slot)
+		return e;
+	if (r->vnic == SRIOV_VNIC_DIRECT_PHYSICAL)
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: pci_slot names a vf; vnic_type direct-physical takes a whole pf (name it with pf)");
+	if (pci_address_parse(slot, addr)) {
+		snprintf(r->pci_slot, sizeof(r->pci_slot), "%s", addr);
+		return 0;
+	}
+	if (!pf_vf_name_parse(slot, pf, sizeof(pf)) ||
+	    strlen(slot) >= sizeof(r->pci_slot))
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid pci_slot '%s' (expected a PCI address dddd:bb:ss.f in hex, as Nova's binding profile gives it, or PF:vfN for a vf with no PCI function)",
+			slot);
+	net = cfg ? sriov_daemon_config_physnet_of(cfg, pf) : r->physnet;
+	if (!net || strcmp(net, r->physnet))
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: pci_slot '%s': pf '%s' is not a pf of network '%s'",
+			slot, pf, r->physnet);
+	if (r->pf[0] && strcmp(r->pf, pf))
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: pci_slot '%s' is a vf of pf '%s', not of pf '%s'",
+			slot, pf, r->pf);
+	snprintf(r->pci_slot, sizeof(r->pci_slot), "%s", slot);
+	return 0;
+}
+
 int sriov_port_request_parse(const json_t *o,
 			     const struct sriov_daemon_config *cfg,
 			     struct sriov_port_request *ret,
 			     struct sriov_error *err)
 {
 	struct sriov_port_request r = { .spoofchk = true, .numa_node = -1 };
-	const char *id, *vnic, *mac, *guid, *numa, *pf;
+	const char *id, *vnic, *mac, *guid, *numa, *pf, *device;
 	json_int_t v;
 	bool has;
 	int e;
@@ -276,6 +418,11 @@ int sriov_port_request_parse(const json_t *o,
 		return sriov_error_set(err, -EINVAL,
 				       "'port' must be an object");
 	e = check_keys(o, "port", port_keys, ARRAY_SIZE(port_keys), err);
+	if (e < 0)
+		return e;
+	/* before the id, which ebrctl makes of the same MAC: a malformed
+	 * MAC is named as such */
+	e = parse_guid_from_mac(o, &r, err);
 	if (e < 0)
 		return e;
 	e = get_string(o, "id", &id, true, err);
@@ -361,25 +508,29 @@ int sriov_port_request_parse(const json_t *o,
 		snprintf(r.pf, sizeof(r.pf), "%s", pf);
 	}
 
+	e = parse_pci_slot(o, cfg, &r, err);
+	if (e < 0)
+		return e;
+	e = get_string(o, "device_id", &device, false, err);
+	if (e < 0)
+		return e;
+	if (device) {
+		if (!sriov_port_id_valid(device) ||
+		    strlen(device) >= sizeof(r.device_id))
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid device_id '%s' (1..63 of letters, digits, . _ - : @, as an instance uuid)",
+				device);
+		snprintf(r.device_id, sizeof(r.device_id), "%s", device);
+	}
+
 	e = get_string(o, "mac", &mac, false, err);
 	if (e < 0)
 		return e;
 	if (mac) {
-		struct sriov_vf_config c = { 0 };
-		struct sriov_error e2 = { 0 };
-
-		if (sriov_parse_mac(mac, &c, &e2) < 0 || c.mac_len != 6)
-			return sriov_error_set(
-				err, -EINVAL,
-				"port: invalid mac '%s' (expected "
-				"a unicast xx:xx:xx:xx:xx:xx)",
-				mac);
-		if (!memcmp(c.mac, "\0\0\0\0\0\0", 6))
-			return sriov_error_set(err, -EINVAL,
-					       "port: mac '%s' is all zeros "
-					       "(give a unicast address)",
-					       mac);
-		memcpy(r.mac, c.mac, 6);
+		e = parse_port_mac("mac", mac, r.mac, err);
+		if (e < 0)
+			return e;
 		r.has_mac = true;
 	}
 	e = get_string(o, "guid", &guid, false, err);
@@ -387,13 +538,20 @@ int sriov_port_request_parse(const json_t *o,
 		return e;
 	if (guid) {
 		struct sriov_error e2 = { 0 };
+		uint64_t g;
 
 		/* the checks of ib guid and vf set: no 0, ~0 or group GUID */
-		if (sriov_guid_parse(guid, &r.guid, &e2) < 0 ||
-		    sriov_guid_check(r.guid, &e2) < 0)
+		if (sriov_guid_parse(guid, &g, &e2) < 0 ||
+		    sriov_guid_check(g, &e2) < 0)
 			return sriov_error_set(err, -EINVAL, "port: %s",
 					       e2.msg);
+		if (r.has_guid_mac && g != r.guid)
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: guid '%s' is not the guid of guid_from_mac (give one of them)",
+				guid);
 		r.has_guid = true;
+		r.guid = g;
 	}
 	e = get_bool(o, "trusted", &r.trusted, err);
 	if (e < 0)
@@ -472,9 +630,17 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 			    json_string(sriov_vnic_type_name(r->vnic)));
 	if (r->pf[0])
 		json_object_set_new(o, "pf", json_string(r->pf));
+	if (r->pci_slot[0])
+		json_object_set_new(o, "pci_slot", json_string(r->pci_slot));
+	if (r->device_id[0])
+		json_object_set_new(o, "device_id", json_string(r->device_id));
 	if (r->has_mac) {
 		sriov_format_mac(r->mac, 6, buf, sizeof(buf));
 		json_object_set_new(o, "mac", json_string(buf));
+	}
+	if (r->has_guid_mac) {
+		sriov_format_mac(r->guid_mac, 6, buf, sizeof(buf));
+		json_object_set_new(o, "guid_from_mac", json_string(buf));
 	}
 	if (r->has_guid) /* read back in any form sriov_guid_parse() takes */
 		json_object_set_new(

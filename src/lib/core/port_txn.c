@@ -424,6 +424,25 @@ static int bind_allocate(struct sriov_port_ctx *ctx,
 	snprintf(port.vnic_type, sizeof(port.vnic_type), "%s",
 		 sriov_vnic_type_name(req->vnic));
 	port.settings = (char *)intent;
+	if (req->pci_slot[0]) {
+		/* the VF the caller chose (Nova's pci_slot), no other, on the
+		 * PF of the request's kind when the physnet has both (one PCI
+		 * function can be a VF of either port); one not known yet may
+		 * have appeared since the last sync */
+		const char *pf = plan->pf		  ?:
+					 plan->n_pfs == 1 ? plan->pfs[0] :
+							    NULL;
+
+		r = sriov_store_allocate_vf(ctx->store, &port, req->pci_slot,
+					    pf, req->numa, req->numa_node,
+					    intent, vf, seq, err);
+		if (r == -ENOENT && resync(ctx, &e2) == 0)
+			r = sriov_store_allocate_vf(ctx->store, &port,
+						    req->pci_slot, pf,
+						    req->numa, req->numa_node,
+						    intent, vf, seq, err);
+		return r;
+	}
 	r = allocate_once(ctx, req, &port, plan, vf, seq, err);
 	if (r == -ENOSPC && resync(ctx, &e2) == 0)
 		r = allocate_once(ctx, req, &port, plan, vf, seq, err);

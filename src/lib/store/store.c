@@ -501,6 +501,72 @@ static int journal_insert(struct sriov_store *s, const char *op,
 	return 0;
 }
 
+/* Inside an allocation's transaction: -EEXIST when @id already has a port. */
+static int port_absent(struct sriov_store *s, const char *id,
+		       struct sriov_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *q = NULL;
+	int r, rc;
+
+	r = prepare(s, "SELECT 1 FROM port WHERE id = ?1", &q, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		return sriov_error_set(
+			err, -EEXIST,
+			"port '%s' is already bound; unbind it first", id);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, err, "look up port");
+	return 0;
+}
+
+/* Inside an allocation's transaction: the journal entry, the port
+ * (binding) on VF @vf_id, and the VF as it now is. */
+static int take_vf(struct sriov_store *s, const struct sriov_store_port *port,
+		   int64_t vf_id, const char *intent, struct sriov_store_vf *vf,
+		   int64_t *seq, struct sriov_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *ins = NULL, *get = NULL;
+	char sql[512];
+	int r, rc;
+
+	r = journal_insert(s, "bind", port->id, vf_id, intent, "started", NULL,
+			   seq, err);
+	if (r < 0)
+		return r;
+
+	r = prepare(s,
+		    "INSERT INTO port (id, network, vnic_type, settings, vf_id,"
+		    " status, created) VALUES (?1, ?2, ?3, ?4, ?5, 'binding',"
+		    " ?6)",
+		    &ins, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(ins, 1, port->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, port->network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 3, port->vnic_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 4, port->settings ? port->settings : "{}", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 5, vf_id);
+	sqlite3_bind_int64(ins, 6, now_ms() / 1000);
+	rc = sqlite3_step(ins);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, err, "insert port");
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM vf WHERE id = ?1", vf_cols);
+	r = prepare(s, sql, &get, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(get, 1, vf_id);
+	if (sqlite3_step(get) != SQLITE_ROW)
+		return db_error(s, sqlite3_errcode(s->db), err, "read vf");
+	vf_from_row(get, vf);
+
+	return 0;
+}
+
 int sriov_store_allocate(struct sriov_store *s,
 			 const struct sriov_store_port *port, const char *pf,
 			 enum sriov_numa_policy numa, int numa_node,
@@ -508,7 +574,7 @@ int sriov_store_allocate(struct sriov_store *s,
 			 int64_t *ret_seq, struct sriov_error *err)
 {
 	_cleanup_txn_ struct txn t = { 0 };
-	_cleanup_stmt_ sqlite3_stmt *q = NULL, *ins = NULL, *get = NULL;
+	_cleanup_stmt_ sqlite3_stmt *q = NULL;
 	struct sriov_store_vf vf;
 	int64_t vf_id, seq;
 	char sql[512];
@@ -529,20 +595,9 @@ int sriov_store_allocate(struct sriov_store *s,
 	if (r < 0)
 		return r;
 
-	r = prepare(s, "SELECT 1 FROM port WHERE id = ?1", &q, err);
+	r = port_absent(s, port->id, err);
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(q, 1, port->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		return sriov_error_set(err, -EEXIST,
-				       "port '%s' is already bound; unbind it "
-				       "first",
-				       port->id);
-	if (rc != SQLITE_DONE)
-		return db_error(s, rc, err, "look up port");
-	sqlite3_finalize(q);
-	q = NULL;
 
 	/* Prefer the requested NUMA node, then VFs we left scrubbed, then
 	 * the lowest index: a deterministic choice is easier to debug. */
@@ -585,42 +640,159 @@ int sriov_store_allocate(struct sriov_store *s,
 		return db_error(s, rc, err, "choose vf");
 	vf_id = sqlite3_column_int64(q, 0);
 
-	r = journal_insert(s, "bind", port->id, vf_id, intent, "started", NULL,
-			   &seq, err);
+	r = take_vf(s, port, vf_id, intent, &vf, &seq, err);
 	if (r < 0)
 		return r;
-
-	r = prepare(s,
-		    "INSERT INTO port (id, network, vnic_type, settings, vf_id,"
-		    " status, created) VALUES (?1, ?2, ?3, ?4, ?5, 'binding',"
-		    " ?6)",
-		    &ins, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(ins, 1, port->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, port->network, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 3, port->vnic_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 4, port->settings ? port->settings : "{}", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_int64(ins, 5, vf_id);
-	sqlite3_bind_int64(ins, 6, now_ms() / 1000);
-	rc = sqlite3_step(ins);
-	if (rc != SQLITE_DONE)
-		return db_error(s, rc, err, "insert port");
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM vf WHERE id = ?1", vf_cols);
-	r = prepare(s, sql, &get, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(get, 1, vf_id);
-	if (sqlite3_step(get) != SQLITE_ROW)
-		return db_error(s, sqlite3_errcode(s->db), err, "read vf");
-	vf_from_row(get, &vf);
-
 	r = commit(&t, err);
 	if (r < 0)
 		return r;
 	*ret_vf = vf;
+	*ret_seq = seq;
+	return 0;
+}
+
+/*
+ * The VF @slot names: its PCI address, or "PF:vfN" (PF as the store names
+ * it). One PCI function can be a VF of two PF rows (a ConnectX-3's two
+ * ports, one netdev each): the row of @network, then of @pf, is taken.
+ * -ENOENT when the store has no such VF.
+ */
+static int find_named_vf(struct sriov_store *s, const char *slot,
+			 const char *network, const char *pf,
+			 struct sriov_store_vf *ret, struct sriov_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	const char *colon = strrchr(slot, ':');
+	bool by_name = colon && !strncmp(colon + 1, "vf", 2);
+	char sql[768], name[64] = "";
+	uint64_t idx = 0;
+	int r, rc;
+
+	if (by_name) {
+		if ((size_t)(colon - slot) >= sizeof(name) ||
+		    parse_u64(colon + 3, 10, &idx) < 0 || idx > 65535)
+			return sriov_error_set(err, -ENOENT,
+					       "no vf %s is managed by sriovd",
+					       slot);
+		memcpy(name, slot, (size_t)(colon - slot));
+		name[colon - slot] = '\0';
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM vf WHERE kind = 'vf' AND %s"
+		 " ORDER BY (physnet = ?3) DESC, (pf = ?4) DESC, pf, idx"
+		 " LIMIT 1",
+		 vf_cols, by_name ? "pf = ?1 AND idx = ?2" : "address = ?1");
+	r = prepare(s, sql, &st, err);
+	if (r < 0)
+		return r;
+	if (by_name) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)idx);
+	} else {
+		sqlite3_bind_text(st, 1, slot, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 3, network, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, pf, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return sriov_error_set(
+			err, -ENOENT,
+			"no vf %s is managed by sriovd (not a vf of a pf under physnets, or not created: sriov_numvfs)",
+			slot);
+	if (rc != SQLITE_ROW)
+		return db_error(s, rc, err, "find vf");
+	vf_from_row(st, ret);
+	return 0;
+}
+
+/* Is @v's PF handed over whole? (Its VFs are not offered meanwhile.) */
+static int pf_taken_whole(struct sriov_store *s, const struct sriov_store_vf *v,
+			  struct sriov_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = prepare(s,
+		    "SELECT 1 FROM vf WHERE pf = ?1 AND kind = 'pf'"
+		    " AND state = 'bound'",
+		    &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, v->pf, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(s, rc, err, "look up whole pf");
+	return rc == SQLITE_ROW;
+}
+
+int sriov_store_allocate_vf(struct sriov_store *s,
+			    const struct sriov_store_port *port,
+			    const char *slot, const char *pf,
+			    enum sriov_numa_policy numa, int numa_node,
+			    const char *intent, struct sriov_store_vf *ret_vf,
+			    int64_t *ret_seq, struct sriov_error *err)
+{
+	_cleanup_txn_ struct txn t = { 0 };
+	struct sriov_store_vf v;
+	int64_t seq;
+	int r;
+
+	r = begin(s, &t, err);
+	if (r < 0)
+		return r;
+	r = port_absent(s, port->id, err);
+	if (r < 0)
+		return r;
+	r = find_named_vf(s, slot, port->network, pf, &v, err);
+	if (r < 0)
+		return r;
+	/* Each reason a VF cannot be taken, in the order an operator would
+	 * look: whose it is, then what the config says of it. */
+	if (strcmp(v.physnet, port->network))
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %s (pf %s vf %u) is on network '%s', not '%s'",
+			slot, v.pf, v.index, v.physnet, port->network);
+	if (pf && strcmp(v.pf, pf))
+		return sriov_error_set(err, -EINVAL,
+				       "vf %s is a vf of pf %s, not of pf %s",
+				       slot, v.pf, pf);
+	if (v.excluded)
+		return sriov_error_set(
+			err, -EPERM,
+			"vf %s (pf %s vf %u) is excluded (exclude_devices, or its pf left the config or the vf is gone)",
+			slot, v.pf, v.index);
+	if (v.state == SRIOV_VF_BOUND)
+		return sriov_error_set(
+			err, -EBUSY,
+			"vf %s (pf %s vf %u) is not free: port '%s' holds it",
+			slot, v.pf, v.index, v.port);
+	if (v.state == SRIOV_VF_QUARANTINED)
+		return sriov_error_set(
+			err, -EBUSY,
+			"vf %s (pf %s vf %u) is not free: quarantined (%s); sriovctl port clear %s %u frees it",
+			slot, v.pf, v.index, v.reason, v.pf, v.index);
+	r = pf_taken_whole(s, &v, err);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return sriov_error_set(
+			err, -EBUSY,
+			"vf %s is not free: its pf %s is handed over whole (direct-physical)",
+			slot, v.pf);
+	if (numa == SRIOV_NUMA_REQUIRED && numa_node >= 0 &&
+	    v.numa_node != numa_node)
+		return sriov_error_set(
+			err, -EINVAL,
+			"vf %s is on numa node %d, not %d (policy required)",
+			slot, v.numa_node, numa_node);
+	r = take_vf(s, port, v.id, intent, &v, &seq, err);
+	if (r < 0)
+		return r;
+	r = commit(&t, err);
+	if (r < 0)
+		return r;
+	*ret_vf = v;
 	*ret_seq = seq;
 	return 0;
 }
