@@ -266,6 +266,16 @@ int sriov_etcd_lease_keepalive(struct sriov_etcd *e, int64_t id,
 /* Revoke lease @id and delete its keys; -ENOENT when it does not exist. */
 int sriov_etcd_lease_revoke(struct sriov_etcd *e, int64_t id,
 			    struct sriov_error *err);
+/**
+ * sriov_etcd_lease_ttl() - the seconds lease @id has left
+ * @ret_ttl: 0 or more while the lease exists (0: it is about to expire)
+ *
+ * etcd's LeaseTimeToLive; it neither renews nor changes anything, so it
+ * is retried on the next endpoint. Return: 0, or -ENOENT when the lease
+ * does not exist (it expired or was revoked, and its keys went with it).
+ */
+int sriov_etcd_lease_ttl(struct sriov_etcd *e, int64_t id, int64_t *ret_ttl,
+			 struct sriov_error *err);
 
 /*
  * Election: one holder of @key at a time. The holder's key is put with
@@ -410,6 +420,8 @@ void sriov_etcd_watch_stats(const struct sriov_etcd_watch *w,
  *   <root>v1/guids/<0x + 16 hex>        struct sriov_cluster_claim
  *   <root>v1/fabrics/<name>/status      struct sriov_cluster_fabric_status
  *   <root>v1/fabrics/<name>/leader      the controller's election key
+ *   <root>v1/fabrics/<name>/held/<port> a lost port's last value, kept in
+ *                                       its partition for a grace period
  * Values are JSON objects of at most SRIOV_CLUSTER_VALUE_MAX bytes.
  * Parsers are strict about the members they know and ignore others, so
  * a later v1 writer may add optional members; a change of meaning takes
@@ -440,6 +452,10 @@ enum sriov_cluster_kind {
 	SRIOV_CLUSTER_GUID,
 	SRIOV_CLUSTER_FABRIC_STATUS,
 	SRIOV_CLUSTER_FABRIC_LEADER,
+	/* fabrics/<name>/held/<port-id>: sriov_cluster_held_key() builds it
+	 * (sriov_cluster_key() cannot: it has two ids); key_parse gives the
+	 * port id */
+	SRIOV_CLUSTER_FABRIC_HELD,
 	SRIOV_CLUSTER_KIND_MAX,
 };
 
@@ -457,9 +473,19 @@ int sriov_cluster_key(const struct sriov_cluster_keys *k,
 int sriov_cluster_key_prefix(const struct sriov_cluster_keys *k,
 			     enum sriov_cluster_kind kind,
 			     char buf[static SRIOV_CLUSTER_KEY_MAX]);
+/*
+ * fabrics/<fabric>/held/<port>, and the prefix of every held port of
+ * @fabric (@port NULL): the controller's record of a port whose host was
+ * lost, put with a lease of the grace period (docs/cluster.md).
+ */
+int sriov_cluster_held_key(const struct sriov_cluster_keys *k,
+			   const char *fabric, const char *port,
+			   char buf[static SRIOV_CLUSTER_KEY_MAX],
+			   struct sriov_error *err);
 /**
  * sriov_cluster_key_parse() - what a key under the prefix names
- * @ret_id: the id (host, port, fabric, or the canonical GUID)
+ * @ret_id: the id (host, port, fabric, or the canonical GUID; for a held
+ *          port the port's id)
  *
  * Return: 0, or -EINVAL for a key that is not of the schema.
  */
@@ -481,6 +507,14 @@ struct sriov_cluster_pf {
 	char fabric[SRIOV_CLUSTER_ID_MAX]; /* InfiniBand; empty otherwise */
 	int numa_node; /* -1: unknown */
 	unsigned vfs_total, vfs_free, vfs_bound, vfs_quarantined;
+	/* Optional (empty: not given): PCI ids as 4 lowercase hex digits,
+	 * of the PF and of its VFs, and the PCI addresses of the free VFs
+	 * (as many as vfs_free when given), for placement with Nova's
+	 * semantics (sriovctl cluster place). */
+	char vendor_id[5], product_id[5], vf_product_id[5];
+	bool has_free_vfs; /* the list was given (possibly empty) */
+	/* the free VFs' addresses: host->free_vfs[free_vfs_first ...] */
+	size_t free_vfs_first, n_free_vfs;
 };
 
 /* hosts/<id>: a host's inventory, put with the host's lease. */
@@ -490,6 +524,8 @@ struct sriov_cluster_host {
 	int64_t updated; /* unix seconds */
 	struct sriov_cluster_pf *pfs;
 	size_t n_pfs;
+	char (*free_vfs)[32]; /* every PF's free_vfs, in PF order */
+	size_t n_free_vfs;
 };
 void sriov_cluster_host_release(struct sriov_cluster_host *h);
 
@@ -508,6 +544,10 @@ struct sriov_cluster_port {
 	uint16_t pkey; /* the partition, 0x0001..0x7ffe, no membership bit */
 	enum sriov_membership membership;
 	uint64_t guid; /* the port GUID that must be a member */
+	/* Optional, InfiniBand: the port GUID of the PF's physical port the
+	 * VF reaches the fabric through when its own GUID is an alias the SM
+	 * does not see as a port (ConnectX-3, mlx4); 0: none. */
+	uint64_t pf_guid;
 };
 
 /* guids/<guid>: the claim of a GUID by one port. */
@@ -521,6 +561,14 @@ struct sriov_cluster_pkey_count {
 	unsigned members;
 };
 
+/* A value the controller skipped, and why (the message names the key). */
+struct sriov_cluster_rejected {
+	char key[SRIOV_CLUSTER_KEY_MAX];
+	char error[400];
+};
+
+#define SRIOV_CLUSTER_REJECTED_MAX 64
+
 /* fabrics/<name>/status: what the controller last applied. */
 struct sriov_cluster_fabric_status {
 	char fabric[SRIOV_CLUSTER_ID_MAX];
@@ -532,6 +580,18 @@ struct sriov_cluster_fabric_status {
 	char verify_detail[256];
 	int64_t time; /* unix seconds */
 	char leader[SRIOV_CLUSTER_ID_MAX];
+	/* Optional members (absent: zero, empty): */
+	unsigned ports; /* ports of the fabric rendered */
+	unsigned held; /* of them, lost ones kept through the grace period */
+	/* why the last render was refused (the file was left as it was);
+	 * empty when the last render was written */
+	char error[1024];
+	int64_t error_revision; /* the revision that render was of */
+	/* values skipped (at most SRIOV_CLUSTER_REJECTED_MAX, the first
+	 * ones in key order; n_rejected_total counts them all) */
+	struct sriov_cluster_rejected *rejected;
+	size_t n_rejected;
+	unsigned n_rejected_total;
 };
 void sriov_cluster_fabric_status_release(struct sriov_cluster_fabric_status *s);
 

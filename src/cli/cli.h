@@ -72,7 +72,8 @@ void cli_printer(struct cli *cli, struct printer *p);
 
 /* The commands, each defined in its own file (a group with its table). */
 extern const struct cli_command cli_show, cli_capture, cli_doctor, cli_pf,
-	cli_vf, cli_nova, cli_fabric, cli_apply, cli_render, cli_ib, cli_port;
+	cli_vf, cli_nova, cli_fabric, cli_apply, cli_render, cli_ib, cli_port,
+	cli_cluster;
 
 /* render nova|neutron from this host's hardware (src/cli/render_hw.c). */
 extern const struct cli_command cli_render_nova, cli_render_neutron;

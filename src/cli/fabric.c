@@ -9,19 +9,15 @@
  *   fabric verify INTENT.yaml|--conf PARTITIONS.CONF [--allow-both] [--ca..]
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sriov/ib.h>
+#include <sriov/opensm.h>
 #include <sriov/partitions.h>
 
 #include "cli.h"
@@ -170,131 +166,23 @@ static int fabric_check(struct cli *cli, int argc, char **argv)
 	return check_text(cli, argv[optind], buf, len, &lo, false);
 }
 
-/* Write text to path atomically: temp file beside it, fsync, rename. */
-static int replace_file(const char *path, const char *text, size_t len)
-{
-	_cleanup_free_ char *tmp = NULL, *dir = NULL;
-	_cleanup_close_ int fd = -1, dfd = -1;
-	const char *slash = strrchr(path, '/');
-	size_t off = 0;
-	struct stat stt;
-	mode_t mode = 0644;
-
-	if (!len)
-		return -EINVAL;
-	if (stat(path, &stt) == 0)
-		mode = stt.st_mode & 07777;
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(TAKE_FD(fd)) < 0)
-		goto fail;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	dir = slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
-	if (dir) {
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0)
-			fsync(dfd);
-	}
-	return 0;
-fail : {
-	int e = errno ? -errno : -EIO;
-
-	unlink(tmp);
-	return e;
-}
-}
-
 /*
- * What /proc says process pid runs: "opensm" when its comm, or the last
- * component of its exe link, is opensm. Fills name with what it found.
- */
-static bool runs_opensm(int pid, char *name, size_t size)
-{
-	char path[64], buf[PATH_MAX];
-	const char *base;
-	ssize_t n;
-	int fd;
-
-	snprintf(name, size, "?");
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			strip_trailing(buf);
-			snprintf(name, size, "%s", buf);
-			if (!strcmp(buf, "opensm"))
-				return true;
-		}
-	}
-	/* exe needs ptrace access; comm is enough when it says opensm */
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	base = strrchr(buf, '/');
-	base = base ? base + 1 : buf;
-	return !strcmp(base, "opensm") || !strcmp(base, "opensm (deleted)");
-}
-
-/*
- * SIGHUP to the OpenSM that pidfile names, once out is in place. The
- * process is held by a pidfd before /proc is read, so a pid reused in
- * between gets no signal: the send fails when the process read is gone.
+ * SIGHUP to the OpenSM that pidfile names, once out is in place (the
+ * library checks that the process is opensm before it signals).
  */
 static int hup_pidfile(const char *out, const char *pidfile)
 {
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int pidfd = -1;
+	struct sriov_opensm_proc proc;
 	struct sriov_error err = { 0 };
-	char name[64];
-	size_t len;
-	int pid, r;
 
-	r = read_file_capped(pidfile, INPUT_MAX_SMALL, &buf, &len, &err);
-	if (r < 0)
+	if (sriov_opensm_signal(pidfile, SIGHUP, &proc, &err) == 0)
+		return 0;
+	if (proc.stage == SRIOV_OPENSM_SEND_FAILED)
 		return cli_error(
-			"'%s' is in place, but OpenSM was not signalled: cannot read the pid file: %s",
+			"'%s' is in place, but OpenSM has not reread it: %s",
 			out, err.msg);
-	strip_trailing(buf);
-	if (parse_int(buf, &pid) < 0 || pid <= 1)
-		return cli_error(
-			"'%s' is in place, but OpenSM was not signalled: pid file '%s' holds '%s', not a process id (expected OpenSM's pid, a number above 1)",
-			out, pidfile, buf);
-	pidfd = pidfd_open(pid, 0);
-	if (pidfd < 0 && errno != ENOSYS)
-		return cli_error(
-			"'%s' is in place, but OpenSM was not signalled: pid %d from '%s': %s (is OpenSM running?)",
-			out, pid, pidfile, strerror(errno));
-	if (!runs_opensm(pid, name, sizeof(name)))
-		return cli_error(
-			"'%s' is in place, but not signalled: pid %d from '%s' is '%s', not opensm (/proc/%d/comm or exe); give --hup the pid file of OpenSM",
-			out, pid, pidfile, name, pid);
-	r = pidfd >= 0 ? pidfd_send_signal(pidfd, SIGHUP, NULL, 0) :
-			 kill(pid, SIGHUP);
-	if (r < 0)
-		return cli_error(
-			"'%s' is in place, but OpenSM has not reread it: cannot send SIGHUP to opensm (pid %d from '%s'): %s; send it yourself (kill -HUP %d)",
-			out, pid, pidfile, strerror(errno), pid);
-	return 0;
+	return cli_error("'%s' is in place, but OpenSM was not signalled: %s",
+			 out, err.msg);
 }
 
 static int fabric_render(struct cli *cli, int argc, char **argv)
@@ -356,11 +244,9 @@ static int fabric_render(struct cli *cli, int argc, char **argv)
 		return cli_error(
 			"rendered text for '%s' fails the check; '%s' left as it was",
 			out, out);
-	r = replace_file(out, text, strlen(text));
+	r = sriov_partitions_install(out, text, strlen(text), &err);
 	if (r < 0)
-		return cli_error(
-			"cannot replace '%s': %s ('%s' left as it was)", out,
-			strerror(-r), out);
+		return cli_error("%s ('%s' left as it was)", err.msg, out);
 	if (pidfile && hup_pidfile(out, pidfile) != 0)
 		return EXIT_FAIL;
 	{

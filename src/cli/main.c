@@ -26,9 +26,9 @@ static const struct cli_command cli_version = {
 };
 
 static const struct cli_command *const commands[] = {
-	&cli_show, &cli_capture, &cli_doctor, &cli_version, &cli_pf,
-	&cli_vf,   &cli_nova,	 &cli_fabric, &cli_apply,   &cli_render,
-	&cli_ib,   &cli_port,	 NULL,
+	&cli_show, &cli_capture, &cli_doctor,  &cli_version, &cli_pf,
+	&cli_vf,   &cli_nova,	 &cli_fabric,  &cli_apply,   &cli_render,
+	&cli_ib,   &cli_port,	 &cli_cluster, NULL,
 };
 
 static const struct cli_command sriovctl = {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Each program's --help against its man page (docs/man/*.8).
 
-usage: manpages.py SRIOVCTL SRIOVD MANDIR [EBRCTL]
+usage: manpages.py SRIOVCTL SRIOVD MANDIR [EBRCTL [SRIOV-FABRICD]]
 
 Both ways: every command of sriovctl (walked from --help), every option
 and keyword its help lists, every environment variable and signal a help
@@ -10,6 +10,7 @@ names, must be in the man page; and every --option the man page names must
 be one some --help lists (a page that documents what is gone fails too).
 ebrctl likewise: its commands, each command's usage and options.
 """
+import os
 import re
 import subprocess
 import sys
@@ -104,20 +105,23 @@ def main():
     for o in set(OPT.findall(page)):
         check(o in known, "sriovctl.8 names %s, which no --help lists" % o)
 
-    # sriovd
-    page, secs = man_text(mandir + "/sriovd.8")
-    t = helptext(sriovd, [])
-    opts = set(OPT.findall(t))
-    for o in opts:
-        check(o in page, "sriovd.8 lacks %s" % o)
-    env = secs.get("ENVIRONMENT", "")
-    for v in set(ENV.findall(t)):
-        check(v in env, "sriovd.8 ENVIRONMENT lacks %s" % v)
-    sigs = secs.get("SIGNALS", "")
-    for s in set(re.findall(r"\bSIG[A-Z]+\b", t)):
-        check(s in sigs, "sriovd.8 SIGNALS lacks %s" % s)
-    for o in set(OPT.findall(page)):
-        check(o in opts, "sriovd.8 names %s, which sriovd --help does not list" % o)
+    # the daemons: sriovd, sriov-fabricd
+    for prog in [sriovd] + sys.argv[5:6]:
+        name = os.path.basename(prog)
+        page, secs = man_text("%s/%s.8" % (mandir, name))
+        t = helptext(prog, [])
+        opts = set(OPT.findall(t))
+        for o in opts:
+            check(o in page, "%s.8 lacks %s" % (name, o))
+        env = secs.get("ENVIRONMENT", "")
+        for v in set(ENV.findall(t)):
+            check(v in env, "%s.8 ENVIRONMENT lacks %s" % (name, v))
+        sigs = secs.get("SIGNALS", "")
+        for s in set(re.findall(r"\bSIG[A-Z]+\b", t)):
+            check(s in sigs, "%s.8 SIGNALS lacks %s" % (name, s))
+        for o in set(OPT.findall(page)):
+            check(o in opts, "%s.8 names %s, which %s --help does not list" %
+                  (name, o, name))
 
     # ebrctl: its commands (the "commands:" list of --help), their usage
     # lines and every option of any of its helps, both ways
@@ -151,8 +155,8 @@ def main():
     if failures:
         print("%d failure(s)" % len(failures))
         return 1
-    print("ok: %d sriovctl commands and sriovd's options match their man pages" %
-          len(leaves))
+    print("ok: %d sriovctl commands and the daemons' options match their man "
+          "pages" % len(leaves))
     return 0
 
 

@@ -257,8 +257,15 @@ static void test_lease(void)
 	sriov_etcd_range_resp_release(&r);
 	rc = sriov_etcd_lease_keepalive(e, id, &ttl, &err);
 	CHECK(rc == 0 && ttl == 30, "keepalive: %d %s", rc, err.msg);
+	ttl = -1;
+	rc = sriov_etcd_lease_ttl(e, id, &ttl, &err);
+	CHECK(rc == 0 && ttl > 25 && ttl <= 30, "timetolive: %d %s, %" PRId64,
+	      rc, err.msg, ttl);
 	rc = sriov_etcd_lease_revoke(e, id, &err);
 	CHECK_OK(rc, err);
+	rc = sriov_etcd_lease_ttl(e, id, &ttl, &err);
+	CHECK(rc == -ENOENT && strstr(err.msg, "does not exist"),
+	      "timetolive of a revoked lease: %d %s", rc, err.msg);
 	rc = sriov_etcd_range(e, "/it/lease/k", NULL, &r, &err);
 	CHECK(rc == 0 && r.n_kvs == 0, "revoke deletes the lease's keys");
 	sriov_etcd_range_resp_release(&r);
@@ -281,6 +288,9 @@ static void test_lease(void)
 	}
 	CHECK(rc == 0 && r.n_kvs == 0, "an expired lease's key is gone");
 	sriov_etcd_range_resp_release(&r);
+	rc = sriov_etcd_lease_ttl(e, id2, &ttl, &err);
+	CHECK(rc == -ENOENT, "timetolive of an expired lease: %d %s", rc,
+	      err.msg);
 	rc = sriov_etcd_lease_grant(e, 0, &id, NULL, &err);
 	CHECK(rc == -EINVAL, "TTL 0");
 	sriov_etcd_close(e);

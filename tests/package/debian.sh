@@ -63,6 +63,8 @@ step "dpkg -i"
 dpkg -i "$tmp"/sriov_*.deb "$tmp"/libsriov0_*.deb "$tmp"/libsriov-dev_*.deb >"$tmp/dpkg.log" 2>&1 ||
 	{ cat "$tmp/dpkg.log"; fail "dpkg -i"; }
 for f in /usr/bin/sriovctl /usr/sbin/sriovd /lib/systemd/system/sriovd.service \
+	/usr/sbin/sriov-fabricd /lib/systemd/system/sriov-fabricd.service \
+	/usr/share/man/man8/sriov-fabricd.8.gz \
 	/usr/bin/ebrctl /usr/share/man/man8/ebrctl.8.gz \
 	/usr/share/man/man8/sriovctl.8.gz /usr/share/man/man8/sriovd.8.gz \
 	/usr/share/doc/sriov/examples/sriovd.yaml; do
@@ -81,9 +83,10 @@ step "a program built against the installed libsriov"
 "$src/tests/install/pkgconfig.sh" - "$host" "" || fail "pkg-config consumer"
 
 step "systemd-analyze verify"
-unit=/lib/systemd/system/sriovd.service
-systemd-analyze verify "$unit" >"$tmp/verify.log" 2>&1 || { cat "$tmp/verify.log"; fail "systemd-analyze verify"; }
-grep -v 'Failed to .* bus\|not running\|systemd-analyze' "$tmp/verify.log" | grep -i 'sriovd' && fail "systemd-analyze verify complains"
+/usr/sbin/sriov-fabricd --version | grep -qx "sriov-fabricd $v" || fail "sriov-fabricd --version: $(/usr/sbin/sriov-fabricd --version 2>&1)"
+for unit in /lib/systemd/system/sriov-fabricd.service /lib/systemd/system/sriovd.service; do
+systemd-analyze verify "$unit" >"$tmp/verify.log" 2>&1 || { cat "$tmp/verify.log"; fail "systemd-analyze verify $unit"; }
+grep -v 'Failed to .* bus\|not running\|systemd-analyze' "$tmp/verify.log" | grep -i 'sriov' && fail "systemd-analyze verify complains about $unit"
 for d in $(sed -n 's/^Documentation=//p' "$unit"); do
 	case $d in
 	man:*) page=${d#man:}; n=${page%)}; n=${n##*(}; page=${page%(*}
@@ -91,6 +94,7 @@ for d in $(sed -n 's/^Documentation=//p' "$unit"); do
 	file://*) [ -e "${d#file://}" ] || fail "Documentation=$d is not installed" ;;
 	*) fail "Documentation=$d: neither man: nor file:" ;;
 	esac
+done
 done
 
 # The unit's command lines and writable paths, read from the unit itself.

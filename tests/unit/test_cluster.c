@@ -871,6 +871,210 @@ static void test_fabric_status(void **state)
 	assert_msg_has(err.msg, "'checksum'", "64 lowercase hex digits");
 }
 
+/* The members added within v1 for sriov-fabricd and cluster place. */
+static void test_port_pf_guid(void **state)
+{
+	struct sriov_cluster_port p = { .id = "p1",
+					.host = "h1",
+					.physnet = "ibnet",
+					.vnic_type = SRIOV_VNIC_DIRECT,
+					.vf = "0000:41:00.1",
+					.vlan = -1,
+					.infiniband = true,
+					.fabric = "fab0",
+					.pkey = 0x0a01,
+					.membership = SRIOV_MEMBER_FULL,
+					.guid = 0x0002c90300a1b2c1ull,
+					.pf_guid = 0x0002c90300a1b201ull },
+				  q;
+	struct sriov_error err = { 0 };
+	char *s;
+
+	assert_int_equal(sriov_cluster_port_format(&p, &s, NULL), 0);
+	assert_non_null(strstr(s, ",\"pf_guid\":\"0x0002c90300a1b201\"}"));
+	assert_int_equal(
+		sriov_cluster_port_parse(PORT_KEY, s, strlen(s), &q, NULL), 0);
+	snprintf(p.state, sizeof(p.state), "bound");
+	assert_memory_equal(&p, &q, sizeof(p));
+	free(s);
+	p.pf_guid = p.guid;
+	assert_int_equal(sriov_cluster_port_format(&p, &s, &err), -EINVAL);
+	assert_msg_has(err.msg, "'pf_guid' is the port's own 'guid'");
+
+	static const char eth[] =
+		"{\"port\":\"p1\",\"host\":\"h1\",\"physnet\":\"p\",\"vnic_type\":\"direct\",\"vf\":\"0000:41:00.1\",\"state\":\"bound\",\"pf_guid\":\"0x0002c90300a1b201\"}";
+	assert_int_equal(sriov_cluster_port_parse(PORT_KEY, eth, strlen(eth),
+						  &q, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, PORT_KEY, "Ethernet port", "no 'pf_guid'");
+	static const char bad[] =
+		"{\"port\":\"p1\",\"host\":\"h1\",\"physnet\":\"p\",\"vnic_type\":\"direct\",\"vf\":\"0000:41:00.1\",\"state\":\"bound\",\"fabric\":\"f\",\"pkey\":\"0x0a01\",\"membership\":\"full\",\"guid\":\"0x0002c90300a1b2c1\",\"pf_guid\":\"0x2\"}";
+	assert_int_equal(sriov_cluster_port_parse(PORT_KEY, bad, strlen(bad),
+						  &q, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, PORT_KEY, "'pf_guid' is '0x2'");
+}
+
+static void test_held_keys(void **state)
+{
+	struct sriov_cluster_keys k = keys();
+	char buf[SRIOV_CLUSTER_KEY_MAX], id[SRIOV_CLUSTER_ID_MAX];
+	enum sriov_cluster_kind kind;
+	struct sriov_error err = { 0 };
+
+	assert_int_equal(sriov_cluster_held_key(&k, "fab0", "p1", buf, NULL),
+			 0);
+	assert_string_equal(buf, "/sriov/v1/fabrics/fab0/held/p1");
+	assert_int_equal(sriov_cluster_key_parse(&k, buf, strlen(buf), &kind,
+						 id, NULL),
+			 0);
+	assert_int_equal(kind, SRIOV_CLUSTER_FABRIC_HELD);
+	assert_string_equal(id, "p1");
+	assert_int_equal(sriov_cluster_held_key(&k, "fab0", NULL, buf, NULL),
+			 0);
+	assert_string_equal(buf, "/sriov/v1/fabrics/fab0/held/");
+	assert_int_equal(sriov_cluster_held_key(&k, "fab0", "a/b", buf, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, "invalid port id 'a/b'");
+	assert_int_equal(sriov_cluster_held_key(&k, "..", "p1", buf, &err),
+			 -EINVAL);
+	assert_msg_has(err.msg, "invalid fabric id '..'");
+	assert_int_equal(sriov_cluster_key(&k, SRIOV_CLUSTER_FABRIC_HELD,
+					   "fab0", buf, &err),
+			 -EINVAL);
+	static const char *const bad[] = {
+		"/sriov/v1/fabrics/fab0/held/",
+		"/sriov/v1/fabrics/fab0/held/a/b",
+		"/sriov/v1/fabrics//held/p1",
+		"/sriov/v1/fabrics/f..g/held/p1",
+		"/sriov/v1/fabrics/fab0/held",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sriov_cluster_key_parse(&k, bad[i],
+							 strlen(bad[i]), &kind,
+							 id, NULL),
+				 -EINVAL);
+}
+
+static void test_host_placement(void **state)
+{
+	static const char key[] = "/sriov/v1/hosts/h1";
+	char addrs[][32] = { "0000:41:00.1", "0000:41:00.2", "0000:3b:02.0" };
+	struct sriov_cluster_pf pfs[] = {
+		{ .name = "ib0",
+		  .address = "0000:41:00.0",
+		  .link = SRIOV_CLUSTER_LINK_INFINIBAND,
+		  .physnet = "ibnet",
+		  .fabric = "fab0",
+		  .numa_node = 1,
+		  .vfs_total = 4,
+		  .vfs_free = 2,
+		  .vfs_bound = 2,
+		  .vendor_id = "15b3",
+		  .product_id = "1017",
+		  .vf_product_id = "1018",
+		  .has_free_vfs = true,
+		  .free_vfs_first = 0,
+		  .n_free_vfs = 2 },
+		{ .name = "ens2f0",
+		  .address = "0000:3b:00.0",
+		  .link = SRIOV_CLUSTER_LINK_ETHERNET,
+		  .physnet = "physnet1",
+		  .numa_node = 0,
+		  .vfs_total = 1,
+		  .vfs_free = 1,
+		  .vendor_id = "8086",
+		  .vf_product_id = "154c",
+		  .has_free_vfs = true,
+		  .free_vfs_first = 2,
+		  .n_free_vfs = 1 },
+	};
+	struct sriov_cluster_host h = { .id = "h1",
+					.updated = 1,
+					.pfs = pfs,
+					.n_pfs = 2,
+					.free_vfs = addrs,
+					.n_free_vfs = 3 },
+				  g;
+	struct sriov_error err = { 0 };
+	char *s;
+
+	assert_int_equal(sriov_cluster_host_format(&h, &s, NULL), 0);
+	assert_non_null(strstr(
+		s,
+		"\"vendor_id\":\"15b3\",\"product_id\":\"1017\",\"vf_product_id\":\"1018\",\"free_vfs\":[\"0000:41:00.1\",\"0000:41:00.2\"]"));
+	assert_int_equal(sriov_cluster_host_parse(key, s, strlen(s), &g, NULL),
+			 0);
+	free(s);
+	assert_int_equal(g.n_free_vfs, 3);
+	assert_memory_equal(&g.pfs[0], &pfs[0], sizeof(pfs[0]));
+	assert_memory_equal(&g.pfs[1], &pfs[1], sizeof(pfs[1]));
+	assert_string_equal(g.free_vfs[2], "0000:3b:02.0");
+	sriov_cluster_host_release(&g);
+
+	static const char *const bad[][2] = {
+		{ "\"vendor_id\":\"15B3\"", "'vendor_id' is '15B3'" },
+		{ "\"vf_product_id\":\"101\"", "'vf_product_id' is '101'" },
+		{ "\"free_vfs\":[]", "list of the 1 free VFs" },
+		{ "\"free_vfs\":[\"41:00.1\"]",
+		  "free_vfs[0] is not a PCI address" },
+		{ "\"free_vfs\":[\"0000:41:00.8\"]",
+		  "free_vfs[0] is not a PCI address" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char v[512];
+
+		snprintf(
+			v, sizeof(v),
+			"{\"host\":\"h1\",\"updated\":1,\"pfs\":[{\"name\":\"x\",\"link\":\"ethernet\",\"physnet\":\"p\",\"vfs\":{\"total\":1,\"free\":1,\"bound\":0,\"quarantined\":0},%s}]}",
+			bad[i][0]);
+		assert_int_equal(sriov_cluster_host_parse(key, v, strlen(v), &g,
+							  &err),
+				 -EINVAL);
+		assert_msg_has(err.msg, key, "pfs[0]", bad[i][1]);
+	}
+}
+
+static void test_fabric_status_optional(void **state)
+{
+	static const char key[] = "/sriov/v1/fabrics/fab0/status";
+	struct sriov_cluster_rejected rj[] = {
+		{ .key = "/sriov/v1/ports/bad", .error = "invalid JSON" },
+	};
+	struct sriov_cluster_fabric_status s = {
+		.fabric = "fab0",
+		.revision = 9,
+		.checksum = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		.verify = "skipped",
+		.time = 1,
+		.leader = "ctl-a",
+		.ports = 7,
+		.held = 2,
+		.error = "render refused",
+		.error_revision = 11,
+		.rejected = rj,
+		.n_rejected = 1,
+		.n_rejected_total = 5,
+	},
+					   t;
+	char *txt;
+
+	assert_int_equal(sriov_cluster_fabric_status_format(&s, &txt, NULL), 0);
+	assert_int_equal(sriov_cluster_fabric_status_parse(
+				 key, txt, strlen(txt), &t, NULL),
+			 0);
+	free(txt);
+	assert_int_equal(t.ports, 7);
+	assert_int_equal(t.held, 2);
+	assert_string_equal(t.error, "render refused");
+	assert_int_equal(t.error_revision, 11);
+	assert_int_equal(t.n_rejected, 1);
+	assert_int_equal(t.n_rejected_total, 5);
+	assert_string_equal(t.rejected[0].key, "/sriov/v1/ports/bad");
+	assert_string_equal(t.rejected[0].error, "invalid JSON");
+	sriov_cluster_fabric_status_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +1099,10 @@ int main(void)
 		cmocka_unit_test(test_claim),
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_fabric_status),
+		cmocka_unit_test(test_port_pf_guid),
+		cmocka_unit_test(test_held_keys),
+		cmocka_unit_test(test_host_placement),
+		cmocka_unit_test(test_fabric_status_optional),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -722,3 +722,30 @@ int sriov_etcd_lease_revoke(struct sriov_etcd *e, int64_t id,
 	free(b.p);
 	return r;
 }
+
+int sriov_etcd_lease_ttl(struct sriov_etcd *e, int64_t id, int64_t *ret_ttl,
+			 struct sriov_error *err)
+{
+	_cleanup_free_ char *body = etcd_gw_lease_id_req(id);
+	struct buf b = { 0 };
+	int64_t rid = 0, ttl = 0;
+	int r;
+
+	r = call(e, "lease timetolive", "/v3/lease/timetolive", body, true,
+		 false, &b, err);
+	if (r >= 0)
+		r = etcd_gw_parse_lease(b.p, b.n, false, &rid, &ttl, err);
+	free(b.p);
+	if (r < 0)
+		return r;
+	/* etcd answers a lease it does not have with TTL -1. */
+	if (ttl < 0)
+		return sriov_error_set(
+			err, -ENOENT,
+			"etcd lease %" PRId64
+			" does not exist (expired or revoked): its keys are gone",
+			id);
+	if (ret_ttl)
+		*ret_ttl = ttl;
+	return 0;
+}

@@ -34,6 +34,7 @@ static const char *const kind_dirs[] = {
 	[SRIOV_CLUSTER_GUID] = "guids/",
 	[SRIOV_CLUSTER_FABRIC_STATUS] = "fabrics/",
 	[SRIOV_CLUSTER_FABRIC_LEADER] = "fabrics/",
+	[SRIOV_CLUSTER_FABRIC_HELD] = "fabrics/",
 };
 
 int sriov_cluster_keys_init(struct sriov_cluster_keys *k, const char *root,
@@ -88,7 +89,8 @@ int sriov_cluster_key(const struct sriov_cluster_keys *k,
 	char g[19];
 	int n;
 
-	if ((unsigned)kind >= SRIOV_CLUSTER_KIND_MAX)
+	if ((unsigned)kind >= SRIOV_CLUSTER_KIND_MAX ||
+	    kind == SRIOV_CLUSTER_FABRIC_HELD)
 		return sriov_error_set(err, -EINVAL, "unknown key kind %d",
 				       (int)kind);
 	if (kind == SRIOV_CLUSTER_GUID) {
@@ -115,6 +117,31 @@ int sriov_cluster_key(const struct sriov_cluster_keys *k,
 	if (n < 0 || n >= SRIOV_CLUSTER_KEY_MAX)
 		return sriov_error_set(err, -ENAMETOOLONG,
 				       "key for '%s' is over %d bytes", id,
+				       SRIOV_CLUSTER_KEY_MAX - 1);
+	return 0;
+}
+
+int sriov_cluster_held_key(const struct sriov_cluster_keys *k,
+			   const char *fabric, const char *port,
+			   char buf[static SRIOV_CLUSTER_KEY_MAX],
+			   struct sriov_error *err)
+{
+	const char *bad = !fabric || !sriov_port_id_valid(fabric) ? fabric :
+			  port && !sriov_port_id_valid(port)	  ? port :
+								    NULL;
+	int n;
+
+	if (bad || !fabric)
+		return sriov_error_set(
+			err, -EINVAL,
+			"invalid %s id '%s' (expected 1 to 127 of A-Z a-z 0-9 . _ : @ -, without '..')",
+			bad == port ? "port" : "fabric", bad ? bad : "");
+	n = snprintf(buf, SRIOV_CLUSTER_KEY_MAX, "%sfabrics/%s/held/%s",
+		     k->prefix, fabric, port ? port : "");
+	if (n < 0 || n >= SRIOV_CLUSTER_KEY_MAX)
+		return sriov_error_set(err, -ENAMETOOLONG,
+				       "key for '%s' is over %d bytes",
+				       port ? port : fabric,
 				       SRIOV_CLUSTER_KEY_MAX - 1);
 	return 0;
 }
@@ -156,11 +183,28 @@ int sriov_cluster_key_parse(const struct sriov_cluster_keys *k, const char *key,
 	if (kind == SRIOV_CLUSTER_FABRIC_STATUS) {
 		if (!slash)
 			goto bad;
-		if (!strcmp(slash, "/leader"))
+		if (!strcmp(slash, "/leader")) {
 			kind = SRIOV_CLUSTER_FABRIC_LEADER;
-		else if (strcmp(slash, "/status"))
+		} else if (!strncmp(slash, "/held/", 6)) {
+			/* The fabric must be an id too; the port is the id. */
+			size_t fn = (size_t)(slash - rest);
+
+			if (fn == 0 || fn >= sizeof(id))
+				goto bad;
+			memcpy(id, rest, fn);
+			id[fn] = '\0';
+			if (!sriov_port_id_valid(id))
+				goto bad;
+			kind = SRIOV_CLUSTER_FABRIC_HELD;
+			n -= fn + 6;
+			rest = slash + 6;
+			if (memchr(rest, '/', n))
+				goto bad;
+		} else if (strcmp(slash, "/status")) {
 			goto bad;
-		n = (size_t)(slash - rest);
+		}
+		if (kind != SRIOV_CLUSTER_FABRIC_HELD)
+			n = (size_t)(slash - rest);
 	} else if (slash) {
 		goto bad;
 	}
@@ -182,7 +226,7 @@ int sriov_cluster_key_parse(const struct sriov_cluster_keys *k, const char *key,
 bad:
 	return sriov_error_set(
 		err, -EINVAL,
-		"key '%.*s' is not of schema %d under %s (expected hosts/ID, ports/ID, guids/0x<16 hex>, fabrics/NAME/status or fabrics/NAME/leader)",
+		"key '%.*s' is not of schema %d under %s (expected hosts/ID, ports/ID, guids/0x<16 hex>, fabrics/NAME/status, fabrics/NAME/leader or fabrics/NAME/held/PORT)",
 		(int)(key_len > 300 ? 300 : key_len), key,
 		SRIOV_CLUSTER_SCHEMA_VERSION, k->prefix);
 }
@@ -499,6 +543,18 @@ int sriov_cluster_port_parse(const char *key, const char *value, size_t len,
 			return verr(
 				&c,
 				"an InfiniBand port (with 'fabric') has no 'vlan'");
+		if (member(o, "pf_guid")) {
+			if ((r = get_guid(&c, o, "pf_guid", &p.pf_guid)) < 0)
+				return r;
+			if (p.pf_guid == p.guid)
+				return verr(
+					&c,
+					"'pf_guid' is the port's own 'guid' (expected the PF port's GUID the VF's alias GUID goes through, or no 'pf_guid')");
+		}
+	} else if (member(o, "pf_guid")) {
+		return verr(
+			&c,
+			"an Ethernet port (without 'fabric') has no 'pf_guid'");
 	}
 	*ret = p;
 	return 0;
@@ -537,11 +593,79 @@ void sriov_cluster_host_release(struct sriov_cluster_host *h)
 	if (!h)
 		return;
 	free(h->pfs);
+	free(h->free_vfs);
 	memset(h, 0, sizeof(*h));
 }
 
+/* Optional "15b3": 4 lowercase hex digits, as the README's ids. */
+static int get_pci_id(struct vctx *c, json_t *o, const char *name, char *buf)
+{
+	int r = get_text(c, o, name, buf, 5, false);
+
+	if (r < 0)
+		return r;
+	if (buf[0] &&
+	    (strlen(buf) != 4 || strspn(buf, "0123456789abcdef") != 4))
+		return verr(
+			c,
+			"'%s' is '%s' (expected 4 lowercase hex digits, e.g. \"15b3\")",
+			name, buf);
+	return 0;
+}
+
+/* "0000:41:00.1": domain (4 to 8 hex), bus, device, function. */
+static bool pci_address_ok(const char *s)
+{
+	size_t d = strspn(s, "0123456789abcdef");
+
+	if (d < 4 || d > 8 || s[d] != ':')
+		return false;
+	s += d + 1;
+	return strlen(s) == 7 && strspn(s, "0123456789abcdef") == 2 &&
+	       s[2] == ':' && strspn(s + 3, "0123456789abcdef") == 2 &&
+	       s[5] == '.' && s[6] >= '0' && s[6] <= '7';
+}
+
+static int get_free_vfs(struct vctx *c, json_t *o, struct sriov_cluster_pf *pf,
+			struct sriov_cluster_host *h)
+{
+	json_t *a = member(o, "free_vfs");
+	size_t n = json_array_size(a);
+	char(*fv)[32];
+
+	pf->free_vfs_first = h->n_free_vfs;
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || n != pf->vfs_free)
+		return verr(
+			c,
+			"'free_vfs' must be a list of the %u free VFs' PCI addresses",
+			pf->vfs_free);
+	pf->has_free_vfs = true;
+	if (!n)
+		return 0;
+	fv = realloc(h->free_vfs, (h->n_free_vfs + n) * sizeof(*fv));
+	if (!fv)
+		return -ENOMEM;
+	h->free_vfs = fv;
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(a, i);
+
+		if (!json_is_string(v) || json_string_length(v) >= 32 ||
+		    !pci_address_ok(json_string_value(v)))
+			return verr(
+				c,
+				"free_vfs[%zu] is not a PCI address such as \"0000:41:00.1\" (lowercase hex)",
+				i);
+		memcpy(h->free_vfs[h->n_free_vfs++], json_string_value(v),
+		       json_string_length(v) + 1);
+		pf->n_free_vfs++;
+	}
+	return 0;
+}
+
 static int parse_pf(struct vctx *c, json_t *o, size_t i,
-		    struct sriov_cluster_pf *pf)
+		    struct sriov_cluster_pf *pf, struct sriov_cluster_host *h)
 {
 	char link[16];
 	int64_t x = -1;
@@ -605,6 +729,11 @@ static int parse_pf(struct vctx *c, json_t *o, size_t i,
 	pf->vfs_free = (unsigned)f;
 	pf->vfs_bound = (unsigned)b;
 	pf->vfs_quarantined = (unsigned)q;
+	if ((r = get_pci_id(c, o, "vendor_id", pf->vendor_id)) < 0 ||
+	    (r = get_pci_id(c, o, "product_id", pf->product_id)) < 0 ||
+	    (r = get_pci_id(c, o, "vf_product_id", pf->vf_product_id)) < 0 ||
+	    (r = get_free_vfs(c, o, pf, h)) < 0)
+		goto at;
 	return 0;
 at:
 	sriov_error_prefix(c->err, "pfs[%zu]", i);
@@ -641,9 +770,9 @@ int sriov_cluster_host_parse(const char *key, const char *value, size_t len,
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < json_array_size(pfs); i++) {
-		r = parse_pf(&c, json_array_get(pfs, i), i, &h.pfs[i]);
+		r = parse_pf(&c, json_array_get(pfs, i), i, &h.pfs[i], &h);
 		if (r < 0) {
-			free(h.pfs);
+			sriov_cluster_host_release(&h);
 			return r;
 		}
 		h.n_pfs++;
@@ -657,7 +786,63 @@ void sriov_cluster_fabric_status_release(struct sriov_cluster_fabric_status *s)
 	if (!s)
 		return;
 	free(s->pkeys);
+	free(s->rejected);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The members a controller adds within v1: counts, its last error and
+ * the values it skipped. */
+static int status_optional(struct vctx *c, json_t *o,
+			   struct sriov_cluster_fabric_status *s)
+{
+	int64_t x = 0;
+	json_t *a;
+	int r;
+
+	if ((r = get_int(c, o, "ports", 0, UINT32_MAX, &x, false)) < 0)
+		return r;
+	s->ports = r ? 0 : (unsigned)x;
+	if ((r = get_int(c, o, "held", 0, UINT32_MAX, &x, false)) < 0)
+		return r;
+	s->held = r ? 0 : (unsigned)x;
+	if ((r = get_text(c, o, "error", s->error, sizeof(s->error), false)) <
+		    0 ||
+	    (r = get_int(c, o, "error_revision", 0, INT64_MAX, &x, false)) < 0)
+		return r;
+	s->error_revision = r ? 0 : x;
+	if ((r = get_int(c, o, "rejected_total", 0, UINT32_MAX, &x, false)) < 0)
+		return r;
+	s->n_rejected_total = r ? 0 : (unsigned)x;
+	a = member(o, "rejected");
+	if (!a)
+		return 0;
+	if (!json_is_array(a) ||
+	    json_array_size(a) > SRIOV_CLUSTER_REJECTED_MAX)
+		return verr(
+			c,
+			"'rejected' must be a list of at most %d {\"key\", \"error\"}",
+			SRIOV_CLUSTER_REJECTED_MAX);
+	if (!json_array_size(a))
+		return 0;
+	s->rejected = calloc(json_array_size(a), sizeof(*s->rejected));
+	if (!s->rejected)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i);
+		struct sriov_cluster_rejected *rj = &s->rejected[i];
+
+		if (!json_is_object(e))
+			return verr(c, "rejected[%zu] must be an object", i);
+		if ((r = get_text(c, e, "key", rj->key, sizeof(rj->key),
+				  true)) < 0 ||
+		    (r = get_text(c, e, "error", rj->error, sizeof(rj->error),
+				  true)) < 0)
+			return r;
+		s->n_rejected++;
+	}
+	if (s->n_rejected_total < s->n_rejected)
+		s->n_rejected_total = (unsigned)s->n_rejected;
+	return 0;
 }
 
 int sriov_cluster_fabric_status_parse(const char *key, const char *value,
@@ -734,6 +919,11 @@ int sriov_cluster_fabric_status_parse(const char *key, const char *value,
 		}
 		pc->members = (unsigned)members;
 		s.n_pkeys++;
+	}
+	r = status_optional(&c, o, &s);
+	if (r < 0) {
+		sriov_cluster_fabric_status_release(&s);
+		return r;
 	}
 	*ret = s;
 	return 0;
@@ -840,6 +1030,10 @@ int sriov_cluster_port_format(const struct sriov_cluster_port *p, char **ret,
 				    jstr(membership_name(p->membership)));
 		json_object_set_new(o, "guid",
 				    jstr(sriov_guid_format(p->guid, g)));
+		if (p->pf_guid)
+			json_object_set_new(
+				o, "pf_guid",
+				jstr(sriov_guid_format(p->pf_guid, g)));
 	}
 	return finish(o, key, check_port, ret, err);
 }
@@ -911,6 +1105,29 @@ int sriov_cluster_host_format(const struct sriov_cluster_host *h, char **ret,
 		json_object_set_new(v, "quarantined",
 				    json_integer(pf->vfs_quarantined));
 		json_object_set_new(p, "vfs", v);
+		if (pf->vendor_id[0])
+			json_object_set_new(p, "vendor_id",
+					    jstr(pf->vendor_id));
+		if (pf->product_id[0])
+			json_object_set_new(p, "product_id",
+					    jstr(pf->product_id));
+		if (pf->vf_product_id[0])
+			json_object_set_new(p, "vf_product_id",
+					    jstr(pf->vf_product_id));
+		if (pf->has_free_vfs || pf->n_free_vfs) {
+			json_t *fv = json_array();
+
+			for (size_t k = 0; fv && k < pf->n_free_vfs; k++)
+				json_array_append_new(
+					fv,
+					jstr(pf->free_vfs_first + k <
+							     h->n_free_vfs ?
+						     h->free_vfs
+							     [pf->free_vfs_first +
+							      k] :
+						     ""));
+			json_object_set_new(p, "free_vfs", fv);
+		}
 		json_array_append_new(pfs, p);
 	}
 	return finish(o, key, check_host, ret, err);
@@ -958,5 +1175,32 @@ int sriov_cluster_fabric_status_format(
 		json_object_set_new(o, "verify_detail", jstr(s->verify_detail));
 	json_object_set_new(o, "time", json_integer(s->time));
 	json_object_set_new(o, "leader", jstr(s->leader));
+	json_object_set_new(o, "ports", json_integer(s->ports));
+	json_object_set_new(o, "held", json_integer(s->held));
+	if (s->error[0]) {
+		json_object_set_new(o, "error", jstr(s->error));
+		json_object_set_new(o, "error_revision",
+				    json_integer(s->error_revision));
+	}
+	if (s->n_rejected || s->n_rejected_total) {
+		json_t *rj = json_array();
+
+		for (size_t i = 0; rj && i < s->n_rejected; i++) {
+			json_t *e = json_object();
+
+			if (!e)
+				break;
+			json_object_set_new(e, "key", jstr(s->rejected[i].key));
+			json_object_set_new(e, "error",
+					    jstr(s->rejected[i].error));
+			json_array_append_new(rj, e);
+		}
+		json_object_set_new(o, "rejected", rj);
+		json_object_set_new(o, "rejected_total",
+				    json_integer(s->n_rejected_total >
+								 s->n_rejected ?
+							 s->n_rejected_total :
+							 s->n_rejected));
+	}
 	return finish(o, key, check_status, ret, err);
 }
