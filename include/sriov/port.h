@@ -422,17 +422,15 @@ int sriov_port_cluster_publish_host(struct sriov_port_ctx *ctx,
 				    const char *version,
 				    struct sriov_error *err);
 /**
- * sriov_port_cluster_member_guid() - the GUID a port's partition needs
- * @vf_guid: the GUID the port's VF was given (and claimed)
- *
- * mlx4 (ConnectX-3, an iov/ tree): the PF port's GUID, which the subnet
- * manager sees and whose P-key table it programs, the VFs being alias
- * GUIDs behind it; every other PF (mlx5): @vf_guid, the VF's own port.
+ * sriov_port_cluster_pf_guid() - the PF port GUID an mlx4 VF goes through
+ * @ret: mlx4 (ConnectX-3, an iov/ tree): the PF port's GUID, which the
+ *       subnet manager sees and whose P-key table it programs, the VF's
+ *       own GUID being an alias behind it (the port's pf_guid in
+ *       docs/cluster.md); every other VF (mlx5: a port of its own): 0
  */
-int sriov_port_cluster_member_guid(struct sriov_root *root,
-				   const struct sriov_port_vf *vf,
-				   uint64_t vf_guid, uint64_t *ret,
-				   struct sriov_error *err);
+int sriov_port_cluster_pf_guid(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, uint64_t *ret,
+			       struct sriov_error *err);
 
 /**
  * sriov_port_check() - compare the store with the kernel, repair drift

@@ -12,8 +12,10 @@
  *                bind killed after its claim has it released by recovery
  *   publish      sriovd processes on three fixtures (mlx5, mlx4, igb):
  *                the bindings SQLite holds are published with the right
- *                fields (parsed back by the schema module; on mlx4 the PF
- *                port's GUID), stale keys of the host deleted and others'
+ *                fields (parsed back by the schema module; on mlx4 the
+ *                VF's GUID and the PF port's as pf_guid; hosts/ with the
+ *                PCI ids and free VFs placement needs), stale keys of
+ *                the host deleted and others'
  *                kept, an unbind deletes its keys, kill -9 and a restart
  *                within lease_ttl keep the lease and republish, the lease
  *                expires lease_ttl after sriovd is gone, a recovery
@@ -890,6 +892,52 @@ static bool gone(const char *key, int secs)
 	}
 }
 
+/*
+ * hosts/<id> with what sriovctl cluster place needs (docs/cluster.md):
+ * the PF's PCI ids and the addresses of exactly its free VFs. Published
+ * from the store as it is before sriovd starts (whose scrub the fixture
+ * refuses, quarantining the free VFs).
+ */
+static void inventory(const struct host *h)
+{
+	struct sriov_cluster_host hv;
+	struct sriov_error err = { 0 };
+	struct sriov_store_vf *vfs = NULL;
+	struct direct x;
+	size_t n = 0, n_free = 0, listed = 0;
+	char *v;
+
+	direct_open(&x, h, true);
+	CHECK(sriov_port_cluster_publish_host(&x.ctx, "t", &err) == 0,
+	      "publish_host: %s", err.msg);
+	if (sriov_store_list_vfs(x.store, &vfs, &n, &err) < 0)
+		FATAL("list vfs: %s", err.msg);
+	direct_close(&x);
+	v = get(key_of(SRIOV_CLUSTER_HOST, h->id), NULL);
+	if (!v || sriov_cluster_host_parse(key_of(SRIOV_CLUSTER_HOST, h->id), v,
+					   strlen(v), &hv, &err) < 0)
+		FATAL("hosts/%s: %s %s", h->id, v ? v : "(none)", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		if (vfs[i].whole || vfs[i].state != SRIOV_VF_FREE)
+			continue;
+		n_free++;
+		for (size_t k = 0; k < hv.n_free_vfs; k++)
+			listed += !strcmp(hv.free_vfs[k], vfs[i].address);
+	}
+	CHECK(hv.n_pfs == 1 && !strcmp(hv.pfs[0].vendor_id, "15b3") &&
+		      !strcmp(hv.pfs[0].product_id, "101b") &&
+		      !strcmp(hv.pfs[0].vf_product_id, "101c"),
+	      "hosts/%s: the PF's PCI ids: %s", h->id, v);
+	CHECK(n_free == 2 && hv.pfs[0].vfs_free == 2 &&
+		      hv.pfs[0].has_free_vfs && hv.pfs[0].n_free_vfs == 2 &&
+		      hv.n_free_vfs == 2 && listed == 2,
+	      "hosts/%s: free_vfs are the %zu free VFs (%zu listed): %s", h->id,
+	      n_free, listed, v);
+	sriov_cluster_host_release(&hv);
+	free(vfs);
+	free(v);
+}
+
 static void test_publish(void)
 {
 	struct host a, b, c;
@@ -935,6 +983,7 @@ static void test_publish(void)
 	put(key_of(SRIOV_CLUSTER_GUID, "0x025e0009000000ff"),
 	    "{\"port\":\"foreign\",\"host\":\"host-z\"}");
 
+	inventory(&a);
 	host_start(&a);
 	host_start(&b);
 	host_start(&c);
@@ -956,6 +1005,7 @@ static void test_publish(void)
 		      p.guid == 0x025e0001000000a1ull,
 	      "pa: fabric %s pkey %#x membership %d guid %" PRIx64, p.fabric,
 	      p.pkey, p.membership, p.guid);
+	CHECK(!p.pf_guid, "pa (mlx5, a port of its own): no pf_guid");
 	CHECK(lease == la && la != 0, "pa goes with host-a's lease");
 	CHECK(claim_of(0x025e0001000000a1ull, "pa", "host-a", &lease) &&
 		      lease == la,
@@ -963,12 +1013,14 @@ static void test_publish(void)
 	CHECK(port_of("pa2", &p, NULL) && p.pkey == 0x0a02 &&
 		      p.membership == SRIOV_MEMBER_LIMITED,
 	      "pa2: limited member of 0x0a02");
-	/* mlx4: the member is the PF port's GUID; the VF's GUID is claimed */
-	CHECK(port_of("pb", &p, NULL) && p.guid == 0x0002c90300104a72ull &&
+	/* mlx4: the VF's own (alias) GUID, claimed, and the PF port's GUID
+	 * the subnet manager sees as pf_guid */
+	CHECK(port_of("pb", &p, NULL) && p.guid == 0x025e0002000000b1ull &&
+		      p.pf_guid == 0x0002c90300104a72ull &&
 		      !strcmp(p.fabric, "ib4") && p.pkey == 0x3030 &&
 		      p.membership == SRIOV_MEMBER_FULL,
-	      "pb (mlx4): guid %" PRIx64 " (the PF port's), fabric %s", p.guid,
-	      p.fabric);
+	      "pb (mlx4): guid %" PRIx64 " pf_guid %" PRIx64 ", fabric %s",
+	      p.guid, p.pf_guid, p.fabric);
 	CHECK(claim_of(0x025e0002000000b1ull, "pb", "host-b", NULL),
 	      "pb's claim is of its VF's GUID");
 	CHECK(port_of("pc", &p, NULL) && !p.infiniband && p.vlan == 100 &&
@@ -986,6 +1038,12 @@ static void test_publish(void)
 		      hv.pfs[0].vfs_bound == 2 && hv.pfs[0].vfs_total == 4 &&
 		      lease == la,
 	      "hosts/host-a: %s %s", v, err.msg);
+	/* sriovd's own: as many free_vfs as free VFs (none: the fixture
+	 * refuses the scrub, so they are quarantined) */
+	CHECK(v && !strcmp(hv.pfs[0].vendor_id, "15b3") &&
+		      hv.pfs[0].has_free_vfs &&
+		      hv.pfs[0].n_free_vfs == hv.pfs[0].vfs_free,
+	      "hosts/host-a: placement members: %s", v);
 	if (v)
 		sriov_cluster_host_release(&hv);
 	free(v);
@@ -1230,6 +1288,8 @@ static int parse_main(const char *key)
 		       sriov_pkey_format(p.pkey, pk),
 		       sriov_membership_name(p.membership),
 		       sriov_guid_format(p.guid, g));
+	if (p.pf_guid)
+		printf(" pf_guid=%s", sriov_guid_format(p.pf_guid, g));
 	printf("\n");
 	return 0;
 bad:

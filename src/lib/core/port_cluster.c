@@ -26,7 +26,9 @@
 #include <sriov/ib.h>
 #include <sriov/port.h>
 #include "core/port_txn.h"
+#include "sysfs/fs.h"
 #include "util/macro.h"
+#include "util/strutil.h"
 #include "util/banned.h"
 
 /* Lost claims a bind tries past before it gives up. */
@@ -67,15 +69,14 @@ int port_cluster_ready(const struct sriov_port_ctx *ctx,
 	return answered(cl, r) < 0 ? r : 0;
 }
 
-int sriov_port_cluster_member_guid(struct sriov_root *root,
-				   const struct sriov_port_vf *vf,
-				   uint64_t vf_guid, uint64_t *ret,
-				   struct sriov_error *err)
+int sriov_port_cluster_pf_guid(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, uint64_t *ret,
+			       struct sriov_error *err)
 {
 	struct sriov_ib_vf ib;
 	char idx[16];
 
-	*ret = vf_guid;
+	*ret = 0;
 	if (!vf->infiniband || vf->whole)
 		return 0;
 	snprintf(idx, sizeof(idx), "%u", vf->index);
@@ -345,8 +346,9 @@ static int port_value(const struct sriov_port_ctx *ctx,
 				       p->address, &pv, err);
 		if (r < 0)
 			return r;
-		r = sriov_port_cluster_member_guid(ctx->root, &pv, guid,
-						   &cp.guid, err);
+		cp.guid = guid;
+		r = sriov_port_cluster_pf_guid(ctx->root, &pv, &cp.pf_guid,
+					       err);
 		if (r < 0)
 			return r;
 		cp.infiniband = true;
@@ -360,7 +362,7 @@ static int port_value(const struct sriov_port_ctx *ctx,
 }
 
 /* Put @cp with the lease; an InfiniBand port only while the claim of
- * @claim (its VF's GUID, which on mlx4 is not cp->guid) is its own. */
+ * @claim (its VF's GUID, cp->guid) is its own. */
 static int publish(struct sriov_port_cluster *cl,
 		   const struct sriov_cluster_port *cp, uint64_t claim,
 		   struct sriov_error *err)
@@ -511,6 +513,65 @@ void port_cluster_unpublish(const struct sriov_port_ctx *ctx, const char *id,
 
 /* ---- hosts/<id> and the whole sync ---- */
 
+/* A PCI id file ("0x15b3", or sriov_vf_device's "%x") as 4 lowercase hex
+ * digits; left empty when unreadable (the member is optional). */
+static void pci_id(struct sriov_root *root, const char *dev, const char *file,
+		   char buf[static 5])
+{
+	_cleanup_free_ char *s = NULL;
+	const char *t;
+	uint64_t v;
+
+	buf[0] = '\0';
+	if (fs_read_str(root->sys_fd, SP("bus/pci/devices", dev, file), &s) < 0)
+		return;
+	t = strip_trailing(s);
+	if (!strncmp(t, "0x", 2))
+		t += 2;
+	if (parse_u64(t, 16, &v) == 0 && v <= 0xffff)
+		snprintf(buf, 5, "%04x", (unsigned)v);
+}
+
+/*
+ * Placement's members of a PCI PF (docs/cluster.md: sriovctl cluster
+ * place): its ids and its free VFs' addresses, in h->free_vfs; none when
+ * a free VF has no PCI address, since the list must have them all.
+ */
+static int pf_placement(struct sriov_port_ctx *ctx,
+			const struct sriov_pf_ref *ref,
+			const struct sriov_store_vf *v, size_t n,
+			const char *name, struct sriov_cluster_host *h,
+			struct sriov_cluster_pf *pf)
+{
+	char(*fv)[32];
+	size_t k = h->n_free_vfs;
+
+	if (strcmp(ref->bus, "pci"))
+		return 0;
+	pci_id(ctx->root, ref->dev, "vendor", pf->vendor_id);
+	pci_id(ctx->root, ref->dev, "device", pf->product_id);
+	pci_id(ctx->root, ref->dev, "sriov_vf_device", pf->vf_product_id);
+	for (size_t x = 0; x < n; x++)
+		if (!strcmp(v[x].pf, name) && !v[x].whole && !v[x].excluded &&
+		    v[x].state == SRIOV_VF_FREE &&
+		    (!v[x].address[0] || strlen(v[x].address) >= 32))
+			return 0;
+	fv = realloc(h->free_vfs, (k + pf->vfs_free + 1) * sizeof(*fv));
+	if (!fv)
+		return -ENOMEM;
+	h->free_vfs = fv;
+	pf->free_vfs_first = k;
+	for (size_t x = 0; x < n; x++)
+		if (!strcmp(v[x].pf, name) && !v[x].whole && !v[x].excluded &&
+		    v[x].state == SRIOV_VF_FREE)
+			/* shorter than 32: checked above */
+			memcpy(h->free_vfs[k + pf->n_free_vfs++], v[x].address,
+			       strlen(v[x].address) + 1);
+	h->n_free_vfs = k + pf->n_free_vfs;
+	pf->has_free_vfs = true;
+	return 0;
+}
+
 int sriov_port_cluster_publish_host(struct sriov_port_ctx *ctx,
 				    const char *version,
 				    struct sriov_error *err)
@@ -573,6 +634,13 @@ int sriov_port_cluster_publish_host(struct sriov_port_ctx *ctx,
 						       SRIOV_VF_QUARANTINED;
 			}
 			h.n_pfs++;
+			if (pf_placement(ctx, &ref, v, n, pn->pfs[j], &h, pf) <
+			    0) {
+				free(v);
+				sriov_cluster_host_release(&h);
+				return sriov_error_set(err, -ENOMEM,
+						       "out of memory");
+			}
 		}
 	}
 	free(v);
@@ -580,7 +648,7 @@ int sriov_port_cluster_publish_host(struct sriov_port_ctx *ctx,
 			      err);
 	if (r >= 0)
 		r = sriov_cluster_host_format(&h, &value, err);
-	free(h.pfs);
+	sriov_cluster_host_release(&h);
 	if (r < 0)
 		return r;
 	return answered(cl, sriov_etcd_put(cl->etcd, key, value, strlen(value),
