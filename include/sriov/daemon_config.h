@@ -5,7 +5,8 @@
 /*
  * sriovd's configuration (sriovd -c FILE, YAML; docs/sriovd.md): the
  * physnets and their PFs, exclusions, drivers per vnic type, the GUID and
- * NUMA policies, and where the daemon keeps its state and socket. Parsed
+ * NUMA policies, where the daemon keeps its state and socket, and the
+ * cluster it publishes to (docs/cluster.md). Parsed
  * by the config layer (src/lib/config/daemon_config.c) into plain data
  * that the core and the daemon read.
  */
@@ -53,6 +54,32 @@ struct sriov_daemon_neutron {
 	char *control_exchange; /* "neutron" */
 };
 
+/* cluster.fabric: the InfiniBand fabric a physnet's PFs are cabled to. */
+struct sriov_daemon_fabric {
+	char *physnet;
+	char *fabric;
+};
+
+/*
+ * cluster: the etcd members sriovd publishes its inventory and bindings to
+ * and claims GUIDs through (docs/cluster.md). No endpoints: no cluster.
+ */
+struct sriov_daemon_cluster {
+	char **etcd; /* "http://host:port" or "https://...", no path */
+	size_t n_etcd;
+	char *host_id; /* default: the hostname */
+	unsigned lease_ttl; /* seconds */
+	char *prefix; /* the key root; NULL: SRIOV_CLUSTER_ROOT_DEFAULT */
+	char *ca_file, *cert_file, *key_file; /* TLS; NULL: none */
+	unsigned connect_timeout_ms, request_timeout_ms; /* per attempt */
+	struct sriov_daemon_fabric *fabrics;
+	size_t n_fabrics;
+};
+
+#define SRIOV_DAEMON_LEASE_TTL_DEFAULT 30
+#define SRIOV_DAEMON_CONNECT_TIMEOUT_DEFAULT 500
+#define SRIOV_DAEMON_REQUEST_TIMEOUT_DEFAULT 2000
+
 struct sriov_daemon_config {
 	char *path;
 	struct sriov_daemon_physnet *physnets;
@@ -74,6 +101,7 @@ struct sriov_daemon_config {
 	unsigned check_interval; /* seconds between drift checks; 0 = off */
 	char *metrics_file; /* Prometheus textfile; NULL = none */
 	struct sriov_daemon_neutron neutron;
+	struct sriov_daemon_cluster cluster;
 };
 
 #define SRIOV_DAEMON_CONFIG_DEFAULT "/etc/sriov/sriovd.yaml"
@@ -109,6 +137,12 @@ const char *sriov_daemon_config_physnet_of(const struct sriov_daemon_config *c,
 /* Is @pf listed under direct_physical (may be handed over whole)? */
 bool sriov_daemon_config_whole_pf(const struct sriov_daemon_config *c,
 				  const char *pf);
+/* Is a cluster configured (cluster.etcd given)? */
+bool sriov_daemon_config_clustered(const struct sriov_daemon_config *c);
+/* The fabric of InfiniBand physnet @physnet: cluster.fabric's, else the
+ * physnet's own name. */
+const char *sriov_daemon_config_fabric_of(const struct sriov_daemon_config *c,
+					  const char *physnet);
 bool sriov_daemon_config_excluded(const struct sriov_daemon_config *c,
 				  const char *pf, unsigned index,
 				  const char *address);

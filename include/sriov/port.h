@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sriov/cluster.h>
 #include <sriov/daemon_config.h>
 #include <sriov/error.h>
 #include <sriov/store.h>
@@ -37,7 +38,10 @@ struct sriov_port_request {
 	uint8_t qos;
 	uint16_t vlan_proto; /* host order */
 	bool has_pkey;
-	uint16_t pkey;
+	uint16_t pkey; /* membership bit included, as the VF's table gets it */
+	/* network.membership: what the fabric makes the port's GUID in the
+	 * partition; without it, what the P-key's bit says */
+	enum sriov_membership membership;
 	bool has_mac;
 	uint8_t mac[6];
 	bool has_guid;
@@ -262,6 +266,14 @@ enum sriov_port_event {
 	SRIOV_PORT_EVENT_RECOVERED, /* a journal entry a crash left open */
 	SRIOV_PORT_EVENT_REPAIRED, /* drift put right */
 	SRIOV_PORT_EVENT_REPORTED, /* drift (or a port unreadable) left */
+	/* a publication, deletion or GUID release the cluster store did not
+	 * take: sriov_port_cluster_sync() puts it right later */
+	SRIOV_PORT_EVENT_CLUSTER_PENDING,
+	/* a GUID claim lost to another port; the next GUID is tried */
+	SRIOV_PORT_EVENT_GUID_RACE,
+	/* a bound port's GUID is claimed by another port (its claim went
+	 * with an expired lease): reported, not published */
+	SRIOV_PORT_EVENT_GUID_CONFLICT,
 };
 
 /* What the caller lends a transaction; every member may be NULL. */
@@ -278,16 +290,37 @@ struct sriov_port_hooks {
 	/* re-read the host into the store when no VF was free; default
 	 * sriov_port_sync() */
 	int (*sync)(void *userdata, struct sriov_error *err);
+	/* the cluster store answers and the lease lives (an InfiniBand bind
+	 * asks before its journal entry); default: one lease keepalive */
+	int (*cluster_ready)(void *userdata, struct sriov_error *err);
+};
+
+/*
+ * The cluster a host publishes to (docs/cluster.md): its etcd client, the
+ * key schema, its id and lease, all the caller's. Bindings are published
+ * with the lease and GUIDs claimed through the store before a VF gets
+ * them. lease 0: no lease yet (the store has not answered).
+ */
+struct sriov_port_cluster {
+	struct sriov_etcd *etcd;
+	struct sriov_cluster_keys keys;
+	char host[SRIOV_CLUSTER_ID_MAX];
+	int64_t lease;
+	/* the last call got no answer (set by the transactions too): a
+	 * publication does not wait for the timeouts again, it is left to
+	 * sriov_port_cluster_sync(); an InfiniBand bind asks cluster_ready */
+	bool unreachable;
 };
 
 /* Everything a transaction runs on, owned by the caller; all but the
- * hooks required. */
+ * hooks and the cluster required. */
 struct sriov_port_ctx {
 	struct sriov_root *root;
 	struct sriov_nl *nl;
 	struct sriov_store *store;
 	const struct sriov_daemon_config *cfg; /* physnets, drivers, GUIDs */
 	struct sriov_port_hooks hooks;
+	struct sriov_port_cluster *cluster; /* NULL: a host on its own */
 };
 
 /* A finished bind: what the caller answers with. */
@@ -383,6 +416,43 @@ int sriov_port_recover(struct sriov_port_ctx *ctx, struct sriov_error *err);
  */
 int sriov_port_sync(struct sriov_port_ctx *ctx, int **ret_ifindex,
 		    size_t *ret_n, struct sriov_error *err);
+
+/* What sriov_port_cluster_sync() did. */
+struct sriov_port_cluster_stats {
+	unsigned published; /* ports/ put */
+	unsigned deleted; /* ports/ and guids/ of this host it no longer holds */
+	unsigned conflicts; /* bound ports whose GUID another port claims */
+};
+
+/**
+ * sriov_port_cluster_sync() - make the cluster say what the store holds
+ * @version: sriovd's, for hosts/<id>
+ *
+ * Republishes the host's inventory and every bound port from the store
+ * (an InfiniBand port's GUID claimed again first, with the current
+ * lease), then deletes the ports/ and guids/ keys of this host that no
+ * bound port holds any more (a bind rolled back, an unbind whose deletion
+ * did not reach the store). A port whose GUID another port claims is a
+ * conflict event and is not published. Return: 0, or -errno of the first
+ * call the store did not answer (nothing is left half done: run it again).
+ */
+int sriov_port_cluster_sync(struct sriov_port_ctx *ctx, const char *version,
+			    struct sriov_port_cluster_stats *ret,
+			    struct sriov_error *err);
+/* hosts/<id>: the PFs of the config with their VFs by state. */
+int sriov_port_cluster_publish_host(struct sriov_port_ctx *ctx,
+				    const char *version,
+				    struct sriov_error *err);
+/**
+ * sriov_port_cluster_pf_guid() - the PF port GUID an mlx4 VF goes through
+ * @ret: mlx4 (ConnectX-3, an iov/ tree): the PF port's GUID, which the
+ *       subnet manager sees and whose P-key table it programs, the VF's
+ *       own GUID being an alias behind it (the port's pf_guid in
+ *       docs/cluster.md); every other VF (mlx5: a port of its own): 0
+ */
+int sriov_port_cluster_pf_guid(struct sriov_root *root,
+			       const struct sriov_port_vf *vf, uint64_t *ret,
+			       struct sriov_error *err);
 
 /**
  * sriov_port_check() - compare the store with the kernel, repair drift

@@ -165,8 +165,8 @@ static int build_bind(int argc, char **argv, json_t **ret)
 			json_object_set_new(net, k, number_or_string(v));
 		else if (!strcmp(k, "proto"))
 			json_object_set_new(net, "vlan_proto", json_string(v));
-		else if (!strcmp(k, "pkey"))
-			json_object_set_new(net, "pkey", json_string(v));
+		else if (!strcmp(k, "pkey") || !strcmp(k, "membership"))
+			json_object_set_new(net, k, json_string(v));
 		else if (!strcmp(k, "vnic") || !strcmp(k, "vnic_type"))
 			json_object_set_new(port, "vnic_type", json_string(v));
 		else if (!strcmp(k, "mac") || !strcmp(k, "guid") ||
@@ -480,7 +480,7 @@ static const struct cli_command port_bind_cmd = {
 		"bind a port to a free VF of a network, configure it, answer with the libvirt XML",
 	.run = port_run,
 	.usage =
-		"ID network PHYSNET [vlan N [qos N] [proto 802.1Q|802.1ad] | pkey 0xNNNN] [vnic direct|macvtap|direct-physical] [mac M] [guid G] [trust on|off] [spoofchk on|off] [min_tx_rate N] [max_tx_rate N] [numa none|preferred|required|legacy] [numa_node N] [pf DEV] [pci_slot SLOT] [guid_from_mac MAC] [device_id ID]",
+		"ID network PHYSNET [vlan N [qos N] [proto 802.1Q|802.1ad] | pkey 0xNNNN [membership full|limited|both]] [vnic direct|macvtap|direct-physical] [mac M] [guid G] [trust on|off] [spoofchk on|off] [min_tx_rate N] [max_tx_rate N] [numa none|preferred|required|legacy] [numa_node N] [pf DEV] [pci_slot SLOT] [guid_from_mac MAC] [device_id ID]",
 };
 PORT_COMMAND(unbind, "give the port's VF back, restored and scrubbed", "ID");
 PORT_COMMAND(show, "one port: its VF, settings and state", "ID");

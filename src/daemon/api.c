@@ -46,6 +46,10 @@ static const char *errno_name(int e)
 		return "ENOMEM";
 	case EPROTO:
 		return "EPROTO";
+	case EAGAIN: /* the cluster store did not answer: try again */
+		return "EAGAIN";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
 	default:
 		return "EIO";
 	}
@@ -270,6 +274,8 @@ static int op_health(struct daemon *d, json_t *req, json_t **ret,
 	struct sriov_journal *j = NULL;
 	size_t n = 0, nj = 0, cnt[3] = { 0 };
 	json_t *o = json_object(), *c = json_object();
+	char cwhy[SRIOV_ERROR_MSG_MAX + 200] = "";
+	bool cdeg = cluster_degraded(d, cwhy, sizeof(cwhy));
 
 	if (sriov_store_list_vfs(d->store, &v, &n, NULL) == 0)
 		for (size_t i = 0; i < n; i++)
@@ -282,15 +288,20 @@ static int op_health(struct daemon *d, json_t *req, json_t **ret,
 	free(j);
 	/* a quarantined VF needs an operator (sriovctl port clear) */
 	json_object_set_new(o, "status",
-			    json_string(cnt[SRIOV_VF_QUARANTINED] ? "degraded" :
-								    "ok"));
-	if (cnt[SRIOV_VF_QUARANTINED]) {
-		char why[160];
+			    json_string(cnt[SRIOV_VF_QUARANTINED] || cdeg ?
+						"degraded" :
+						"ok"));
+	if (cnt[SRIOV_VF_QUARANTINED] || cdeg) {
+		char why[sizeof(cwhy) + 160] = "";
 
-		snprintf(
-			why, sizeof(why),
-			"%zu quarantined (see sriovctl port vfs; free one with sriovctl port clear PF VF)",
-			cnt[SRIOV_VF_QUARANTINED]);
+		if (cnt[SRIOV_VF_QUARANTINED])
+			snprintf(
+				why, sizeof(why),
+				"%zu quarantined (see sriovctl port vfs; free one with sriovctl port clear PF VF)",
+				cnt[SRIOV_VF_QUARANTINED]);
+		if (cdeg)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 "%s%s", why[0] ? "; " : "", cwhy);
 		json_object_set_new(o, "reason", json_string(why));
 	} else {
 		json_object_set_new(o, "reason", json_null());
@@ -303,6 +314,7 @@ static int op_health(struct daemon *d, json_t *req, json_t **ret,
 				    sriov_vf_state_name((enum sriov_vf_state)s),
 				    json_integer((json_int_t)cnt[s]));
 	json_object_set_new(o, "vfs", c);
+	json_object_set_new(o, "cluster", cluster_health(d));
 	*ret = o;
 	return 0;
 }

@@ -127,6 +127,9 @@ static void loop(struct daemon *d)
 		nt = neutron_timeout_ms(d);
 		if (nt >= 0 && (timeout < 0 || nt < timeout))
 			timeout = nt;
+		r = cluster_timeout(d, now);
+		if (r >= 0 && (timeout < 0 || r < timeout))
+			timeout = r;
 		p[0] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = d->monitor_fd, .events = POLLIN };
 		p[n - 1] = (struct pollfd){ .fd = neutron_fd(d),
@@ -167,6 +170,7 @@ static void loop(struct daemon *d)
 			notify_send("WATCHDOG=1");
 			next_wd = now + wd;
 		}
+		cluster_tick(d);
 		if (now >= d->next_check_ms) {
 			d->dirty = false;
 			ops_check(d);
@@ -264,7 +268,8 @@ int main(int argc, char **argv)
 	snprintf(db, sizeof(db), "%s/sriovd.db", d.cfg.state_dir);
 	if (sriov_store_open(db, &d.store, &err) < 0 ||
 	    sriov_root_open(sys, NULL, &d.root, &err) < 0 ||
-	    sriov_nl_open(d.root, &d.nl, &err) < 0) {
+	    sriov_nl_open(d.root, &d.nl, &err) < 0 ||
+	    cluster_open(&d, SRIOV_VERSION, &err) < 0) {
 		log_err("%s", err.msg);
 		goto out;
 	}
@@ -274,8 +279,17 @@ int main(int argc, char **argv)
 		log_err("%s", err.msg);
 		goto out;
 	}
+	/* The lease first (one try, within the timeouts), so a recovery
+	 * releases the GUID claims of the binds it rolls back. */
+	if (d.cluster.on && cluster_ready(&d, &err) < 0)
+		log_warn(
+			"cluster: the store does not answer (%s): serving; InfiniBand binds are refused until it does",
+			err.msg);
 	ops_recover(&d);
 	ops_check(&d);
+	/* what SQLite holds, published again; what it no longer holds,
+	 * deleted */
+	cluster_tick(&d);
 	if (api_listen(&d, &err) < 0) {
 		log_err("%s", err.msg);
 		goto out;
@@ -321,6 +335,7 @@ out:
 		sriov_nl_close(d.nl);
 	if (d.root)
 		sriov_root_free(d.root);
+	cluster_close(&d);
 	if (d.store)
 		sriov_store_close(d.store);
 	sriov_daemon_config_release(&d.cfg);

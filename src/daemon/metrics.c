@@ -269,6 +269,37 @@ static void print_latency(FILE *f, const struct metrics *m)
 	}
 }
 
+/* docs/cluster.md: what sriovd's side of the cluster is doing. */
+static void print_cluster(FILE *f, const struct cluster *c)
+{
+	if (!c->on)
+		return;
+	fprintf(f,
+		"# HELP sriovd_cluster_up 1 while the cluster store answers and the lease lives.\n"
+		"# TYPE sriovd_cluster_up gauge\n"
+		"sriovd_cluster_up %d\n"
+		"# HELP sriovd_cluster_publication_pending 1 while what SQLite holds is not all published.\n"
+		"# TYPE sriovd_cluster_publication_pending gauge\n"
+		"sriovd_cluster_publication_pending %d\n"
+		"# TYPE sriovd_cluster_errors_total counter\n"
+		"sriovd_cluster_errors_total %llu\n"
+		"# TYPE sriovd_cluster_pending_total counter\n"
+		"sriovd_cluster_pending_total %llu\n"
+		"# TYPE sriovd_cluster_syncs_total counter\n"
+		"sriovd_cluster_syncs_total %llu\n"
+		"# TYPE sriovd_cluster_lease_grants_total counter\n"
+		"sriovd_cluster_lease_grants_total %llu\n"
+		"# TYPE sriovd_cluster_guid_races_total counter\n"
+		"sriovd_cluster_guid_races_total %llu\n"
+		"# TYPE sriovd_cluster_guid_conflicts_total counter\n"
+		"sriovd_cluster_guid_conflicts_total %llu\n",
+		c->pc.lease && !c->pc.unreachable, c->need_sync,
+		(unsigned long long)c->errors,
+		(unsigned long long)c->pending_events,
+		(unsigned long long)c->syncs, (unsigned long long)c->grants,
+		(unsigned long long)c->races, (unsigned long long)c->conflicts);
+}
+
 char *metrics_text(struct daemon *d)
 {
 	struct metrics *m = &d->metrics;
@@ -305,6 +336,7 @@ char *metrics_text(struct daemon *d)
 		(unsigned long long)m->recovered);
 	print_latency(f, m);
 	neutron_metrics(d, f);
+	print_cluster(f, &d->cluster);
 	fclose(f);
 	return buf;
 }

@@ -75,6 +75,13 @@ static void on_event(void *userdata, enum sriov_port_event ev, int level,
 	case SRIOV_PORT_EVENT_REPORTED:
 		d->metrics.drift_reported++;
 		break;
+	case SRIOV_PORT_EVENT_CLUSTER_PENDING:
+		cluster_pending(d);
+		break;
+	case SRIOV_PORT_EVENT_GUID_RACE:
+		d->cluster.races++;
+		break;
+	case SRIOV_PORT_EVENT_GUID_CONFLICT:
 	case SRIOV_PORT_EVENT_LOG:
 	case SRIOV_PORT_EVENT_STARTED:
 		break;
@@ -92,8 +99,12 @@ static int on_sync(void *userdata, struct sriov_error *err)
 	return ops_sync(userdata, err);
 }
 
-/* What the core's transactions run on: the daemon's, and its hooks. */
-static struct sriov_port_ctx port_ctx(struct daemon *d)
+static int on_cluster_ready(void *userdata, struct sriov_error *err)
+{
+	return cluster_ready(userdata, err);
+}
+
+struct sriov_port_ctx ops_port_ctx(struct daemon *d)
 {
 	return (struct sriov_port_ctx){
 		.root = d->root,
@@ -105,7 +116,9 @@ static struct sriov_port_ctx port_ctx(struct daemon *d)
 			.event = on_event,
 			.step = on_step,
 			.sync = on_sync,
+			.cluster_ready = on_cluster_ready,
 		},
+		.cluster = d->cluster.on ? &d->cluster.pc : NULL,
 	};
 }
 
@@ -113,7 +126,7 @@ static struct sriov_port_ctx port_ctx(struct daemon *d)
  * the monitor follows. */
 int ops_sync(struct daemon *d, struct sriov_error *err)
 {
-	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_ctx ctx = ops_port_ctx(d);
 	int *ifindex = NULL;
 	size_t n = 0;
 	int r;
@@ -129,7 +142,7 @@ int ops_sync(struct daemon *d, struct sriov_error *err)
 
 int ops_recover(struct daemon *d)
 {
-	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_ctx ctx = ops_port_ctx(d);
 	struct sriov_error err = { 0 };
 	int r = sriov_port_recover(&ctx, &err);
 
@@ -140,12 +153,13 @@ int ops_recover(struct daemon *d)
 
 void ops_check(struct daemon *d)
 {
-	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_ctx ctx = ops_port_ctx(d);
 	struct sriov_error err = { 0 };
 
 	if (ops_sync(d, &err) < 0)
 		log_err("sync: %s", err.msg);
 	sriov_port_check(&ctx);
+	cluster_changed(d);
 }
 
 /* README's JSON rules: what the kernel does not give is null. */
@@ -248,11 +262,12 @@ json_t *ops_bind_json(const struct sriov_port_request *req,
 int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 	     json_t **ret, struct sriov_error *err)
 {
-	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_ctx ctx = ops_port_ctx(d);
 	struct sriov_port_bound b;
 	int r;
 
 	r = sriov_port_bind(&ctx, req, &b, err);
+	cluster_changed(d);
 	if (r < 0)
 		return r;
 	*ret = ops_bind_json(req, &b);
@@ -263,12 +278,13 @@ int ops_bind(struct daemon *d, const struct sriov_port_request *req,
 int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 	       struct sriov_error *err)
 {
-	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_ctx ctx = ops_port_ctx(d);
 	struct sriov_port_unbound u;
 	json_t *o;
 	int r;
 
 	r = sriov_port_unbind(&ctx, id, &u, err);
+	cluster_changed(d);
 	if (r < 0)
 		return r;
 	o = json_object();
@@ -286,7 +302,7 @@ int ops_unbind(struct daemon *d, const char *id, json_t **ret,
 int ops_update(struct daemon *d, const struct sriov_port_request *req,
 	       struct sriov_error *err)
 {
-	struct sriov_port_ctx ctx = port_ctx(d);
+	struct sriov_port_ctx ctx = ops_port_ctx(d);
 
 	return sriov_port_update(&ctx, req, err);
 }

@@ -22,6 +22,21 @@ struct client {
 	size_t len, cap;
 };
 
+/* cluster.c: sriovd's side of the cluster (docs/cluster.md) */
+struct cluster {
+	bool on; /* cluster.etcd configured */
+	const char *version; /* sriovd's, for hosts/<id> */
+	struct sriov_port_cluster pc; /* client, keys, host id, lease */
+	uint64_t next_ms; /* the next keepalive, or retry while unreachable */
+	unsigned retry_ms; /* the backoff */
+	bool need_sync; /* republish all from SQLite once the store answers */
+	bool host_dirty; /* hosts/<id> to put again (VF counts changed) */
+	char last_error[SRIOV_ERROR_MSG_MAX + 32];
+	int64_t last_sync; /* unix seconds of the last full publication */
+	unsigned conflicts_now; /* found by the last full publication */
+	uint64_t errors, syncs, grants, races, conflicts, pending_events;
+};
+
 struct daemon {
 	struct sriov_daemon_config cfg;
 	bool metrics_failing; /* the last metrics_file write failed (logged) */
@@ -39,6 +54,7 @@ struct daemon {
 	uint64_t next_check_ms;
 	bool quit;
 	struct neutron *neutron; /* the Neutron agent, NULL when off */
+	struct cluster cluster;
 };
 
 /* log to stderr with a level prefix systemd understands (<N>) */
@@ -52,6 +68,8 @@ uint64_t mono_ms(void);
 double mono_s(void);
 
 /* ops.c: the operations, each journaled */
+/* What the core's transactions run on: the daemon's, and its hooks. */
+struct sriov_port_ctx ops_port_ctx(struct daemon *d);
 int ops_sync(struct daemon *d, struct sriov_error *err);
 int ops_recover(struct daemon *d);
 void ops_check(struct daemon *d);
@@ -104,6 +122,25 @@ int api_get_id(json_t *req, const char *key, const char **ret,
 	       struct sriov_error *err);
 int api_vf_arg(json_t *req, const char **pf, unsigned *vf,
 	       struct sriov_error *err);
+
+/* cluster.c */
+/* Open the client (no I/O); nothing when no cluster is configured. */
+int cluster_open(struct daemon *d, const char *version,
+		 struct sriov_error *err);
+void cluster_close(struct daemon *d);
+/* Milliseconds until cluster_tick() is due (-1: never). */
+int cluster_timeout(const struct daemon *d, uint64_t now);
+/* What is due: the keepalive, a full publication, the inventory. */
+void cluster_tick(struct daemon *d);
+/* The core's cluster_ready hook: the lease renewed (or taken anew). */
+int cluster_ready(struct daemon *d, struct sriov_error *err);
+/* A publication the store did not take: publish all again soon. */
+void cluster_pending(struct daemon *d);
+/* The VF counts changed: hosts/<id> again. */
+void cluster_changed(struct daemon *d);
+json_t *cluster_health(const struct daemon *d);
+/* Is the cluster side why sriovd is degraded? @why says so. */
+bool cluster_degraded(const struct daemon *d, char *why, size_t size);
 
 /* inventory.c */
 json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);

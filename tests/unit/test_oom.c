@@ -56,7 +56,10 @@ static const char daemon_yaml[] =
 	"direct_physical: [eth1]\n"
 	"allowed_uids: [1000, 1001]\n"
 	"state_dir: /var/lib/sriovd\nsocket: /run/sriovd/s.sock\n"
-	"metrics_file: /var/lib/x.prom\n";
+	"metrics_file: /var/lib/x.prom\n"
+	"cluster:\n  etcd: [https://10.0.0.1:2379, https://10.0.0.2:2379]\n"
+	"  prefix: /c/\n  ca_file: /etc/ca.pem\n  cert_file: /etc/c.pem\n"
+	"  key_file: /etc/k.pem\n  fabric: {ibnet: fab-a}\n";
 
 static char tmpfile_path[64];
 

@@ -158,6 +158,122 @@ static void test_config_whole(void **state)
 	sriov_daemon_config_release(&c);
 }
 
+/* The cluster: section (docs/cluster.md, docs/sriovd.md). */
+static void test_config_cluster(void **state)
+{
+	struct sriov_daemon_config c;
+	struct sriov_error err = { 0 };
+	char host[256] = "";
+	const char *text = "cluster:\n"
+			   "  etcd: [https://10.0.0.1:2379, "
+			   "'https://[fd00::2]:2379']\n"
+			   "  host_id: compute-7.example\n"
+			   "  lease_ttl: 12\n"
+			   "  prefix: /cloud/sriov/\n"
+			   "  ca_file: /etc/sriov/etcd/ca.pem\n"
+			   "  cert_file: /etc/sriov/etcd/client.pem\n"
+			   "  key_file: /etc/sriov/etcd/client-key.pem\n"
+			   "  connect_timeout_ms: 200\n"
+			   "  request_timeout_ms: 900\n"
+			   "  fabric: {ibnet: fabric-a}\n"
+			   "physnets:\n  ibnet: [ib0]\n  ib2: [ib1]\n"
+			   "  eth: [eth0]\n";
+
+	assert_int_equal(sriov_daemon_config_load("t.yaml", text, &c, &err), 0);
+	assert_true(sriov_daemon_config_clustered(&c));
+	assert_int_equal(c.cluster.n_etcd, 2);
+	assert_string_equal(c.cluster.etcd[1], "https://[fd00::2]:2379");
+	assert_string_equal(c.cluster.host_id, "compute-7.example");
+	assert_int_equal(c.cluster.lease_ttl, 12);
+	assert_string_equal(c.cluster.prefix, "/cloud/sriov/");
+	assert_string_equal(c.cluster.key_file,
+			    "/etc/sriov/etcd/client-key.pem");
+	assert_int_equal(c.cluster.connect_timeout_ms, 200);
+	assert_int_equal(c.cluster.request_timeout_ms, 900);
+	assert_string_equal(sriov_daemon_config_fabric_of(&c, "ibnet"),
+			    "fabric-a");
+	/* a physnet not in the map is its own fabric */
+	assert_string_equal(sriov_daemon_config_fabric_of(&c, "ib2"), "ib2");
+	sriov_daemon_config_release(&c);
+
+	/* one endpoint without a list; the hostname as the host id; the
+	 * defaults */
+	assert_int_equal(sriov_daemon_config_load(
+				 "t.yaml",
+				 "physnets: {p: [eth0]}\n"
+				 "cluster: {etcd: 'http://127.0.0.1:2379'}\n",
+				 &c, &err),
+			 0);
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	assert_string_equal(c.cluster.host_id, host);
+	assert_int_equal(c.cluster.n_etcd, 1);
+	assert_int_equal(c.cluster.lease_ttl, SRIOV_DAEMON_LEASE_TTL_DEFAULT);
+	assert_int_equal(c.cluster.connect_timeout_ms,
+			 SRIOV_DAEMON_CONNECT_TIMEOUT_DEFAULT);
+	assert_null(c.cluster.prefix);
+	sriov_daemon_config_release(&c);
+
+	/* no cluster: section, no cluster */
+	assert_int_equal(sriov_daemon_config_load(
+				 "t.yaml", "physnets: {p: [eth0]}\n", &c, &err),
+			 0);
+	assert_false(sriov_daemon_config_clustered(&c));
+	assert_null(c.cluster.host_id);
+	sriov_daemon_config_release(&c);
+}
+
+static void test_config_cluster_errors(void **state)
+{
+	const char *pn = "physnets:\n  p: [eth0]\n";
+	char t[512];
+
+#define CL(body, want)                                              \
+	do {                                                        \
+		snprintf(t, sizeof(t), "%scluster:\n%s", pn, body); \
+		config_err(t, want);                                \
+	} while (0)
+	CL("  host_id: a\n",
+	   "t.yaml:4:3: cluster: 'etcd' is required (the endpoints");
+	CL("  etcd: []\n",
+	   "t.yaml:4:9: cluster: etcd: expected a list of endpoints");
+	CL("  etcd: [10.0.0.1:2379]\n",
+	   "t.yaml:4:10: cluster: etcd: invalid endpoint '10.0.0.1:2379' (expected http://HOST:PORT");
+	CL("  etcd: [http://a:1/v3]\n",
+	   "cluster: etcd: invalid endpoint 'http://a:1/v3'");
+	CL("  etcd: [http://a:1, http://a:1]\n",
+	   "t.yaml:4:22: cluster: etcd: 'http://a:1' is listed twice");
+	CL("  etcd: [http://a:1]\n  host_id: a/b\n",
+	   "t.yaml:5:12: cluster: host_id: invalid 'a/b'");
+	CL("  etcd: [http://a:1]\n  lease_ttl: 1\n",
+	   "t.yaml:5:14: cluster: lease_ttl: 1 is too short");
+	CL("  etcd: [http://a:1]\n  lease_ttl: 3601\n",
+	   "cluster: lease_ttl: invalid number '3601' (expected 0..3600)");
+	CL("  etcd: [http://a:1]\n  prefix: sriov\n",
+	   "t.yaml:5:11: cluster: prefix: 'sriov' is not a path");
+	CL("  etcd: [https://a:1]\n  ca_file: ca.pem\n",
+	   "t.yaml:5:12: cluster: ca_file: 'ca.pem' is not an absolute path");
+	CL("  etcd: [https://a:1]\n  cert_file: /c.pem\n",
+	   "t.yaml:4:3: cluster: cert_file and key_file go together");
+	CL("  etcd: [http://a:1]\n  ca_file: /ca.pem\n",
+	   "cluster: ca_file, cert_file and key_file are for https:// endpoints");
+	CL("  etcd: [http://a:1]\n  connect_timeout_ms: 0\n",
+	   "t.yaml:5:23: cluster: connect_timeout_ms: 0");
+	CL("  etcd: [http://a:1]\n  fabric: {q: f}\n",
+	   "t.yaml:5:12: cluster: fabric: 'q' is not a physnet of physnets");
+	CL("  etcd: [http://a:1]\n  fabric: {p: 'a b'}\n",
+	   "t.yaml:5:15: cluster: fabric: p: invalid fabric name 'a b'");
+	CL("  etcd: [http://a:1]\n  fabric: [p]\n",
+	   "cluster: fabric: expected a mapping of InfiniBand physnets");
+	CL("  etcd: [http://a:1]\n  lease: 3\n",
+	   "t.yaml:5:3: cluster: unknown key 'lease' (expected etcd,");
+	CL("  - http://a:1\n", "t.yaml:4:3: cluster: expected a mapping");
+#undef CL
+	/* before physnets: its fabric map is still checked against them */
+	config_err("cluster: {etcd: [http://a:1], fabric: {q: f}}\n"
+		   "physnets: {p: [eth0]}\n",
+		   "t.yaml:1:40: cluster: fabric: 'q' is not a physnet");
+}
+
 static struct sriov_daemon_config cfg;
 
 static int cfg_setup(void **state)
@@ -242,6 +358,31 @@ static void test_request_ok(void **state)
 			 0);
 	assert_int_equal(r.pkey, 0x8001);
 	assert_int_equal(r.guid, 0x025e000100000007ull);
+	/* the membership for the fabric: the P-key's bit unless given */
+	assert_int_equal(r.membership, SRIOV_MEMBER_FULL);
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"ibnet\",\"pkey\":\"0x0a01\"}}",
+			       &r, &err),
+			 0);
+	assert_int_equal(r.membership, SRIOV_MEMBER_LIMITED);
+	assert_int_equal(parse("{\"id\":\"x\",\"network\":{\"physnet\":"
+			       "\"ibnet\",\"pkey\":\"0x8a01\",\"membership\":"
+			       "\"both\"}}",
+			       &r, &err),
+			 0);
+	assert_int_equal(r.membership, SRIOV_MEMBER_BOTH);
+	dump = sriov_port_request_dump(&r);
+	assert_non_null(strstr(dump, "\"membership\":\"both\""));
+	{
+		struct sriov_port_request r2;
+		json_t *o = json_loads(dump, 0, NULL);
+
+		assert_int_equal(sriov_port_request_parse(o, &cfg, &r2, &err),
+				 0);
+		json_decref(o);
+		assert_memory_equal(&r, &r2, sizeof(r));
+	}
+	free(dump);
 	/* defaults: spoofchk on, trust off, preferred NUMA */
 	assert_int_equal(parse("{\"id\":\"y\",\"network\":{\"physnet\":"
 			       "\"physnet1\"}}",
@@ -319,6 +460,21 @@ static void test_request_bad(void **state)
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
 	    "\"8001\"}}",
 	    "invalid pkey '8001'");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x8001\",\"membership\":\"limited\"}}",
+	    "port: membership 'limited' contradicts pkey '0x8001', whose "
+	    "membership bit (0x8000) says full (give 0x0001, or omit "
+	    "membership)");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x0001\",\"membership\":\"full\"}}",
+	    "contradicts pkey '0x0001', whose membership bit (0x8000) says "
+	    "limited (give 0x8001");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\","
+	    "\"membership\":\"full\"}}",
+	    "port: membership needs a pkey");
+	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":"
+	    "\"0x8001\",\"membership\":\"Full\"}}",
+	    "port: invalid membership 'Full' (expected full, limited or both)");
 	bad("{\"id\":\"x\",\"network\":{\"physnet\":\"physnet1\"},\"mac\":"
 	    "\"02:00:00:00:00\"}",
 	    "invalid mac '02:00:00:00:00'");
@@ -782,6 +938,8 @@ int main(void)
 		cmocka_unit_test(test_config_ok),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_whole),
+		cmocka_unit_test(test_config_cluster),
+		cmocka_unit_test(test_config_cluster_errors),
 		cmocka_unit_test_setup_teardown(test_request_whole, cfg_setup,
 						cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_request_ok, cfg_setup,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -424,10 +425,239 @@ static int parse_uids(struct ctx *c, yaml_node_t *n,
 	return 0;
 }
 
+/* An etcd endpoint as the client takes it: scheme, host[:port], no path. */
+static bool endpoint_valid(const char *s)
+{
+	const char *h = !strncmp(s, "http://", 7)  ? s + 7 :
+			!strncmp(s, "https://", 8) ? s + 8 :
+						     NULL;
+
+	if (!h || !*h || strlen(s) > 255)
+		return false;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || strchr(".-:[]_", *h)))
+			return false;
+	return true;
+}
+
+static int want_file(struct ctx *c, const yaml_node_t *n, const char *key,
+		     char **ret)
+{
+	int r = want_str(c, n, key, ret);
+
+	if (r < 0)
+		return r;
+	if ((*ret)[0] != '/' || strstr(*ret, "/../") || strlen(*ret) > 4000)
+		return FAIL(
+			c, n,
+			"cluster: %s: '%s' is not an absolute path without '..'",
+			key, *ret);
+	return 0;
+}
+
+/* The key root, as sriov_cluster_keys_init() will take it. */
+static bool prefix_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 200 || s[0] != '/' || s[n - 1] != '/' ||
+	    strstr(s, "//"))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_endpoints(struct ctx *c, yaml_node_t *n,
+			   struct sriov_daemon_cluster *cl)
+{
+	yaml_node_item_t *start = NULL, *top = NULL;
+	size_t cap = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		start = n->data.sequence.items.start;
+		top = n->data.sequence.items.top;
+	}
+	if (!scalar(n) && start == top)
+		return FAIL(
+			c, n,
+			"cluster: etcd: expected a list of endpoints such as http://10.0.0.1:2379");
+	for (size_t i = 0; scalar(n) ? i < 1 : start + i < top; i++) {
+		yaml_node_t *e =
+			scalar(n) ? n :
+				    yaml_document_get_node(c->doc, start[i]);
+		const char *s = scalar(e);
+
+		if (!s || !endpoint_valid(s))
+			return FAIL(
+				c, e,
+				"cluster: etcd: invalid endpoint '%s' (expected http://HOST:PORT or https://HOST:PORT, no path)",
+				s ? s : "");
+		for (size_t j = 0; j < cl->n_etcd; j++)
+			if (!strcmp(cl->etcd[j], s))
+				return FAIL(
+					c, e,
+					"cluster: etcd: '%s' is listed twice",
+					s);
+		if (grow_array((void **)&cl->etcd, &cap, cl->n_etcd,
+			       sizeof(char *)) < 0)
+			return -ENOMEM;
+		cl->etcd[cl->n_etcd] = strdup(s);
+		if (!cl->etcd[cl->n_etcd++])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* cluster.fabric: physnet -> fabric, each physnet one of physnets. */
+static int parse_fabrics(struct ctx *c, yaml_node_t *n,
+			 struct sriov_daemon_config *cfg)
+{
+	struct sriov_daemon_cluster *cl = &cfg->cluster;
+	size_t cap = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return FAIL(
+			c, n,
+			"cluster: fabric: expected a mapping of InfiniBand physnets to fabric names");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		const char *pn = scalar(k), *fab = scalar(v);
+		struct sriov_daemon_fabric *f;
+		size_t i;
+
+		for (i = 0; pn && i < cfg->n_physnets; i++)
+			if (!strcmp(cfg->physnets[i].name, pn))
+				break;
+		if (!pn || i == cfg->n_physnets)
+			return FAIL(
+				c, k,
+				"cluster: fabric: '%s' is not a physnet of physnets",
+				pn ? pn : "");
+		if (!fab || !sriov_port_id_valid(fab))
+			return FAIL(
+				c, v,
+				"cluster: fabric: %s: invalid fabric name '%s' (1 to 127 of letters, digits, . _ - : @)",
+				pn, fab ? fab : "");
+		if (sriov_daemon_config_fabric_of(cfg, pn) != pn)
+			return FAIL(c, k, "cluster: fabric: '%s' given twice",
+				    pn);
+		if (grow_array((void **)&cl->fabrics, &cap, cl->n_fabrics,
+			       sizeof(*cl->fabrics)) < 0)
+			return -ENOMEM;
+		f = &cl->fabrics[cl->n_fabrics++];
+		f->physnet = strdup(pn);
+		f->fabric = strdup(fab);
+		if (!f->physnet || !f->fabric)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* cluster: after physnets, which its fabric map names. */
+static int parse_cluster(struct ctx *c, yaml_node_t *n,
+			 struct sriov_daemon_config *cfg)
+{
+	struct sriov_daemon_cluster *cl = &cfg->cluster;
+	yaml_node_t *etcd = NULL;
+	bool https = false;
+	uint64_t v;
+	int r = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return FAIL(
+			c, n,
+			"cluster: expected a mapping (etcd, host_id, lease_ttl, prefix, ca_file, cert_file, key_file, connect_timeout_ms, request_timeout_ms, fabric)");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top && r >= 0; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *val = yaml_document_get_node(c->doc, p->value);
+		const char *key = scalar(k) ? scalar(k) : "";
+
+		if (!strcmp(key, "etcd")) {
+			etcd = val;
+			r = parse_endpoints(c, val, cl);
+		} else if (!strcmp(key, "host_id")) {
+			r = want_str(c, val, "cluster: host_id", &cl->host_id);
+			if (r >= 0 && !sriov_port_id_valid(cl->host_id))
+				r = FAIL(
+					c, val,
+					"cluster: host_id: invalid '%s' (1 to 127 of letters, digits, . _ - : @, without '..')",
+					cl->host_id);
+		} else if (!strcmp(key, "lease_ttl")) {
+			r = want_uint(c, val, "cluster: lease_ttl", 10, 3600,
+				      &v);
+			if (r >= 0 && v < 2)
+				r = FAIL(
+					c, val,
+					"cluster: lease_ttl: %llu is too short (expected 2..3600 seconds; sriovd renews every third of it)",
+					(unsigned long long)v);
+			cl->lease_ttl = (unsigned)v;
+		} else if (!strcmp(key, "prefix")) {
+			r = want_str(c, val, "cluster: prefix", &cl->prefix);
+			if (r >= 0 && !prefix_valid(cl->prefix))
+				r = FAIL(
+					c, val,
+					"cluster: prefix: '%s' is not a path that starts and ends with '/' (printable, no spaces or '//', at most 200 bytes)",
+					cl->prefix);
+		} else if (!strcmp(key, "ca_file")) {
+			r = want_file(c, val, key, &cl->ca_file);
+		} else if (!strcmp(key, "cert_file")) {
+			r = want_file(c, val, key, &cl->cert_file);
+		} else if (!strcmp(key, "key_file")) {
+			r = want_file(c, val, key, &cl->key_file);
+		} else if (!strcmp(key, "connect_timeout_ms")) {
+			r = want_uint(c, val, "cluster: connect_timeout_ms", 10,
+				      60000, &v);
+			if (r >= 0 && v == 0)
+				r = FAIL(
+					c, val,
+					"cluster: connect_timeout_ms: 0 (expected 1..60000)");
+			cl->connect_timeout_ms = (unsigned)v;
+		} else if (!strcmp(key, "request_timeout_ms")) {
+			r = want_uint(c, val, "cluster: request_timeout_ms", 10,
+				      600000, &v);
+			if (r >= 0 && v == 0)
+				r = FAIL(
+					c, val,
+					"cluster: request_timeout_ms: 0 (expected 1..600000)");
+			cl->request_timeout_ms = (unsigned)v;
+		} else if (!strcmp(key, "fabric")) {
+			r = parse_fabrics(c, val, cfg);
+		} else {
+			r = FAIL(
+				c, k,
+				"cluster: unknown key '%s' (expected etcd, host_id, lease_ttl, prefix, ca_file, cert_file, key_file, connect_timeout_ms, request_timeout_ms, fabric)",
+				key);
+		}
+	}
+	if (r < 0)
+		return r;
+	if (!etcd)
+		return FAIL(
+			c, n,
+			"cluster: 'etcd' is required (the endpoints, e.g. [http://10.0.0.1:2379])");
+	if (!cl->cert_file != !cl->key_file)
+		return FAIL(
+			c, n,
+			"cluster: cert_file and key_file go together (the client certificate and its key)");
+	for (size_t i = 0; i < cl->n_etcd; i++)
+		https |= !strncmp(cl->etcd[i], "https://", 8);
+	if (!https && (cl->ca_file || cl->cert_file))
+		return FAIL(
+			c, n,
+			"cluster: ca_file, cert_file and key_file are for https:// endpoints, and every etcd endpoint is http://");
+	return 0;
+}
+
 static int parse_root(struct ctx *c, yaml_node_t *root,
 		      struct sriov_daemon_config *cfg)
 {
-	yaml_node_t *excl = NULL, *whole = NULL;
+	yaml_node_t *excl = NULL, *whole = NULL, *cluster = NULL;
 	size_t xcap = 0;
 	uint64_t v;
 	int r = 0;
@@ -450,6 +680,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 			excl = n; /* after physnets, wherever they are */
 		} else if (!strcmp(key, "direct_physical")) {
 			whole = n; /* likewise */
+		} else if (!strcmp(key, "cluster")) {
+			cluster = n; /* likewise */
 		} else if (!strcmp(key, "vf_driver")) {
 			r = parse_drivers(c, n, cfg);
 		} else if (!strcmp(key, "guid")) {
@@ -496,14 +728,10 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 			r = daemon_config_neutron_parse(c->doc, c->path, n,
 							&cfg->neutron, c->err);
 		} else {
-			r = FAIL(c, k,
-				 "unknown key '%s' (expected physnets, "
-				 "exclude_devices, direct_physical, "
-				 "vf_driver, guid, "
-				 "numa_policy, state_dir, socket, socket_mode, "
-				 "allowed_uids, max_request, check_interval, "
-				 "metrics_file, neutron)",
-				 key);
+			r = FAIL(
+				c, k,
+				"unknown key '%s' (expected physnets, exclude_devices, direct_physical, vf_driver, guid, numa_policy, state_dir, socket, socket_mode, allowed_uids, max_request, check_interval, metrics_file, cluster, neutron)",
+				key);
 		}
 	}
 	if (r < 0)
@@ -525,8 +753,13 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 				return r;
 		}
 	}
-	if (whole)
-		return parse_whole(c, whole, cfg);
+	if (whole) {
+		r = parse_whole(c, whole, cfg);
+		if (r < 0)
+			return r;
+	}
+	if (cluster)
+		return parse_cluster(c, cluster, cfg);
 	return 0;
 }
 
@@ -544,6 +777,26 @@ void sriov_daemon_config_init(struct sriov_daemon_config *c)
 	c->max_request = SRIOV_DAEMON_MAX_REQUEST_DEFAULT;
 	c->check_interval = 30;
 	daemon_config_neutron_init(&c->neutron);
+	c->cluster.lease_ttl = SRIOV_DAEMON_LEASE_TTL_DEFAULT;
+	c->cluster.connect_timeout_ms = SRIOV_DAEMON_CONNECT_TIMEOUT_DEFAULT;
+	c->cluster.request_timeout_ms = SRIOV_DAEMON_REQUEST_TIMEOUT_DEFAULT;
+}
+
+static void cluster_release(struct sriov_daemon_cluster *cl)
+{
+	for (size_t i = 0; i < cl->n_etcd; i++)
+		free(cl->etcd[i]);
+	free(cl->etcd);
+	for (size_t i = 0; i < cl->n_fabrics; i++) {
+		free(cl->fabrics[i].physnet);
+		free(cl->fabrics[i].fabric);
+	}
+	free(cl->fabrics);
+	free(cl->host_id);
+	free(cl->prefix);
+	free(cl->ca_file);
+	free(cl->cert_file);
+	free(cl->key_file);
 }
 
 void sriov_daemon_config_release(struct sriov_daemon_config *c)
@@ -567,6 +820,7 @@ void sriov_daemon_config_release(struct sriov_daemon_config *c)
 	free(c->state_dir);
 	free(c->socket);
 	free(c->metrics_file);
+	cluster_release(&c->cluster);
 	free(c->path);
 	daemon_config_neutron_release(&c->neutron);
 	memset(c, 0, sizeof(*c));
@@ -584,6 +838,24 @@ static int finish(struct sriov_daemon_config *cfg, const char *path,
 	if (!cfg->state_dir || !cfg->socket || !cfg->path) {
 		sriov_daemon_config_release(cfg);
 		return sriov_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (cfg->cluster.n_etcd && !cfg->cluster.host_id) {
+		char host[256] = "";
+
+		/* the host's name as its id in the cluster (hosts/<id>) */
+		if (gethostname(host, sizeof(host) - 1) < 0 ||
+		    !sriov_port_id_valid(host)) {
+			sriov_daemon_config_release(cfg);
+			return sriov_error_set(
+				err, -EINVAL,
+				"%s: cluster: the hostname '%s' is not a valid host id (1 to 127 of letters, digits, . _ - : @): set cluster.host_id",
+				path, host);
+		}
+		cfg->cluster.host_id = strdup(host);
+		if (!cfg->cluster.host_id) {
+			sriov_daemon_config_release(cfg);
+			return sriov_error_set(err, -ENOMEM, "out of memory");
+		}
 	}
 	*out = *cfg;
 	return 0;
@@ -643,6 +915,20 @@ const char *sriov_daemon_config_physnet_of(const struct sriov_daemon_config *c,
 			if (!strcmp(c->physnets[i].pfs[j], pf))
 				return c->physnets[i].name;
 	return NULL;
+}
+
+bool sriov_daemon_config_clustered(const struct sriov_daemon_config *c)
+{
+	return c->cluster.n_etcd > 0;
+}
+
+const char *sriov_daemon_config_fabric_of(const struct sriov_daemon_config *c,
+					  const char *physnet)
+{
+	for (size_t i = 0; i < c->cluster.n_fabrics; i++)
+		if (!strcmp(c->cluster.fabrics[i].physnet, physnet))
+			return c->cluster.fabrics[i].fabric;
+	return physnet;
 }
 
 bool sriov_daemon_config_excluded(const struct sriov_daemon_config *c,

@@ -73,8 +73,9 @@ static const char *const port_keys[] = {
 	"max_tx_rate", "numa",	    "numa_node",     "pf",
 	"pci_slot",    "device_id", "guid_from_mac", "link_state",
 };
-static const char *const network_keys[] = { "physnet", "vlan", "qos",
-					    "vlan_proto", "pkey" };
+static const char *const network_keys[] = {
+	"physnet", "vlan", "qos", "vlan_proto", "pkey", "membership",
+};
 
 static int check_keys(const json_t *o, const char *what,
 		      const char *const *keys, size_t n,
@@ -131,7 +132,7 @@ static int parse_network(const json_t *net,
 			 const struct sriov_daemon_config *cfg,
 			 struct sriov_port_request *r, struct sriov_error *err)
 {
-	const char *physnet, *proto, *pkey;
+	const char *physnet, *proto, *pkey, *memb;
 	json_int_t v;
 	bool has;
 	int ret;
@@ -227,6 +228,36 @@ static int parse_network(const json_t *net,
 				pkey);
 		r->has_pkey = true;
 		r->pkey = (uint16_t)p;
+	}
+	/* The partition's membership for the fabric (docs/cluster.md): the
+	 * P-key's bit unless said, and never against it; "both" (OpenSM's
+	 * allow_both_pkeys) takes either. */
+	r->membership = !r->has_pkey || (r->pkey & 0x8000) ?
+				SRIOV_MEMBER_FULL :
+				SRIOV_MEMBER_LIMITED;
+	ret = get_string(net, "membership", &memb, false, err);
+	if (ret < 0)
+		return ret;
+	if (memb) {
+		enum sriov_membership m;
+		bool full = r->pkey & 0x8000;
+
+		if (!r->has_pkey)
+			return sriov_error_set(err, -EINVAL,
+					       "port: membership needs a pkey");
+		if (sriov_membership_from_name(memb, &m) < 0)
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid membership '%s' (expected full, limited or both)",
+				memb);
+		if ((m == SRIOV_MEMBER_FULL && !full) ||
+		    (m == SRIOV_MEMBER_LIMITED && full))
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: membership '%s' contradicts pkey '%s', whose membership bit (0x8000) says %s (give 0x%04x, or omit membership)",
+				memb, pkey, full ? "full" : "limited",
+				r->pkey ^ 0x8000);
+		r->membership = m;
 	}
 	return 0;
 }
@@ -620,6 +651,9 @@ char *sriov_port_request_dump(const struct sriov_port_request *r)
 	if (r->has_pkey) {
 		snprintf(buf, sizeof(buf), "0x%04x", r->pkey);
 		json_object_set_new(net, "pkey", json_string(buf));
+		json_object_set_new(
+			net, "membership",
+			json_string(sriov_membership_name(r->membership)));
 	}
 	json_object_set_new(o, "network", net);
 	json_object_set_new(o, "vnic_type",

@@ -191,11 +191,19 @@ static int port_release(const struct sriov_port_ctx *ctx, const char *id,
 	struct sriov_error e = { 0 };
 	char reason[SRIOV_ERROR_MSG_MAX + 32] = "";
 	enum sriov_vf_state verdict = SRIOV_VF_FREE;
+	uint64_t guid = 0;
 	int r;
 
 	r = sriov_store_get_port(ctx->store, id, &p, err);
 	if (r < 0)
 		return r;
+	/* the GUID it was given, or its last candidate: a claim to release */
+	if (p.settings) {
+		json_t *o = json_loads(p.settings, 0, NULL);
+
+		guid = settings_guid(o);
+		json_decref(o);
+	}
 	if (port_open_function(ctx, p.pf, p.whole, p.vf_index, p.address, &vf,
 			       &e) < 0) {
 		snprintf(reason, sizeof(reason), "cannot reach %s: %s",
@@ -242,6 +250,9 @@ record:
 	sriov_store_port_release(&p);
 	if (r < 0)
 		return r;
+	/* after the scrub: the GUID is off the VF before anyone may claim it */
+	if (ctx->cluster)
+		port_cluster_unpublish(ctx, id, guid);
 	return verdict == SRIOV_VF_FREE ? 0 : 1;
 }
 
@@ -270,6 +281,13 @@ static int link_fits(const struct sriov_port_ctx *ctx,
 				err, -EINVAL,
 				"port %s: a guid is required (guid policy 'given' in %s)",
 				req->id, ctx->cfg->path);
+		/* what the fabric controller makes the port's GUID a member
+		 * of (docs/cluster.md) */
+		if (ctx->cluster && !req->has_pkey)
+			return sriov_error_set(
+				err, -EINVAL,
+				"network '%s' is InfiniBand (pf %s) and sriovd publishes its ports to the cluster: give a pkey (the partition the fabric makes the port a member of)",
+				req->physnet, pf);
 	} else if (req->has_pkey || req->has_guid) {
 		return sriov_error_set(
 			err, -EINVAL,
@@ -303,8 +321,9 @@ static int bind_validate(const struct sriov_port_ctx *ctx,
 			 struct bind_plan *plan, struct sriov_error *err)
 {
 	const char *const *names = NULL;
-	struct sriov_error first = { 0 };
+	struct sriov_error first = { 0 }, ce = { 0 };
 	size_t n = 0, n_fit = 0;
+	bool ib = false;
 	char buf[24];
 	int r = 0;
 
@@ -330,11 +349,15 @@ static int bind_validate(const struct sriov_port_ctx *ctx,
 		return sriov_error_set(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct sriov_pf_ref pf;
+		bool pf_ib = false;
 
 		if (sriov_pf_resolve(ctx->root, names[i], &pf, NULL) < 0 ||
-		    link_fits(ctx, req, port_pf_infiniband(ctx->root, &pf),
-			      names[i], first.code ? NULL : &first) == 0)
+		    link_fits(ctx, req,
+			      pf_ib = port_pf_infiniband(ctx->root, &pf),
+			      names[i], first.code ? NULL : &first) == 0) {
 			plan->pfs[n_fit++] = names[i];
+			ib |= pf_ib;
+		}
 	}
 	if (n && !n_fit) {
 		r = sriov_error_set(err, first.code, "%s", first.msg);
@@ -344,6 +367,14 @@ static int bind_validate(const struct sriov_port_ctx *ctx,
 			err, -EEXIST,
 			"port %s: guid %s is in use by another port", req->id,
 			buf);
+	} else if (ib && ctx->cluster &&
+		   (r = port_cluster_ready(ctx, &ce)) < 0) {
+		/* docs/cluster.md: no GUID without its claim; nothing is
+		 * journaled or touched for a bind that cannot claim one */
+		r = sriov_error_set(
+			err, r,
+			"port %s: InfiniBand binds claim their guid in the cluster store, which does not answer: nothing was changed (Ethernet binds go on and are published later): %s",
+			req->id, ce.msg);
 	}
 	/* all of one kind: the store chooses among them, as ever */
 	if (r < 0 || n_fit == n) {
@@ -473,7 +504,9 @@ static int bind_configure(const struct sriov_port_ctx *ctx,
 			return r;
 	}
 	if (!vf->whole && b->pv.infiniband) {
-		r = bind_guid(ctx, req, seq, &b->guid, err);
+		r = ctx->cluster ?
+			    port_cluster_guid(ctx, req, seq, &b->guid, err) :
+			    bind_guid(ctx, req, seq, &b->guid, err);
 		if (r < 0)
 			return r;
 		b->eff.has_guid = true;
@@ -568,6 +601,8 @@ int sriov_port_bind(struct sriov_port_ctx *ctx,
 				   "port %s: rollback: %s", req->id, e2.msg);
 		return r;
 	}
+	if (ctx->cluster)
+		port_cluster_publish(ctx, req->id);
 	bind_answer(&vf, seq, &b, ret);
 	return 0;
 }

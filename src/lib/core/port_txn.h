@@ -48,4 +48,32 @@ int port_stored_request(const struct sriov_store_port *p,
 			struct sriov_port_request *req, uint64_t *guid,
 			struct sriov_error *err);
 
+/*
+ * The cluster side (port_cluster.c), used by the transactions when
+ * ctx->cluster is set.
+ */
+/* Is the store reachable and the lease alive (the hook, else a keepalive)?
+ * Before the journal of an InfiniBand bind. */
+int port_cluster_ready(const struct sriov_port_ctx *ctx,
+		       struct sriov_error *err);
+/*
+ * The GUID of an InfiniBand port, claimed in the store before any VF gets
+ * it: the request's (refused when another port holds it), or under the
+ * allocate policy prefix + the journal sequence, then the next free one
+ * after each claim lost to another host. The port's stored settings name
+ * each candidate before its claim is sent, so a rollback or a recovery
+ * knows which claim to release.
+ */
+int port_cluster_guid(const struct sriov_port_ctx *ctx,
+		      const struct sriov_port_request *req, int64_t seq,
+		      uint64_t *ret, struct sriov_error *err);
+/* Publish the bound port @id (ports/<id>, with the lease); a failure is a
+ * CLUSTER_PENDING event, never the bind's. */
+void port_cluster_publish(const struct sriov_port_ctx *ctx, const char *id);
+/* The port @id is gone from the store: delete ports/<id> if this host's,
+ * and release the claim of @guid (0: none) if the port's. A failure is a
+ * CLUSTER_PENDING event. */
+void port_cluster_unpublish(const struct sriov_port_ctx *ctx, const char *id,
+			    uint64_t guid);
+
 #endif

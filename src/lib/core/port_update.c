@@ -172,6 +172,9 @@ int sriov_port_update(struct sriov_port_ctx *ctx,
 		port_event(ctx, SRIOV_PORT_EVENT_LOG, LOG_INFO,
 			   "update port %s: pf %s vf %u now %s", p.id, p.pf,
 			   p.vf_index, settings);
+		/* a new P-key or membership is the fabric's to know */
+		if (ctx->cluster)
+			port_cluster_publish(ctx, p.id);
 		r = 0;
 		goto out;
 	}
