@@ -85,10 +85,10 @@ static int want_path(struct ctx *c, const yaml_node_t *n, const char *key,
 	if (r < 0)
 		return r;
 	if ((*ret)[0] != '/' || strstr(*ret, "/../") || strlen(*ret) >= 108)
-		return FAIL(c, n,
-			    "%s: '%s' is not an absolute path without '..' "
-			    "(at most 107 bytes)",
-			    key, *ret);
+		return FAIL(
+			c, n,
+			"%s: '%s' is not an absolute path without '..' (at most 107 bytes)",
+			key, *ret);
 	return 0;
 }
 
@@ -162,9 +162,9 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 	int r;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return FAIL(c, n,
-			    "physnets: expected a mapping of physnet names "
-			    "to lists of PFs");
+		return FAIL(
+			c, n,
+			"physnets: expected a mapping of physnet names to lists of PFs");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -174,10 +174,10 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 		size_t pcap = 0;
 
 		if (!name || !sriov_port_id_valid(name) || strlen(name) >= 64)
-			return FAIL(c, k,
-				    "physnets: invalid physnet name '%s' "
-				    "(letters, digits, . _ - : @)",
-				    name ? name : "");
+			return FAIL(
+				c, k,
+				"physnets: invalid physnet name '%s' (letters, digits, . _ - : @)",
+				name ? name : "");
 		for (size_t i = 0; i < cfg->n_physnets; i++)
 			if (!strcmp(cfg->physnets[i].name, name))
 				return FAIL(c, k, "physnets: '%s' given twice",
@@ -199,10 +199,10 @@ static int parse_physnets(struct ctx *c, yaml_node_t *n,
 		}
 		if (v->type != YAML_SEQUENCE_NODE ||
 		    v->data.sequence.items.start == v->data.sequence.items.top)
-			return FAIL(c, v,
-				    "physnets: %s: expected a non-empty list "
-				    "of PFs",
-				    name);
+			return FAIL(
+				c, v,
+				"physnets: %s: expected a non-empty list of PFs",
+				name);
 		for (yaml_node_item_t *i = v->data.sequence.items.start;
 		     i < v->data.sequence.items.top; i++) {
 			r = add_pf(c, cfg, pn, &pcap,
@@ -225,9 +225,9 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 	const char *colon;
 
 	if (!s)
-		return FAIL(c, e,
-			    "exclude_devices: expected a string "
-			    "'<pf>:<vf>;<vf>...'");
+		return FAIL(
+			c, e,
+			"exclude_devices: expected a string '<pf>:<vf>;<vf>...'");
 	if (strlen(s) > 12 && s[12] == ':') {
 		char head[13];
 
@@ -238,10 +238,10 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 		colon = strchr(s, ':');
 	}
 	if (!colon)
-		return FAIL(c, e,
-			    "exclude_devices: invalid mapping '%s' "
-			    "(expected '<pf>:<vf>;<vf>...')",
-			    s);
+		return FAIL(
+			c, e,
+			"exclude_devices: invalid mapping '%s' (expected '<pf>:<vf>;<vf>...')",
+			s);
 	pf = strndup(s, (size_t)(colon - s));
 	list = strdup(colon + 1);
 	if (!pf || !list)
@@ -251,15 +251,14 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 			    s);
 	if (!sriov_daemon_config_physnet_of(cfg, pf))
 		return FAIL(c, e,
-			    "exclude_devices: pf '%s' is missing from "
-			    "physnets",
+			    "exclude_devices: pf '%s' is missing from physnets",
 			    pf);
 	for (size_t i = 0; i < cfg->n_excludes; i++)
 		if (!strcmp(cfg->excludes[i].pf, pf))
-			return FAIL(c, e,
-				    "exclude_devices: pf '%s' in mapping '%s' "
-				    "is not unique",
-				    pf, s);
+			return FAIL(
+				c, e,
+				"exclude_devices: pf '%s' in mapping '%s' is not unique",
+				pf, s);
 	for (tok = strtok_r(list, ";", &save); tok;
 	     tok = strtok_r(NULL, ";", &save)) {
 		char *t = tok;
@@ -271,10 +270,10 @@ static int parse_exclude(struct ctx *c, yaml_node_t *e,
 		if (!*t)
 			continue;
 		if (!valid_vf_name(t))
-			return FAIL(c, e,
-				    "exclude_devices: invalid vf '%s' of pf "
-				    "'%s' (a PCI address 0000:07:00.2, or vfN)",
-				    t, pf);
+			return FAIL(
+				c, e,
+				"exclude_devices: invalid vf '%s' of pf '%s' (a PCI address 0000:07:00.2, or vfN)",
+				t, pf);
 		if (cfg->n_excludes >= MAX_EXCLUDED_VFS)
 			return FAIL(
 				c, e,
@@ -296,9 +295,9 @@ static int parse_drivers(struct ctx *c, yaml_node_t *n,
 			 struct sriov_daemon_config *cfg)
 {
 	if (n->type != YAML_MAPPING_NODE)
-		return FAIL(c, n,
-			    "vf_driver: expected a mapping of vnic type "
-			    "to driver");
+		return FAIL(
+			c, n,
+			"vf_driver: expected a mapping of vnic type to driver");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
@@ -306,17 +305,16 @@ static int parse_drivers(struct ctx *c, yaml_node_t *n,
 		enum sriov_vnic_type t;
 
 		if (!scalar(k) || sriov_vnic_type_parse(scalar(k), &t) < 0)
-			return FAIL(c, k,
-				    "vf_driver: unknown vnic type '%s' "
-				    "(expected direct, macvtap or "
-				    "direct-physical)",
-				    scalar(k) ? scalar(k) : "");
+			return FAIL(
+				c, k,
+				"vf_driver: unknown vnic type '%s' (expected direct, macvtap or direct-physical)",
+				scalar(k) ? scalar(k) : "");
 		if (!scalar(v) ||
 		    sriov_vf_driver_parse(scalar(v), &cfg->driver[t], NULL) < 0)
-			return FAIL(c, v,
-				    "vf_driver: %s: invalid driver '%s' "
-				    "(expected vfio-pci, default or none)",
-				    scalar(k), scalar(v) ? scalar(v) : "");
+			return FAIL(
+				c, v,
+				"vf_driver: %s: invalid driver '%s' (expected vfio-pci, default or none)",
+				scalar(k), scalar(v) ? scalar(v) : "");
 	}
 	return 0;
 }
@@ -338,10 +336,10 @@ static int parse_guid(struct ctx *c, yaml_node_t *n,
 			else if (val && !strcmp(val, "given"))
 				cfg->guid_policy = SRIOV_GUID_GIVEN;
 			else
-				return FAIL(c, v,
-					    "guid: invalid policy '%s' "
-					    "(expected allocate or given)",
-					    val ? val : "");
+				return FAIL(
+					c, v,
+					"guid: invalid policy '%s' (expected allocate or given)",
+					val ? val : "");
 		} else if (!strcmp(key, "prefix")) {
 			unsigned b[4];
 			char t;
@@ -349,17 +347,17 @@ static int parse_guid(struct ctx *c, yaml_node_t *n,
 			if (!val || strlen(val) != 11 ||
 			    sscanf(val, "%2x:%2x:%2x:%2x%c", &b[0], &b[1],
 				   &b[2], &b[3], &t) != 4)
-				return FAIL(c, v,
-					    "guid: invalid prefix '%s' "
-					    "(expected four bytes xx:xx:xx:xx)",
-					    val ? val : "");
+				return FAIL(
+					c, v,
+					"guid: invalid prefix '%s' (expected four bytes xx:xx:xx:xx)",
+					val ? val : "");
 			for (int i = 0; i < 4; i++)
 				cfg->guid_prefix[i] = (uint8_t)b[i];
 		} else {
-			return FAIL(c, k,
-				    "guid: unknown key '%s' (expected policy, "
-				    "prefix)",
-				    key);
+			return FAIL(
+				c, k,
+				"guid: unknown key '%s' (expected policy, prefix)",
+				key);
 		}
 	}
 	return 0;
@@ -373,24 +371,22 @@ static int parse_whole(struct ctx *c, yaml_node_t *n,
 	size_t cap = 0;
 
 	if (n->type != YAML_SEQUENCE_NODE)
-		return FAIL(c, n,
-			    "direct_physical: expected a list of PFs (netdev "
-			    "names or PCI addresses, as under physnets)");
+		return FAIL(
+			c, n,
+			"direct_physical: expected a list of PFs (netdev names or PCI addresses, as under physnets)");
 	for (yaml_node_item_t *i = n->data.sequence.items.start;
 	     i < n->data.sequence.items.top; i++) {
 		yaml_node_t *e = yaml_document_get_node(c->doc, *i);
 		const char *pf = scalar(e);
 
 		if (!pf || !sriov_daemon_config_physnet_of(cfg, pf))
-			return FAIL(c, e,
-				    "direct_physical: pf '%s' is missing from "
-				    "physnets (list it under its physnet "
-				    "first, spelled the same)",
-				    pf ? pf : "");
+			return FAIL(
+				c, e,
+				"direct_physical: pf '%s' is missing from physnets (list it under its physnet first, spelled the same)",
+				pf ? pf : "");
 		if (sriov_daemon_config_whole_pf(cfg, pf))
 			return FAIL(c, e,
-				    "direct_physical: pf '%s' is listed "
-				    "twice",
+				    "direct_physical: pf '%s' is listed twice",
 				    pf);
 		if (grow_array((void **)&cfg->whole_pfs, &cap, cfg->n_whole_pfs,
 			       sizeof(char *)) < 0)
@@ -663,9 +659,9 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 	int r = 0;
 
 	if (!root)
-		return sriov_error_set_at(c->err, -EINVAL, c->path, 1, 1,
-					  "empty configuration (expected at "
-					  "least physnets)");
+		return sriov_error_set_at(
+			c->err, -EINVAL, c->path, 1, 1,
+			"empty configuration (expected at least physnets)");
 	if (root->type != YAML_MAPPING_NODE)
 		return FAIL(c, root, "expected a mapping at the top level");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
@@ -707,19 +703,19 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 			r = want_uint(c, n, key, 8, 0777, &v);
 			cfg->socket_mode = (mode_t)v;
 			if (r >= 0 && (v & 0111))
-				r = FAIL(c, n,
-					 "socket_mode: %03llo has execute bits "
-					 "(expected e.g. 0600 or 0660)",
-					 (unsigned long long)v);
+				r = FAIL(
+					c, n,
+					"socket_mode: %03llo has execute bits (expected e.g. 0600 or 0660)",
+					(unsigned long long)v);
 		} else if (!strcmp(key, "allowed_uids")) {
 			r = parse_uids(c, n, cfg);
 		} else if (!strcmp(key, "max_request")) {
 			r = want_uint(c, n, key, 10, 16 << 20, &v);
 			if (r >= 0 && v < 1024)
-				r = FAIL(c, n,
-					 "max_request: %llu is too small "
-					 "(expected 1024..16777216)",
-					 (unsigned long long)v);
+				r = FAIL(
+					c, n,
+					"max_request: %llu is too small (expected 1024..16777216)",
+					(unsigned long long)v);
 			cfg->max_request = (size_t)v;
 		} else if (!strcmp(key, "check_interval")) {
 			r = want_uint(c, n, key, 10, 86400, &v);
@@ -737,14 +733,14 @@ static int parse_root(struct ctx *c, yaml_node_t *root,
 	if (r < 0)
 		return r;
 	if (!cfg->n_physnets)
-		return FAIL(c, root,
-			    "physnets: at least one physnet with its "
-			    "PFs is required");
+		return FAIL(
+			c, root,
+			"physnets: at least one physnet with its PFs is required");
 	if (excl) {
 		if (excl->type != YAML_SEQUENCE_NODE)
-			return FAIL(c, excl,
-				    "exclude_devices: expected a list of "
-				    "'<pf>:<vf>;<vf>...'");
+			return FAIL(
+				c, excl,
+				"exclude_devices: expected a list of '<pf>:<vf>;<vf>...'");
 		for (yaml_node_item_t *i = excl->data.sequence.items.start;
 		     i < excl->data.sequence.items.top; i++) {
 			r = parse_exclude(c, yaml_document_get_node(c->doc, *i),

@@ -43,10 +43,10 @@ static int get_uint(const json_t *o, const char *key, json_int_t max, bool *has,
 	    json_integer_value(v) > max) {
 		_cleanup_free_ char *s = json_dumps(v, JSON_ENCODE_ANY);
 
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid %s %s (expected an "
-				       "integer 0..%lld)",
-				       key, s ? s : "?", (long long)max);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid %s %s (expected an integer 0..%lld)",
+			key, s ? s : "?", (long long)max);
 	}
 	*has = true;
 	*ret = json_integer_value(v);
@@ -140,9 +140,7 @@ static int parse_network(const json_t *net,
 	if (!json_is_object(net))
 		return sriov_error_set(
 			err, -EINVAL,
-			"port: 'network' must be an object "
-			"{\"physnet\": NAME, \"vlan\": N} or "
-			"{\"physnet\": NAME, \"pkey\": \"0x8001\"}");
+			"port: 'network' must be an object {\"physnet\": NAME, \"vlan\": N} or {\"physnet\": NAME, \"pkey\": \"0x8001\"}");
 	ret = check_keys(net, "port: network", network_keys,
 			 ARRAY_SIZE(network_keys), err);
 	if (ret < 0)
@@ -151,15 +149,15 @@ static int parse_network(const json_t *net,
 	if (ret < 0)
 		return ret;
 	if (!sriov_port_id_valid(physnet) || strlen(physnet) >= 64)
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid physnet '%s' (letters, "
-				       "digits, . _ - : @; no '/' or '..')",
-				       physnet);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid physnet '%s' (letters, digits, . _ - : @; no '/' or '..')",
+			physnet);
 	if (cfg && !cfg->physnets)
-		return sriov_error_set(err, -EINVAL,
-				       "port: unknown network '%s' (no physnet "
-				       "is configured)",
-				       physnet);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: unknown network '%s' (no physnet is configured)",
+			physnet);
 	if (cfg) {
 		size_t i;
 
@@ -167,10 +165,10 @@ static int parse_network(const json_t *net,
 			if (!strcmp(cfg->physnets[i].name, physnet))
 				break;
 		if (i == cfg->n_physnets)
-			return sriov_error_set(err, -EINVAL,
-					       "port: unknown network '%s' "
-					       "(not in the physnets of %s)",
-					       physnet, cfg->path);
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: unknown network '%s' (not in the physnets of %s)",
+				physnet, cfg->path);
 	}
 	snprintf(r->physnet, sizeof(r->physnet), "%s", physnet);
 
@@ -178,10 +176,10 @@ static int parse_network(const json_t *net,
 	if (ret < 0)
 		return ret;
 	if (has && v == 0)
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid vlan %lld (expected "
-				       "1..4094; omit it for a flat network)",
-				       (long long)v);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid vlan %lld (expected 1..4094; omit it for a flat network)",
+			(long long)v);
 	r->has_vlan = has;
 	r->vlan = (uint16_t)v;
 	ret = get_uint(net, "qos", 7, &has, &v, err);
@@ -201,10 +199,10 @@ static int parse_network(const json_t *net,
 		if (!strcmp(proto, "802.1ad"))
 			r->vlan_proto = SRIOV_ETH_P_8021AD;
 		else if (strcmp(proto, "802.1Q"))
-			return sriov_error_set(err, -EINVAL,
-					       "port: invalid vlan_proto '%s' "
-					       "(expected 802.1Q or 802.1ad)",
-					       proto);
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: invalid vlan_proto '%s' (expected 802.1Q or 802.1ad)",
+				proto);
 	}
 
 	ret = get_string(net, "pkey", &pkey, false, err);
@@ -216,15 +214,12 @@ static int parse_network(const json_t *net,
 		if (r->has_vlan)
 			return sriov_error_set(
 				err, -EINVAL,
-				"port: give a vlan (Ethernet) or "
-				"a pkey (InfiniBand), not both");
+				"port: give a vlan (Ethernet) or a pkey (InfiniBand), not both");
 		if (parse_u64(pkey, 16, &p) < 0 || strncmp(pkey, "0x", 2) ||
 		    (p & 0x7fff) == 0 || (p & 0x7fff) == 0x7fff || p > 0xffff)
 			return sriov_error_set(
 				err, -EINVAL,
-				"port: invalid pkey '%s' (expected "
-				"0x0001..0xfffe, not the default "
-				"0x7fff/0xffff)",
+				"port: invalid pkey '%s' (expected 0x0001..0xfffe, not the default 0x7fff/0xffff)",
 				pkey);
 		r->has_pkey = true;
 		r->pkey = (uint16_t)p;
@@ -458,8 +453,7 @@ int sriov_port_request_parse(const json_t *o,
 	if (!sriov_port_id_valid(id))
 		return sriov_error_set(
 			err, -EINVAL,
-			"port: invalid id '%s' (1..127 of letters, "
-			"digits, . _ - : @; no '/' or '..')",
+			"port: invalid id '%s' (1..127 of letters, digits, . _ - : @; no '/' or '..')",
 			id);
 	snprintf(r.id, sizeof(r.id), "%s", id);
 
@@ -472,10 +466,10 @@ int sriov_port_request_parse(const json_t *o,
 		return e;
 	r.vnic = SRIOV_VNIC_DIRECT;
 	if (vnic && sriov_vnic_type_parse(vnic, &r.vnic) < 0)
-		return sriov_error_set(err, -EINVAL,
-				       "port: invalid vnic_type '%s' (expected "
-				       "direct, macvtap or direct-physical)",
-				       vnic);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: invalid vnic_type '%s' (expected direct, macvtap or direct-physical)",
+			vnic);
 	if (r.vnic == SRIOV_VNIC_DIRECT_PHYSICAL) {
 		/* The VM drives the whole PF: nothing below it can enforce
 		 * a VLAN, P-key, MAC or rate; the switch (or the SM) must. */
@@ -487,18 +481,13 @@ int sriov_port_request_parse(const json_t *o,
 		if (r.has_vlan || r.has_pkey)
 			return sriov_error_set(
 				err, -EINVAL,
-				"port: vnic_type direct-physical hands the "
-				"whole PF to the VM, which no host setting "
-				"can hold to a %s; segment it at the switch "
-				"(or the SM) and omit it, or use a VF (direct)",
+				"port: vnic_type direct-physical hands the whole PF to the VM, which no host setting can hold to a %s; segment it at the switch (or the SM) and omit it, or use a VF (direct)",
 				r.has_vlan ? "vlan" : "pkey");
 		for (size_t i = 0; i < ARRAY_SIZE(vf_only); i++)
 			if (json_object_get(o, vf_only[i]))
 				return sriov_error_set(
 					err, -EINVAL,
-					"port: %s is a VF setting; vnic_type "
-					"direct-physical takes the PF as it is "
-					"(its own MAC is answered)",
+					"port: %s is a VF setting; vnic_type direct-physical takes the PF as it is (its own MAC is answered)",
 					vf_only[i]);
 	}
 	/* Stored ports (no @cfg) re-read as they were accepted. */
@@ -522,16 +511,14 @@ int sriov_port_request_parse(const json_t *o,
 		    strlen(pf) >= sizeof(r.pf))
 			return sriov_error_set(
 				err, -EINVAL,
-				"port: invalid pf '%s' (a netdev "
-				"name or PCI address; no '/' or "
-				"'..')",
+				"port: invalid pf '%s' (a netdev name or PCI address; no '/' or '..')",
 				pf);
 		net = cfg ? sriov_daemon_config_physnet_of(cfg, pf) : r.physnet;
 		if (!net || strcmp(net, r.physnet))
-			return sriov_error_set(err, -EINVAL,
-					       "port: pf '%s' is not a pf of "
-					       "network '%s'",
-					       pf, r.physnet);
+			return sriov_error_set(
+				err, -EINVAL,
+				"port: pf '%s' is not a pf of network '%s'", pf,
+				r.physnet);
 		snprintf(r.pf, sizeof(r.pf), "%s", pf);
 	}
 
@@ -597,10 +584,10 @@ int sriov_port_request_parse(const json_t *o,
 	r.max_tx_rate = has ? (uint32_t)v : 0;
 	r.has_rates |= has;
 	if (r.max_tx_rate && r.min_tx_rate > r.max_tx_rate)
-		return sriov_error_set(err, -EINVAL,
-				       "port: min_tx_rate %u is above "
-				       "max_tx_rate %u",
-				       r.min_tx_rate, r.max_tx_rate);
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: min_tx_rate %u is above max_tx_rate %u",
+			r.min_tx_rate, r.max_tx_rate);
 
 	r.numa = cfg ? cfg->numa_policy : SRIOV_NUMA_PREFERRED;
 	e = get_string(o, "numa", &numa, false, err);
@@ -616,9 +603,9 @@ int sriov_port_request_parse(const json_t *o,
 		return e;
 	r.numa_node = has ? (int)v : -1;
 	if (r.numa == SRIOV_NUMA_REQUIRED && r.numa_node < 0)
-		return sriov_error_set(err, -EINVAL,
-				       "port: numa policy required needs a "
-				       "numa_node");
+		return sriov_error_set(
+			err, -EINVAL,
+			"port: numa policy required needs a numa_node");
 	e = parse_link_state(o, &r, err);
 	if (e < 0)
 		return e;
@@ -753,9 +740,9 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 			       NULL;
 		}
 		if (!netdev || !netdev[0] || !name_is_safe(netdev))
-			return sriov_error_set(err, -ENOENT,
-					       "the vf has no netdev for "
-					       "macvtap"),
+			return sriov_error_set(
+				       err, -ENOENT,
+				       "the vf has no netdev for macvtap"),
 			       NULL;
 		n = asprintf(&xml,
 			     "<interface type='direct'>\n"
@@ -769,17 +756,17 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 	}
 	if (!address || !address[0] ||
 	    split_pci(address, &dom, &bus, &slot, &fn) < 0) {
-		sriov_error_set(err, -ENOENT,
-				"the vf has no pci function to hand to a vm "
-				"(non-PCI PF); no libvirt xml");
+		sriov_error_set(
+			err, -ENOENT,
+			"the vf has no pci function to hand to a vm (non-PCI PF); no libvirt xml");
 		return NULL;
 	}
 	/* <interface type='hostdev'> takes type='pci' on the address,
 	 * <hostdev> refuses it (libvirt's domain schema) */
-	snprintf(src, sizeof(src),
-		 "    <address%s domain='0x%04x' bus='0x%02x' "
-		 "slot='0x%02x' function='0x%x'/>\n",
-		 hostdev ? "" : " type='pci'", dom, bus, slot, fn);
+	snprintf(
+		src, sizeof(src),
+		"    <address%s domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n",
+		hostdev ? "" : " type='pci'", dom, bus, slot, fn);
 	if (hostdev) {
 		char note[160] = "";
 
@@ -790,13 +777,12 @@ char *sriov_port_libvirt_xml(const struct sriov_port_request *req,
 				"  <!-- sriovd keeps the vf's mac and vlan (%s): libvirt would reset them for an interface -->\n",
 				why);
 		}
-		n = asprintf(&xml,
-			     "<hostdev mode='subsystem' type='pci' "
-			     "managed='yes'>\n"
-			     "%s"
-			     "  <source>\n%s  </source>\n"
-			     "</hostdev>\n",
-			     note, src);
+		n = asprintf(
+			&xml,
+			"<hostdev mode='subsystem' type='pci' managed='yes'>\n"
+			"%s  <source>\n%s  </source>\n"
+			"</hostdev>\n",
+			note, src);
 		return n < 0 ? NULL : xml;
 	}
 	n = asprintf(&xml,

@@ -292,8 +292,7 @@ static int fk_check(struct sriov_store *s, struct sriov_error *err)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		return sriov_error_set(
 			err, -EIO,
-			"state %s: a row of %s breaks its "
-			"foreign key after the migration",
+			"state %s: a row of %s breaks its foreign key after the migration",
 			s->path, (const char *)sqlite3_column_text(st, 0));
 	return 0;
 }
@@ -311,10 +310,10 @@ static int migrate_txn(struct sriov_store *s, struct sriov_error *err)
 	if (r < 0)
 		return r;
 	if (v > (int)ARRAY_SIZE(migrations))
-		return sriov_error_set(err, -EPROTO,
-				       "state %s: schema version %d is newer "
-				       "than this sriovd (%zu); upgrade sriovd",
-				       s->path, v, ARRAY_SIZE(migrations));
+		return sriov_error_set(
+			err, -EPROTO,
+			"state %s: schema version %d is newer than this sriovd (%zu); upgrade sriovd",
+			s->path, v, ARRAY_SIZE(migrations));
 	for (; v < (int)ARRAY_SIZE(migrations); v++) {
 		r = exec(s, migrations[v], err);
 		if (r < 0) {
@@ -622,8 +621,7 @@ int sriov_store_allocate(struct sriov_store *s,
 		if (numa_mode)
 			return sriov_error_set(
 				err, -ENOSPC,
-				"no free %s on network '%s'%s%s on numa node "
-				"%d (policy %s)",
+				"no free %s on network '%s'%s%s on numa node %d (policy %s)",
 				what, port->network, pf ? " pf " : "",
 				pf ? pf : "", numa_node,
 				sriov_numa_policy_name(numa));
@@ -1069,10 +1067,10 @@ static int find_vf(struct sriov_store *s, const char *pf, unsigned index,
 	sqlite3_bind_text(st, 3, whole ? "pf" : "vf", -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE && whole)
-		return sriov_error_set(err, -ENOENT,
-				       "pf '%s' is not managed as a whole pf "
-				       "(direct_physical)",
-				       pf);
+		return sriov_error_set(
+			err, -ENOENT,
+			"pf '%s' is not managed as a whole pf (direct_physical)",
+			pf);
 	if (rc == SQLITE_DONE)
 		return sriov_error_set(err, -ENOENT,
 				       "no vf %u on pf '%s' is managed", index,
@@ -1145,15 +1143,14 @@ int sriov_store_vf_clear(struct sriov_store *s, const char *pf, unsigned index,
 	if (r < 0)
 		return r;
 	if (vf.state == SRIOV_VF_BOUND && vf.whole)
-		return sriov_error_set(err, -EBUSY,
-				       "pf '%s' is handed over whole to port "
-				       "'%s'; unbind the port instead",
-				       pf, vf.port);
+		return sriov_error_set(
+			err, -EBUSY,
+			"pf '%s' is handed over whole to port '%s'; unbind the port instead",
+			pf, vf.port);
 	if (vf.state == SRIOV_VF_BOUND)
 		return sriov_error_set(
 			err, -EBUSY,
-			"vf %u on pf '%s' is bound to port '%s'; "
-			"unbind the port instead",
+			"vf %u on pf '%s' is bound to port '%s'; unbind the port instead",
 			index, pf, vf.port);
 	if (vf.state == SRIOV_VF_FREE)
 		return commit(&t, err);
