@@ -13,6 +13,7 @@
 
 #include "metrics.h"
 #include "neutron.h"
+#include "util/notify.h" /* notify_send(), notify_watchdog_ms() */
 
 struct client {
 	int fd;
@@ -149,10 +150,5 @@ json_t *inventory_json(struct sriov_root *root, struct sriov_error *err);
 int monitor_open(void);
 /* Drain the socket; true when a watched link changed. */
 bool monitor_read(int fd, const int *ifindex, size_t n);
-
-/* notify.c: the sd_notify datagram protocol */
-int notify_send(const char *state);
-/* WATCHDOG_USEC / 2 in ms, 0 when no watchdog is asked for. */
-uint64_t notify_watchdog_ms(void);
 
 #endif

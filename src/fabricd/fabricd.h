@@ -193,9 +193,6 @@ void fd_log(int level, const char *fmt, ...)
 #define log_debug(...) fd_log(7, __VA_ARGS__)
 extern int fd_log_level;
 
-int fd_notify(const char *state);
-uint64_t fd_watchdog_ms(void);
-
 int64_t fd_now_ms(void); /* CLOCK_MONOTONIC */
 
 #endif

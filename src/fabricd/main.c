@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 
 #include "ctl.h"
 #include "util/macro.h"
+#include "util/notify.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -48,46 +48,6 @@ void fd_log(int level, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
-int fd_notify(const char *state)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t n;
-	ssize_t w;
-	int fd;
-
-	if (!path || !path[0])
-		return 0;
-	n = strlen(path);
-	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sa.sun_path))
-		return -EINVAL;
-	memcpy(sa.sun_path, path, n);
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	w = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-		   (struct sockaddr *)&sa,
-		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
-	close(fd);
-	return w < 0 ? -errno : 1;
-}
-
-uint64_t fd_watchdog_ms(void)
-{
-	const char *usec = getenv("WATCHDOG_USEC"),
-		   *pid = getenv("WATCHDOG_PID");
-	uint64_t v, p;
-
-	if (!usec || parse_u64(usec, 10, &v) < 0 || v == 0)
-		return 0;
-	if (pid && (parse_u64(pid, 10, &p) < 0 || (pid_t)p != getpid()))
-		return 0;
-	return v / 2000 ?: 1;
 }
 
 static const char usage_text[] =
@@ -348,7 +308,7 @@ int main(int argc, char **argv)
 	struct sriov_error err = { 0 };
 	char hostname[256], status[512] = "", last_status[512] = "";
 	const char *pause = getenv("SRIOV_FABRICD_TEST_PAUSE_MS");
-	int64_t watchdog_ms = (int64_t)fd_watchdog_ms(), next_dog = 0,
+	int64_t watchdog_ms = (int64_t)notify_watchdog_ms(), next_dog = 0,
 		next_metrics = 0;
 	int opt, r, sfd, lfd = -1, rc = 0;
 	unsigned v;
@@ -513,7 +473,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!o.once) {
-		fd_notify("READY=1");
+		notify_send("READY=1");
 		log_notice("following %s for fabric %s as '%s'",
 			   c.m.keys.prefix, o.fabric, o.id);
 	}
@@ -553,7 +513,7 @@ int main(int argc, char **argv)
 		}
 		now = fd_now_ms();
 		if (watchdog_ms && now >= next_dog) {
-			fd_notify("WATCHDOG=1");
+			notify_send("WATCHDOG=1");
 			next_dog = now + watchdog_ms;
 		}
 		if (metrics_file && now >= next_metrics) {
@@ -565,7 +525,7 @@ int main(int argc, char **argv)
 			char msg[540];
 
 			snprintf(msg, sizeof(msg), "STATUS=%s", status);
-			fd_notify(msg);
+			notify_send(msg);
 			log_debug("%s", status);
 			snprintf(last_status, sizeof(last_status), "%s",
 				 status);
@@ -575,7 +535,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	fd_notify("STOPPING=1");
+	notify_send("STOPPING=1");
 	if (metrics_file)
 		write_metrics(&c, metrics_file);
 	ctl_stop(&c);

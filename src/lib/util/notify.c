@@ -2,6 +2,7 @@
 /*
  * sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET (a path, or
  * an abstract name when it starts with '@'), as sd_notify(3) describes.
+ * Shared by sriovd and sriov-fabricd.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -11,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sriovd.h"
+#include "util/notify.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
