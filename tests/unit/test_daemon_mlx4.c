@@ -7,9 +7,17 @@
  * are changed behind sriovd's back, then checked: repaired, counted in the
  * metrics, journaled. Expected tables come from the fixture's description.
  *
+ * Then sriov_port_update() (what Neutron's port updates drive) on the same
+ * ports: what cannot be an update is refused with nothing written; the
+ * same request again writes nothing; a change the kernel refuses leaves
+ * the old request stored and the table as it was. A change that the
+ * kernel takes is the kernel lab's to show (lab.openstack.*): a fake
+ * tree refuses every write.
+ *
  * The fake tree gives its PFs ifindexes, and the check also asks about
  * the PF over rtnetlink: the handle comes from the fake root, which has no
- * recorded answers, so that part fails and is logged; no socket is opened.
+ * recorded answers (but in the update tests), so that part fails and is
+ * logged; no socket is opened.
  * The test still runs in a network namespace of its own, so that even a
  * handle that did reach a kernel would find only lo there.
  */
@@ -112,6 +120,21 @@ static int setup(void **state)
 	assert_string_equal(mlx4_fx_slots(f, VF0P2),
 			    "2,none,none,none,none,none,none");
 	assert_string_equal(mlx4_fx_slots(f, VF1P2), ALL_NONE);
+	return 0;
+}
+
+/* setup(), and the tree's recorded rtnetlink answers (the VFs as
+ * mkhost.py lists them) for the port's settings to replay against. */
+static int setup_nl(void **state)
+{
+	struct mlx4_fx *f;
+	char cmd[512];
+
+	setup(state);
+	f = *state;
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/mlx4-seed/netlink' '%s/'",
+		 SRIOV_FIXTURES_BUILD, f->dir);
+	assert_int_equal(system(cmd), 0);
 	return 0;
 }
 
@@ -226,6 +249,175 @@ static void test_repair_fails(void **state)
 	assert_string_equal(mlx4_fx_slots(f, VF0P2), ALL_NONE);
 }
 
+/* ops_update() of @json; its return, the message in @msg. */
+static int update(const char *json, char *msg, size_t size)
+{
+	struct sriov_error e = { 0 };
+	struct sriov_port_request req;
+	json_error_t je;
+	json_t *o = json_loads(json, 0, &je);
+	int r;
+
+	assert_non_null(o);
+	if (sriov_port_request_parse(o, &d.cfg, &req, &e) < 0)
+		fail_msg("%s: %s", json, e.msg);
+	json_decref(o);
+	r = ops_update(&d, &req, &e);
+	snprintf(msg, size, "%s", e.msg);
+	return r;
+}
+
+/* The stored request of port @id. */
+static char *settings_of(const char *id)
+{
+	struct sriov_error e = { 0 };
+	struct sriov_store_port p = { 0 };
+	char *s;
+
+	if (sriov_store_get_port(d.store, id, &p, &e) < 0)
+		fail_msg("port %s: %s", id, e.msg);
+	s = strdup(p.settings);
+	assert_non_null(s);
+	sriov_store_port_release(&p);
+	return s;
+}
+
+/* Journal entries of every kind. */
+static int journal_count(struct mlx4_fx *f)
+{
+	sqlite3_stmt *st;
+	sqlite3 *h;
+	char db[256];
+	int n;
+
+	snprintf(db, sizeof(db), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM journal",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* An update that cannot be one (no such port, a new GUID, another VF, an
+ * Ethernet setting on an InfiniBand VF): refused with the reason, and
+ * nothing written: not the store, not the journal, not a table. */
+static void test_update_refused(void **state)
+{
+	static const struct {
+		const char *json, *rc_name, *want;
+		int rc;
+	} cases[] = {
+		{ "{\"id\":\"nope\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":\"0xb000\"}}",
+		  "ENOENT", "nope", -ENOENT },
+		{ "{\"id\":\"t1\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":\"0xb030\"},\"guid\":\"0x0200000000000042\"}",
+		  "EINVAL", "a new GUID takes an unbind and a bind", -EINVAL },
+		{ "{\"id\":\"t1\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":\"0xb030\"},\"pci_slot\":\"0000:41:00.2\"}",
+		  "EINVAL", "it holds vf 0000:41:00.1, not 0000:41:00.2",
+		  -EINVAL },
+		{ "{\"id\":\"t2\",\"network\":{\"physnet\":\"ibnet\"},\"mac\":\"02:00:00:00:00:01\"}",
+		  "EINVAL", "is InfiniBand: give a pkey, not a vlan or mac",
+		  -EINVAL },
+	};
+	struct mlx4_fx *f = *state;
+	char *tables = mlx4_fx_snapshot(f), *s1 = settings_of("t1"),
+	     *s2 = settings_of("t2"), msg[512], *now;
+	int jn = journal_count(f);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = update(cases[i].json, msg, sizeof(msg));
+
+		if (r != cases[i].rc || !strstr(msg, cases[i].want))
+			fail_msg("%s: got %d '%s', want %s '%s'", cases[i].json,
+				 r, msg, cases[i].rc_name, cases[i].want);
+		now = settings_of("t1");
+		assert_string_equal(now, s1);
+		free(now);
+		now = settings_of("t2");
+		assert_string_equal(now, s2);
+		free(now);
+		assert_int_equal(journal_count(f), jn);
+		now = mlx4_fx_snapshot(f);
+		assert_string_equal(now, tables);
+		free(now);
+	}
+	free(tables);
+	free(s1);
+	free(s2);
+}
+
+/* t1's own request again, with the VF as the kernel reports it (the
+ * tree's recorded answers: link state auto, as t1 is stored here) and its
+ * table as stored: nothing drifted, so nothing is written, stored or
+ * journaled. */
+static void test_update_same(void **state)
+{
+	static const char *req =
+		"{\"id\":\"t1\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":\"0xb030\"},\"link_state\":\"auto\"}";
+	struct mlx4_fx *f = *state;
+	struct sriov_error e = { 0 };
+	struct sriov_port_request r;
+	json_error_t je;
+	json_t *o = json_loads(req, 0, &je);
+	char msg[512], *tables = mlx4_fx_snapshot(f), *s, *now;
+	int jn;
+
+	/* as a bind of that request left it */
+	assert_non_null(o);
+	assert_int_equal(sriov_port_request_parse(o, &d.cfg, &r, &e), 0);
+	json_decref(o);
+	s = sriov_port_request_dump(&r);
+	assert_non_null(s);
+	if (sriov_store_port_set_settings(d.store, "t1", s, &e) < 0)
+		fail_msg("store: %s", e.msg);
+	free(s);
+	s = settings_of("t1");
+	jn = journal_count(f);
+
+	if (update(req, msg, sizeof(msg)) < 0)
+		fail_msg("update: %s", msg);
+	assert_int_equal(journal_count(f), jn);
+	now = mlx4_fx_snapshot(f);
+	assert_string_equal(now, tables);
+	free(now);
+	now = settings_of("t1");
+	assert_string_equal(now, s);
+	free(now);
+	free(tables);
+	free(s);
+}
+
+/* A new P-key for t1 (0xb030 -> 0xb000) that the kernel refuses (a tree
+ * that is not the live /sys refuses every change, as a kernel refusing
+ * the VF's settings would): the error says so, the old request is stored
+ * again, the VF's table is still t1's, and the refusal is journaled. */
+static void test_update_rolled_back(void **state)
+{
+	struct mlx4_fx *f = *state;
+	char msg[512], *before = settings_of("t1"), *after;
+	const char *j;
+
+	assert_true(
+		update("{\"id\":\"t1\",\"network\":{\"physnet\":\"ibnet\",\"pkey\":\"0xb000\"}}",
+		       msg, sizeof(msg)) < 0);
+	if (!strstr(msg, "vf 0: refused"))
+		fail_msg("message: %s", msg);
+	after = settings_of("t1");
+	assert_string_equal(after, before);
+	assert_string_equal(mlx4_fx_slots(f, VF0P2),
+			    "2,none,none,none,none,none,none");
+	assert_string_equal(mlx4_fx_slots(f, VF1P2), ALL_NONE);
+	j = repairs(f);
+	if (strncmp(j, "t1: ", 4) || !strstr(j, "vf 0: refused"))
+		fail_msg("journal: %s", j);
+	free(before);
+	free(after);
+}
+
 /* Without privileges: a user namespace first, mapping our ids to
  * themselves so the files we create stay ours. */
 static int own_netns(void)
@@ -266,6 +458,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repaired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repair_fails, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_update_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_update_same, setup_nl,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_update_rolled_back,
+						setup_nl, teardown),
 	};
 	int r;
 
