@@ -137,14 +137,35 @@ int sriov_etcd_range(struct sriov_etcd *e, const char *key,
 		     struct sriov_etcd_range_resp *ret,
 		     struct sriov_error *err);
 
+/*
+ * sriov_etcd_range_pages() - sriov_etcd_range_all(), a page at a time
+ * @fn: called with each page (its kvs in key order, which @fn may take:
+ *      set page->kvs NULL and page->n_kvs 0) and the revision of the read;
+ *      a negative return stops the read and is returned
+ * @ret_header: the first page's header (NULL: not wanted)
+ *
+ * While @fn works on a page, the next one is already asked for, so etcd
+ * builds it meanwhile. On a failure @fn has seen some pages and not the
+ * rest: build what it fills apart and keep it only on success.
+ */
+typedef int (*sriov_etcd_page_fn)(struct sriov_etcd_range_resp *page,
+				  int64_t revision, void *data);
+int sriov_etcd_range_pages(struct sriov_etcd *e, const char *key,
+			   const char *range_end, int64_t page,
+			   sriov_etcd_page_fn fn, void *data,
+			   struct sriov_etcd_header *ret_header,
+			   struct sriov_error *err);
+
 /**
  * sriov_etcd_range_all() - every key of a range at one revision, by pages
  * @page: keys per request (0: 500)
  *
  * The first page fixes the revision (the answer's header); the others are
  * read at it, so the result is one consistent snapshot: what a watch
- * resumes from, at header.revision + 1. -ERANGE when that revision is
- * compacted between pages (read again).
+ * resumes from, at header.revision + 1. Only the first is a quorum read;
+ * the others are serializable (a member behind that revision: a quorum
+ * read again). -ERANGE when that revision is compacted between pages
+ * (read again).
  */
 int sriov_etcd_range_all(struct sriov_etcd *e, const char *key,
 			 const char *range_end, int64_t page,

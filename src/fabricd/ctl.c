@@ -266,31 +266,48 @@ static void free_suspects(struct ctl *c)
 	c->n_sus = 0;
 }
 
-/* Read every port at one revision and follow from the next. */
+/* One page of the ports into the model being built. */
+static int put_page(struct sriov_etcd_range_resp *page, int64_t revision,
+		    void *data)
+{
+	struct model *m = data;
+
+	(void)revision;
+	for (size_t i = 0; i < page->n_kvs; i++)
+		if (model_put(m, &page->kvs[i], NULL) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* Read every port at one revision and follow from the next. The model is
+ * built apart, page by page as they come, and replaces the old one only
+ * when the whole read succeeded. */
 static int sync_store(struct ctl *c)
 {
-	struct sriov_etcd_range_resp r;
+	struct sriov_etcd_header h;
 	struct sriov_error err = { 0 };
+	struct model fresh = c->m;
 	int64_t t0 = fd_now_ms();
 	int rc;
 
-	rc = sriov_etcd_range_all(c->e, c->m.ports_prefix, c->ports_end, 5000,
-				  &r, &err);
+	memset(&fresh.ports, 0, sizeof(fresh.ports));
+	memset(&fresh.held, 0, sizeof(fresh.held));
+	memset(&fresh.bad_keys, 0, sizeof(fresh.bad_keys));
+	fresh.revision = 0;
+	rc = sriov_etcd_range_pages(c->e, c->m.ports_prefix, c->ports_end, 5000,
+				    put_page, &fresh, &h, &err);
 	if (rc < 0) {
-		log_warn("cannot read the ports: %s", err.msg);
+		model_release(&fresh);
+		log_warn("cannot read the ports: %s",
+			 err.msg[0] ? err.msg : strerror(-rc));
 		c->met.errors_store++;
 		c->resync_due_ms = fd_now_ms() + RETRY_MS;
 		return rc;
 	}
-	model_clear(&c->m);
+	model_release(&c->m);
+	c->m = fresh;
 	free_suspects(c);
-	for (size_t i = 0; i < r.n_kvs; i++)
-		if (model_put(&c->m, &r.kvs[i], NULL) < 0) {
-			sriov_etcd_range_resp_release(&r);
-			return -ENOMEM;
-		}
-	c->m.revision = r.header.revision;
-	sriov_etcd_range_resp_release(&r);
+	c->m.revision = h.revision;
 	if (read_fabric_keys(c, c->m.revision) < 0) {
 		c->resync_due_ms = fd_now_ms() + RETRY_MS;
 		return -EAGAIN;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,16 @@ static struct sriov_etcd *client(unsigned request_ms)
 		exit(1);
 	}
 	return e;
+}
+
+/* The next client starts at the next member. */
+static void endpoints_rotate(void)
+{
+	char *first = endpoints[0];
+
+	for (size_t i = 1; i < n_endpoints; i++)
+		endpoints[i - 1] = endpoints[i];
+	endpoints[n_endpoints - 1] = first;
 }
 
 static int put(struct sriov_etcd *e, const char *key, const char *value,
@@ -185,6 +196,87 @@ static void test_kv(void)
 	      "range at a compacted revision: %d %s", rc, err.msg);
 	rc = sriov_etcd_put(e, "", "x", 1, 0, NULL, &err);
 	CHECK(rc == -EINVAL && strstr(err.msg, "empty key"), "empty key");
+	sriov_etcd_close(e);
+}
+
+/*
+ * Pages of a range read while another process rewrites it: the pages
+ * after the first are asked for ahead, serializable, at the first one's
+ * revision (sriov_etcd_range_all): the result must be exactly the range
+ * read in one request at that revision, whichever member answers.
+ */
+static void test_pages_snapshot(void)
+{
+	struct sriov_etcd *e = client(5000);
+	struct sriov_error err = { 0 };
+	struct sriov_etcd_range_resp all = { 0 }, one = { 0 };
+	struct sriov_etcd_range_opts o = { .range_end = "/it/pg0" };
+	char key[64], val[32];
+	int rc, same = 0, rounds = 0;
+	pid_t w;
+
+	for (int i = 0; i < 600; i++) {
+		snprintf(key, sizeof(key), "/it/pg/k%04d", i);
+		CHECK_OK(put(e, key, "0", 0, NULL, &err), err);
+	}
+	w = fork();
+	if (w == 0) {
+		struct sriov_etcd *we = client(5000);
+
+		for (unsigned n = 1;; n++) {
+			snprintf(key, sizeof(key), "/it/pg/k%04u", n * 7 % 600);
+			snprintf(val, sizeof(val), "%u", n);
+			put(we, key, val, 0, NULL, NULL);
+		}
+	}
+	CHECK(w > 0, "fork");
+	/* several rounds, each from the member the last one ended on */
+	for (; w > 0 && rounds < 8; rounds++) {
+		rc = sriov_etcd_range_all(e, "/it/pg/", "/it/pg0", 50, &all,
+					  &err);
+		CHECK_OK(rc, err);
+		if (rc < 0)
+			break;
+		o.revision = all.header.revision;
+		rc = sriov_etcd_range(e, "/it/pg/", &o, &one, &err);
+		CHECK_OK(rc, err);
+		if (rc == 0 && all.n_kvs == one.n_kvs) {
+			size_t i = 0;
+
+			while (i < all.n_kvs &&
+			       !strcmp(all.kvs[i].key, one.kvs[i].key) &&
+			       !strcmp(all.kvs[i].value, one.kvs[i].value) &&
+			       all.kvs[i].mod_revision ==
+				       one.kvs[i].mod_revision)
+				i++;
+			CHECK(i == all.n_kvs,
+			      "round %d: pages differ from revision %" PRId64
+			      " at key %zu (%s=%s, there %s=%s)",
+			      rounds, o.revision, i,
+			      i < all.n_kvs ? all.kvs[i].key : "-",
+			      i < all.n_kvs ? all.kvs[i].value : "-",
+			      i < all.n_kvs ? one.kvs[i].key : "-",
+			      i < all.n_kvs ? one.kvs[i].value : "-");
+			same += i == all.n_kvs;
+		} else {
+			CHECK(0, "round %d: %zu keys by pages, %zu at once",
+			      rounds, all.n_kvs, one.n_kvs);
+		}
+		sriov_etcd_range_resp_release(&all);
+		sriov_etcd_range_resp_release(&one);
+		/* the next round from another member */
+		sriov_etcd_close(e);
+		endpoints_rotate();
+		e = client(5000);
+	}
+	if (w > 0) {
+		kill(w, SIGKILL);
+		waitpid(w, NULL, 0);
+	}
+	while (rounds++ % n_endpoints) /* the members' order as it was */
+		endpoints_rotate();
+	CHECK(same == 8, "%d of 8 rounds the snapshot", same);
+	sriov_etcd_delete(e, "/it/pg/", "/it/pg0", NULL, NULL, &err);
 	sriov_etcd_close(e);
 }
 
@@ -969,6 +1061,7 @@ static const struct {
 	void (*fn)(void);
 } tests[] = {
 	{ "kv", test_kv },
+	{ "pages-snapshot", test_pages_snapshot },
 	{ "txn", test_txn },
 	{ "lease", test_lease },
 	{ "election", test_election },

@@ -29,6 +29,8 @@ struct sriov_etcd {
 	unsigned request_ms;
 	struct etcd_conn_opts conn;
 	CURL *h;
+	CURL *ph; /* a range's next page, asked for ahead (prefetch) */
+	CURLM *pm;
 	struct curl_slist *headers;
 	bool curl_init;
 };
@@ -104,6 +106,10 @@ void sriov_etcd_close(struct sriov_etcd *e)
 	free((char *)e->conn.key_file);
 	if (e->h)
 		curl_easy_cleanup(e->h);
+	if (e->ph)
+		curl_easy_cleanup(e->ph);
+	if (e->pm)
+		curl_multi_cleanup(e->pm);
 	curl_slist_free_all(e->headers);
 	if (e->curl_init)
 		curl_global_cleanup();
@@ -494,55 +500,295 @@ int sriov_etcd_range(struct sriov_etcd *e, const char *key,
 	return range_n(e, key, strlen(key), o, ret, err);
 }
 
+/*
+ * The next page of a range, asked for while this one is parsed: etcd
+ * builds its answer meanwhile, which is most of a page's time on its side
+ * (a second handle, driven by a multi handle between the parse steps).
+ * Where it starts, and at which revision, come from a scan of the raw
+ * answer (the last "key" member: only a kv has one; the header's
+ * "revision"), checked against the parsed answer before it is used. Any
+ * doubt or failure drops it and the page is asked for again through
+ * call(), with its failover: this changes when a page is asked for, never
+ * what is read.
+ */
+struct prefetch {
+	struct buf b;
+	char *body;
+	char *start; /* the key it starts at, with its trailing NUL */
+	size_t start_len;
+	int64_t revision;
+	bool running;
+};
+
+/* The base64 text of the JSON string member @name ("name":"...") last
+ * (or first) in @body; NULL when there is none. */
+static const char *scan_member(const char *body, size_t n, const char *name,
+			       bool last, size_t *ret_len)
+{
+	char pat[32];
+	size_t pl = (size_t)snprintf(pat, sizeof(pat), "\"%s\":\"", name);
+	const char *hit = NULL, *p = body, *end = body + n, *q;
+
+	while ((q = memmem(p, (size_t)(end - p), pat, pl))) {
+		hit = q + pl;
+		if (!last)
+			break;
+		p = q + 1;
+	}
+	if (!hit || !(q = memchr(hit, '"', (size_t)(end - hit))))
+		return NULL;
+	*ret_len = (size_t)(q - hit);
+	return hit;
+}
+
+/* From the raw answer @b: where the next page starts and at which
+ * revision; 0 when it cannot tell, or there is no next page. */
+static int prefetch_plan(const struct buf *b, int64_t revision,
+			 struct prefetch *pf)
+{
+	const char *k, *rv;
+	size_t kl, rl;
+	char *key, num[24], *endp;
+	size_t key_len;
+	long long r;
+
+	if (!b->p || !memmem(b->p, b->n, "\"more\":true", 11))
+		return 0;
+	k = scan_member(b->p, b->n, "key", true, &kl);
+	if (!k || b64_decode(k, kl, &key, &key_len) < 0)
+		return 0;
+	if (!revision) {
+		rv = scan_member(b->p, b->n, "revision", false, &rl);
+		if (!rv || rl == 0 || rl >= sizeof(num)) {
+			free(key);
+			return 0;
+		}
+		memcpy(num, rv, rl);
+		num[rl] = '\0';
+		errno = 0;
+		r = strtoll(num, &endp, 10);
+		if (errno || *endp || r <= 0) {
+			free(key);
+			return 0;
+		}
+		revision = (int64_t)r;
+	}
+	pf->start = realloc(key, key_len + 1);
+	if (!pf->start) {
+		free(key);
+		return 0;
+	}
+	pf->start[key_len] = '\0';
+	pf->start_len = key_len + 1;
+	pf->revision = revision;
+	return 1;
+}
+
+static void prefetch_drop(struct sriov_etcd *e, struct prefetch *pf)
+{
+	if (pf->running)
+		curl_multi_remove_handle(e->pm, e->ph);
+	pf->running = false;
+	free(pf->body);
+	free(pf->start);
+	free(pf->b.p);
+	memset(pf, 0, sizeof(*pf));
+}
+
+/* Ask for the page @pf plans, at the endpoint that answered last. */
+static void prefetch_start(struct sriov_etcd *e, const char *range_end,
+			   int64_t limit, struct prefetch *pf)
+{
+	struct sriov_etcd_range_opts o = { .range_end = range_end,
+					   .limit = limit,
+					   .revision = pf->revision,
+					   .serializable = true };
+	char url[ENDPOINT_MAX + 64];
+	int running;
+
+	if (!e->ph) {
+		e->ph = curl_easy_init();
+		e->pm = curl_multi_init();
+		if (!e->ph || !e->pm ||
+		    etcd_easy_setup(e, e->ph, e->headers) < 0)
+			return;
+	}
+	pf->body = etcd_gw_range_req(pf->start, pf->start_len, &o);
+	if (!pf->body)
+		return;
+	pf->b.max = e->conn.max_response;
+	snprintf(url, sizeof(url), "%s/v3/kv/range", e->endpoints[e->current]);
+	curl_easy_setopt(e->ph, CURLOPT_URL, url);
+	curl_easy_setopt(e->ph, CURLOPT_POSTFIELDS, pf->body);
+	curl_easy_setopt(e->ph, CURLOPT_POSTFIELDSIZE, (long)strlen(pf->body));
+	curl_easy_setopt(e->ph, CURLOPT_TIMEOUT_MS, (long)e->request_ms);
+	curl_easy_setopt(e->ph, CURLOPT_WRITEFUNCTION, buf_write);
+	curl_easy_setopt(e->ph, CURLOPT_WRITEDATA, &pf->b);
+	if (curl_multi_add_handle(e->pm, e->ph) != CURLM_OK)
+		return;
+	pf->running = true;
+	curl_multi_perform(e->pm, &running); /* the request goes out */
+}
+
+/* The prefetched answer, moved to @b; -1 when there is none to use. */
+static int prefetch_finish(struct sriov_etcd *e, struct prefetch *pf,
+			   struct buf *b)
+{
+	CURLcode result = CURLE_FAILED_INIT;
+	long status = 0;
+	int running = 1, left;
+	CURLMsg *m;
+
+	if (!pf->running)
+		return -1;
+	while (running) {
+		if (curl_multi_perform(e->pm, &running) != CURLM_OK)
+			return -1;
+		if (running &&
+		    curl_multi_poll(e->pm, NULL, 0, 1000, NULL) != CURLM_OK)
+			return -1;
+	}
+	while ((m = curl_multi_info_read(e->pm, &left)))
+		if (m->msg == CURLMSG_DONE)
+			result = m->data.result;
+	curl_multi_remove_handle(e->pm, e->ph);
+	pf->running = false;
+	curl_easy_getinfo(e->ph, CURLINFO_RESPONSE_CODE, &status);
+	if (result != CURLE_OK || status != 200 || !pf->b.p)
+		return -1;
+	*b = pf->b;
+	memset(&pf->b, 0, sizeof(pf->b));
+	return 0;
+}
+
+int sriov_etcd_range_pages(struct sriov_etcd *e, const char *key,
+			   const char *range_end, int64_t page,
+			   sriov_etcd_page_fn fn, void *data,
+			   struct sriov_etcd_header *ret_header,
+			   struct sriov_error *err)
+{
+	struct sriov_etcd_range_opts o = { .range_end = range_end,
+					   .limit = page > 0 ? page : 500 };
+	struct sriov_etcd_range_resp part = { 0 };
+	struct sriov_etcd_header header = { 0 };
+	struct sriov_error pe = { 0 };
+	struct prefetch pf = { 0 };
+	struct buf b = { 0 };
+	_cleanup_free_ char *body = NULL, *next = NULL;
+	size_t next_len = 0;
+	int r = check_key("range", key, err);
+
+	if (r < 0)
+		return r;
+	body = etcd_gw_range_req(key, strlen(key), &o);
+	r = call(e, "range", "/v3/kv/range", body, true, false, &b, err);
+	while (r >= 0) {
+		bool more;
+
+		/* the next page is on its way while this one is parsed */
+		if (prefetch_plan(&b, o.revision, &pf))
+			prefetch_start(e, range_end, o.limit, &pf);
+		r = etcd_gw_parse_range(b.p, b.n, &part, &pe);
+		free(b.p);
+		memset(&b, 0, sizeof(b));
+		if (r < 0) {
+			if (err)
+				*err = pe;
+			break;
+		}
+		if (!o.revision) {
+			header = part.header;
+			o.revision = header.revision;
+		}
+		more = part.more && part.n_kvs;
+		if (more) {
+			/* the next page starts just past the last key: "\0" */
+			const struct sriov_etcd_kv *last =
+				&part.kvs[part.n_kvs - 1];
+
+			free(next);
+			next_len = last->key_len + 1;
+			next = malloc(next_len);
+			if (!next) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(next, last->key, last->key_len);
+			next[last->key_len] = '\0';
+		}
+		r = fn(&part, o.revision, data);
+		sriov_etcd_range_resp_release(&part);
+		if (r < 0 || !more)
+			break;
+		if (pf.running && pf.revision == o.revision &&
+		    pf.start_len == next_len &&
+		    !memcmp(pf.start, next, next_len) &&
+		    prefetch_finish(e, &pf, &b) == 0) {
+			prefetch_drop(e, &pf);
+			continue;
+		}
+		prefetch_drop(e, &pf);
+		/* At a fixed revision any member that has applied it answers
+		 * with the same snapshot, without a quorum read; one still
+		 * behind says the revision is in its future: ask again with a
+		 * quorum read, which waits for it to catch up. */
+		free(body);
+		o.serializable = true;
+		body = etcd_gw_range_req(next, next_len, &o);
+		r = call(e, "range", "/v3/kv/range", body, true, false, &b,
+			 &pe);
+		if (r == -ERANGE && strstr(pe.msg, "future revision")) {
+			sriov_error_clear(&pe);
+			o.serializable = false;
+			free(body);
+			body = etcd_gw_range_req(next, next_len, &o);
+			r = call(e, "range", "/v3/kv/range", body, true, false,
+				 &b, &pe);
+		}
+		if (r < 0 && err)
+			*err = pe;
+	}
+	prefetch_drop(e, &pf);
+	free(b.p);
+	if (r < 0)
+		return r;
+	if (ret_header)
+		*ret_header = header;
+	return 0;
+}
+
+/* range_all's page: its kvs moved to the end of @data's. */
+static int append_page(struct sriov_etcd_range_resp *page, int64_t revision,
+		       void *data)
+{
+	struct sriov_etcd_range_resp *all = data;
+	size_t n = all->n_kvs + page->n_kvs;
+	struct sriov_etcd_kv *kvs;
+
+	(void)revision;
+	if (!page->n_kvs)
+		return 0;
+	kvs = realloc(all->kvs, n * sizeof(*kvs));
+	if (!kvs)
+		return -ENOMEM;
+	memcpy(kvs + all->n_kvs, page->kvs, page->n_kvs * sizeof(*kvs));
+	all->kvs = kvs;
+	all->n_kvs = n;
+	free(page->kvs);
+	page->kvs = NULL;
+	page->n_kvs = 0;
+	return 0;
+}
+
 int sriov_etcd_range_all(struct sriov_etcd *e, const char *key,
 			 const char *range_end, int64_t page,
 			 struct sriov_etcd_range_resp *ret,
 			 struct sriov_error *err)
 {
-	struct sriov_etcd_range_opts o = { .range_end = range_end,
-					   .limit = page > 0 ? page : 500 };
-	struct sriov_etcd_range_resp all = { 0 }, part;
-	_cleanup_free_ char *next = NULL;
-	int r = check_key("range", key, err);
+	struct sriov_etcd_range_resp all = { 0 };
+	int r = sriov_etcd_range_pages(e, key, range_end, page, append_page,
+				       &all, &all.header, err);
 
-	if (r < 0)
-		return r;
-	r = range_n(e, key, strlen(key), &o, &all, err);
-	if (r < 0)
-		return r;
-	o.revision = all.header.revision;
-	while (all.more && all.n_kvs) {
-		const struct sriov_etcd_kv *last = &all.kvs[all.n_kvs - 1];
-		struct sriov_etcd_kv *kvs;
-		size_t n;
-
-		/* The next page starts just past the last key: key + "\0". */
-		free(next);
-		next = malloc(last->key_len + 1);
-		if (!next) {
-			r = -ENOMEM;
-			break;
-		}
-		memcpy(next, last->key, last->key_len);
-		next[last->key_len] = '\0';
-		r = range_n(e, next, last->key_len + 1, &o, &part, err);
-		if (r < 0)
-			break;
-		n = all.n_kvs + part.n_kvs;
-		kvs = n ? realloc(all.kvs, n * sizeof(*kvs)) : all.kvs;
-		if (n && !kvs) {
-			sriov_etcd_range_resp_release(&part);
-			r = -ENOMEM;
-			break;
-		}
-		if (part.n_kvs)
-			memcpy(kvs + all.n_kvs, part.kvs,
-			       part.n_kvs * sizeof(*kvs));
-		all.kvs = kvs;
-		all.n_kvs = n;
-		all.more = part.more && part.n_kvs;
-		free(part.kvs);
-	}
 	if (r < 0) {
 		sriov_etcd_range_resp_release(&all);
 		return r;
