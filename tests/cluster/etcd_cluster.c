@@ -22,19 +22,7 @@
 
 #include <sriov/cluster.h>
 
-static unsigned passed, failed;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (cond) {                                                    \
-			passed++;                                              \
-		} else {                                                       \
-			failed++;                                              \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-		}                                                              \
-	} while (0)
+#include "check.h"
 #define CHECK_OK(r, err) CHECK((r) >= 0, "returned %d: %s", (int)(r), (err).msg)
 
 static char *endpoints[3];
