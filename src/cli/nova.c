@@ -175,6 +175,18 @@ static struct sriov_root *maybe_root(struct cli *cli)
 	return root;
 }
 
+/* The exit status of parsing @path: a bad value is the user's (usage). */
+static int parsed(const char *path, int r, const struct sriov_error *err)
+{
+	if (r == -ENOMEM)
+		return cli_error("%s: %s", path, strerror(-r));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err->msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int load_whitelist(struct cli *cli, const char *path,
 			  struct sriov_root **root,
 			  struct sriov_nova_whitelist **wl)
@@ -191,13 +203,7 @@ static int load_whitelist(struct cli *cli, const char *path,
 	r = sriov_nova_whitelist_parse(*root, (const char *const *)vals, n, wl,
 				       &err);
 	strv_free_n(vals, n);
-	if (r == -ENOMEM)
-		return cli_error("%s: %s", path, strerror(-r));
-	if (r < 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_USAGE;
-	}
-	return 0;
+	return parsed(path, r, &err);
 }
 
 static int load_aliases(const char *path, struct sriov_nova_aliases **al)
@@ -212,13 +218,7 @@ static int load_aliases(const char *path, struct sriov_nova_aliases **al)
 		return r;
 	r = sriov_nova_aliases_parse((const char *const *)vals, n, al, &err);
 	strv_free_n(vals, n);
-	if (r == -ENOMEM)
-		return cli_error("%s: %s", path, strerror(-r));
-	if (r < 0) {
-		fprintf(stderr, "%s\n", err.msg);
-		return EXIT_USAGE;
-	}
-	return 0;
+	return parsed(path, r, &err);
 }
 
 static int cmd_match(struct cli *cli, struct sriov_nova_whitelist *wl,
