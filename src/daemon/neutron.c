@@ -138,16 +138,16 @@ static void utc_now(char *buf, size_t size, char sep)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02d%c%02d:%02d:%02d.%06ld",
+	snprintf(buf, size, "%04d-%02d-%02d%c%02d:%02d:%02d.%06d",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, sep, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+		 tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000 % 1000000));
 }
 
 /* An admin context without a session, as the stock agent sends it
  * (neutron_lib.context.get_admin_context_without_session().to_dict()). */
 static json_t *admin_context(void)
 {
-	char req[48] = "req-", ts[40];
+	char req[48] = "req-", ts[64];
 	json_t *c;
 
 	uuid4(req + 4);
@@ -347,7 +347,7 @@ static void report(struct neutron *n)
 	struct sriov_store_port *ports = NULL;
 	struct sriov_error err = { 0 };
 	size_t np = 0, devices = 0, ne = 0;
-	char uuid[37] = "", ts[40];
+	char uuid[37] = "", ts[64];
 
 	mappings(n, eth, ib);
 	if (sriov_store_list_ports(n->d->store, &ports, &np, NULL) == 0) {

@@ -233,7 +233,7 @@ static int segment(const struct details *d, bool ib, json_t *net,
 	long long seg =
 		json_is_integer(d->segid) ? json_integer_value(d->segid) : -1;
 	char buf[16];
-	uint16_t pkey;
+	uint16_t pkey = 0;
 	int r;
 
 	if (!strcmp(type, "flat")) {

@@ -1025,13 +1025,13 @@ static void test_publish(void)
 		      !strcmp(hv.pfs[0].fabric, "fab-a") &&
 		      hv.pfs[0].vfs_bound == 2 && hv.pfs[0].vfs_total == 4 &&
 		      lease == la,
-	      "hosts/host-a: %s %s", v, err.msg);
+	      "hosts/host-a: %s %s", v ? v : "(none)", err.msg);
 	/* sriovd's own: as many free_vfs as free VFs (none: the fixture
 	 * refuses the scrub, so they are quarantined) */
 	CHECK(v && !strcmp(hv.pfs[0].vendor_id, "15b3") &&
 		      hv.pfs[0].has_free_vfs &&
 		      hv.pfs[0].n_free_vfs == hv.pfs[0].vfs_free,
-	      "hosts/host-a: placement members: %s", v);
+	      "hosts/host-a: placement members: %s", v ? v : "(none)");
 	if (v)
 		sriov_cluster_host_release(&hv);
 	free(v);

@@ -340,11 +340,10 @@ static int num(json_t *v, const char *name, int64_t min, uint64_t max,
 	uint64_t x = 0;
 	bool minus = false;
 
-	if (!v) {
-		*ret = 0;
-		*neg = false;
+	*ret = 0;
+	*neg = false;
+	if (!v)
 		return 0;
-	}
 	if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
 
@@ -434,6 +433,7 @@ static int get_obj(json_t *o, const char *name, json_t **ret,
 {
 	json_t *v = json_object_get(o, name);
 
+	*ret = NULL; /* on every path: the callers test it */
 	if (v && !json_is_object(v))
 		return bad(err, "not an object:", name);
 	*ret = v;
@@ -445,6 +445,7 @@ static int get_arr(json_t *o, const char *name, json_t **ret,
 {
 	json_t *v = json_object_get(o, name);
 
+	*ret = NULL; /* on every path: the callers test it */
 	if (v && !json_is_array(v))
 		return bad(err, "not an array:", name);
 	*ret = v;

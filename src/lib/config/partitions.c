@@ -968,7 +968,7 @@ static int parse_segment(struct parser *ps, char *p, char **next)
 
 static void parse_line(struct parser *ps, char *p)
 {
-	char *hash = strchr(p, '#'), *next;
+	char *hash = strchr(p, '#'), *next = NULL;
 
 	if (hash)
 		*hash = '\0';

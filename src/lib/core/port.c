@@ -17,11 +17,11 @@ static int get_string(const json_t *o, const char *key, const char **ret,
 {
 	json_t *v = json_object_get(o, key);
 
+	*ret = NULL; /* on every path: the callers test it */
 	if (!v) {
 		if (required)
 			return sriov_error_set(err, -EINVAL,
 					       "port: '%s' is required", key);
-		*ret = NULL;
 		return 0;
 	}
 	if (!json_is_string(v))
@@ -37,6 +37,7 @@ static int get_uint(const json_t *o, const char *key, json_int_t max, bool *has,
 	json_t *v = json_object_get(o, key);
 
 	*has = false;
+	*ret = 0; /* absent: 0, never what was on the caller's stack */
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -430,12 +431,17 @@ int sriov_port_request_parse(const json_t *o,
 			     struct sriov_port_request *ret,
 			     struct sriov_error *err)
 {
-	struct sriov_port_request r = { .spoofchk = true, .numa_node = -1 };
+	struct sriov_port_request r;
 	const char *id, *vnic, *mac, *guid, *numa, *pf, *device;
 	json_int_t v;
 	bool has;
 	int e;
 
+	/* every byte set, padding too: two parses of one request compare
+	 * equal with memcmp */
+	memset(&r, 0, sizeof(r));
+	r.spoofchk = true;
+	r.numa_node = -1;
 	if (!json_is_object(o))
 		return sriov_error_set(err, -EINVAL,
 				       "'port' must be an object");
@@ -609,7 +615,7 @@ int sriov_port_request_parse(const json_t *o,
 	e = parse_link_state(o, &r, err);
 	if (e < 0)
 		return e;
-	*ret = r;
+	memcpy(ret, &r, sizeof(r));
 	return 0;
 }
 

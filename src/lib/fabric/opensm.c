@@ -103,7 +103,7 @@ static bool runs_opensm(int pid, char *name, size_t size)
 		if (n > 0) {
 			buf[n] = '\0';
 			strip_trailing(buf);
-			snprintf(name, size, "%s", buf);
+			snprintf(name, size, "%.*s", (int)(size - 1), buf);
 			if (!strcmp(buf, "opensm"))
 				return true;
 		}
