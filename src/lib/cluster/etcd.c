@@ -606,12 +606,18 @@ static void prefetch_start(struct sriov_etcd *e, const char *range_end,
 	char url[ENDPOINT_MAX + 64];
 	int running;
 
+	if (!e->pm && !(e->pm = curl_multi_init()))
+		return;
 	if (!e->ph) {
-		e->ph = curl_easy_init();
-		e->pm = curl_multi_init();
-		if (!e->ph || !e->pm ||
-		    etcd_easy_setup(e, e->ph, e->headers) < 0)
+		CURL *h = curl_easy_init();
+
+		if (!h)
 			return;
+		if (etcd_easy_setup(e, h, e->headers) < 0) {
+			curl_easy_cleanup(h);
+			return;
+		}
+		e->ph = h;
 	}
 	pf->body = etcd_gw_range_req(pf->start, pf->start_len, &o);
 	if (!pf->body)
